@@ -1,0 +1,21 @@
+// The CUDA entry points in a build without the CUDA backend: nothing is usable, and saying so
+// is not an error until somebody asks for the GPU explicitly.
+#include <stdexcept>
+
+#include "kernels/kernels.hpp"
+
+namespace tailor {
+
+bool cuda_built() { return false; }
+int cuda_device_count() noexcept { return 0; }
+std::string cuda_device_description() { return "this build of tailor has no CUDA backend"; }
+
+std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView&, const CsrView&, const IalsParams&) {
+  throw std::runtime_error("--device cuda: " + cuda_device_description());
+}
+
+TopNResult cuda_topn(const FactorsView&, const FactorsView&, const CsrView*, const TopNParams&) {
+  throw std::runtime_error("--device cuda: " + cuda_device_description());
+}
+
+}  // namespace tailor

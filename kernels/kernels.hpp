@@ -1,0 +1,148 @@
+// The compute operations of tailor, one interface for both backends.
+//
+// kernels/cpu/ implements them with OpenMP and is the reference every CUDA kernel is tested
+// against; kernels/cuda/ implements the same operations on the GPU. This header is plain C++:
+// it shows no CUDA type, so host/ code includes it whether or not the CUDA backend is built.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tailor {
+
+// A compressed sparse row matrix that somebody else owns (see host/csr.hpp for the owner).
+// Row r holds columns indices[indptr[r] .. indptr[r+1]), sorted ascending and unique, with the
+// matching non-negative weights in data. indptr values are absolute offsets into indices/data,
+// so a view of rows [b, e) is {e - b, cols, indptr + b, indices, data}.
+struct CsrView {
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  const std::int64_t* indptr = nullptr;    // (rows + 1)
+  const std::uint32_t* indices = nullptr;  // (nnz)
+  const float* data = nullptr;             // (nnz), may be null where only the pattern is used
+  [[nodiscard]] std::int64_t nnz() const { return rows > 0 ? indptr[rows] - indptr[0] : 0; }
+  [[nodiscard]] CsrView slice(std::int64_t begin, std::int64_t end) const {
+    return {end - begin, cols, indptr + begin, indices, data};
+  }
+};
+
+// A dense row-major float32 matrix that somebody else owns: rows x cols, row stride = cols.
+struct FactorsView {
+  const float* data = nullptr;
+  std::int64_t rows = 0;
+  int cols = 0;
+};
+
+// How an interaction weight w >= 0 becomes a confidence c >= 1 (Hu, Koren, Volinsky 2008).
+enum class ConfidenceScaling { linear, log };
+
+struct IalsParams {
+  int factors = 64;
+  float regularization = 0.05f;  // lambda, applied to every factor row as lambda * |x|^2
+  float alpha = 1.0f;
+  int iterations = 15;
+  int cg_steps = 3;  // conjugate-gradient steps per row and half-step (Takacs et al. 2011)
+  ConfidenceScaling scaling = ConfidenceScaling::linear;
+  float log_epsilon = 1.0f;  // log scaling: c = 1 + alpha * log(1 + w / epsilon)
+  std::uint64_t seed = 42;
+};
+
+// c(w) = 1 + alpha * w, or 1 + alpha * log1p(w / epsilon). Preference p = 1 for every stored
+// interaction (w may be 0: a stored pair is a positive with confidence 1).
+inline float confidence(float w, const IalsParams& p) {
+  return p.scaling == ConfidenceScaling::linear ? 1.0f + p.alpha * w
+                                                : 1.0f + p.alpha * std::log1p(w / p.log_epsilon);
+}
+
+// The largest factor count the kernels train; anything larger is refused (never trained wrongly).
+inline constexpr int kMaxFactors = 1024;
+
+// The full weighted iALS objective over all customers x items, computed without the dense matrix:
+//   L = sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (|X|^2 + |Y|^2)
+//     = sum_u x_u^T (Y^T Y) x_u                       (every pair as if unobserved, c = 1, p = 0)
+//       + sum_{(u,i) in R} [c_ui (1 - s_ui)^2 - s_ui^2] (correction for the observed pairs)
+//       + lambda (|X|^2 + |Y|^2)
+struct Objective {
+  double data = 0.0;            // the two data terms above
+  double regularization = 0.0;  // lambda (|X|^2 + |Y|^2)
+  double total = 0.0;           // data + regularization
+  // total / (sum of confidences over R + customers * items - nnz): implicit's normalisation.
+  double normalized = 0.0;
+};
+
+// One iALS problem resident on a backend. The engine keeps the factors where it computes
+// (device memory for CUDA); host copies move only through set_factors/get_factors.
+// The CsrViews given to the factory must outlive the engine.
+class IalsEngine {
+ public:
+  virtual ~IalsEngine() = default;
+  [[nodiscard]] virtual std::string backend_name() const = 0;
+  // X: customers x factors, Y: items x factors, row-major.
+  virtual void set_factors(std::span<const float> X, std::span<const float> Y) = 0;
+  virtual void get_factors(std::span<float> X, std::span<float> Y) = 0;
+  // X <- CG solve of every customer's normal equations given Y, starting from the current X:
+  //   (Y^T Y + Y^T (C_u - I) Y + lambda I) x_u = Y^T C_u p_u
+  virtual void solve_customers() = 0;
+  // Y <- the same for every item given X.
+  virtual void solve_items() = 0;
+  [[nodiscard]] virtual Objective objective() = 0;
+};
+
+// customer_items: customers x items; item_customers: its transpose (items x customers).
+// Throws std::invalid_argument on a shape mismatch or unsupported factor count.
+std::unique_ptr<IalsEngine> make_cpu_ials(const CsrView& customer_items,
+                                          const CsrView& item_customers, const IalsParams& params,
+                                          int threads);
+
+struct TopNParams {
+  int n = 20;                // list length, 1 .. kMaxTopN
+  bool exclude_seen = true;  // drop items in the customer's row of `seen`
+  // Temporary memory the scorer may use for score tiles (bytes); batches are sized to it.
+  std::size_t memory_budget = std::size_t{1} << 30;
+};
+
+inline constexpr int kMaxTopN = 1000;
+
+// Each customer's list, best first: higher score first, equal scores by lower item index.
+// A customer with fewer than n eligible items gets all of them (never padded).
+struct TopNResult {
+  std::vector<std::int64_t> offsets;  // (customers + 1) into items/scores
+  std::vector<std::uint32_t> items;
+  std::vector<float> scores;
+  std::int64_t short_lists = 0;  // customers whose list is shorter than n
+  [[nodiscard]] std::int64_t customers() const {
+    return offsets.empty() ? 0 : static_cast<std::int64_t>(offsets.size()) - 1;
+  }
+};
+
+// Score customers (rows of `customers`) against every item (rows of `items`); `seen` has one
+// row per customer (same count as customers.rows) and items.rows columns; it may be null when
+// params.exclude_seen is false. Throws std::invalid_argument on bad shapes or n.
+TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
+                    const TopNParams& params, int threads);
+
+// ---- the CUDA backend ------------------------------------------------------------------------
+// Always declared; without the CUDA build, cuda_built() is false, cuda_device_count() is 0 and
+// the factories throw std::runtime_error.
+
+bool cuda_built();
+// Number of usable CUDA devices; 0 when there is no driver, no device, or no CUDA build.
+// Never throws: this is how `--device auto` decides to fall back to the CPU.
+int cuda_device_count() noexcept;
+// "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" for device 0, or why there is none.
+std::string cuda_device_description();
+
+std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView& customer_items,
+                                           const CsrView& item_customers,
+                                           const IalsParams& params);
+
+TopNResult cuda_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
+                     const TopNParams& params);
+
+}  // namespace tailor

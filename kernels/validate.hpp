@@ -1,0 +1,56 @@
+// Argument checks shared by the CPU and CUDA entry points: every public kernel entry point
+// calls these first and throws std::invalid_argument with a precise message; internals assert.
+#pragma once
+
+#include <string>
+
+#include "kernels/kernels.hpp"
+
+namespace tailor::detail {
+
+inline void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+inline void validate_ials_problem(const CsrView& customer_items, const CsrView& item_customers,
+                                  const IalsParams& p) {
+  require(p.factors >= 1 && p.factors <= kMaxFactors,
+          "iALS: factors must be in 1.." + std::to_string(kMaxFactors) + ", got " +
+              std::to_string(p.factors));
+  require(p.cg_steps >= 1, "iALS: cg_steps must be >= 1, got " + std::to_string(p.cg_steps));
+  require(p.regularization >= 0.0f && std::isfinite(p.regularization),
+          "iALS: regularization must be finite and >= 0");
+  require(p.alpha >= 0.0f && std::isfinite(p.alpha), "iALS: alpha must be finite and >= 0");
+  require(p.scaling == ConfidenceScaling::linear || p.log_epsilon > 0.0f,
+          "iALS: log scaling needs epsilon > 0");
+  require(customer_items.rows == item_customers.cols && customer_items.cols == item_customers.rows,
+          "iALS: item-major matrix is not the transpose shape of the customer-major matrix");
+  require(customer_items.nnz() == item_customers.nnz(),
+          "iALS: customer-major and item-major matrices hold different numbers of interactions");
+  require(customer_items.rows >= 1 && customer_items.cols >= 1,
+          "iALS: the interaction matrix is empty");
+  require(customer_items.data != nullptr && item_customers.data != nullptr,
+          "iALS: interaction weights are missing");
+}
+
+inline void validate_topn(const FactorsView& customers, const FactorsView& items,
+                          const CsrView* seen, const TopNParams& p) {
+  require(p.n >= 1 && p.n <= kMaxTopN, "top-N: n must be in 1.." + std::to_string(kMaxTopN) +
+                                           ", got " + std::to_string(p.n));
+  require(customers.cols == items.cols, "top-N: customer and item factors differ in width (" +
+                                            std::to_string(customers.cols) + " vs " +
+                                            std::to_string(items.cols) + ")");
+  require(customers.cols >= 1, "top-N: factors must have at least one column");
+  require(items.rows >= 1, "top-N: there are no items to score");
+  require(customers.rows == 0 || (customers.data != nullptr && items.data != nullptr),
+          "top-N: factor data is null");
+  if (p.exclude_seen) {
+    require(seen != nullptr, "top-N: exclude_seen needs the interaction matrix");
+    require(seen->rows == customers.rows && seen->cols == items.rows,
+            "top-N: interaction matrix is " + std::to_string(seen->rows) + " x " +
+                std::to_string(seen->cols) + ", factors are " + std::to_string(customers.rows) +
+                " customers x " + std::to_string(items.rows) + " items");
+  }
+}
+
+}  // namespace tailor::detail

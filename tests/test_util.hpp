@@ -1,0 +1,95 @@
+// Shared helpers for the test suite: seeded random problems, a scratch directory, GPU checks.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "host/csr.hpp"
+#include "kernels/kernels.hpp"
+
+namespace tailor::testing {
+
+// A random rows x cols interaction matrix with awkward rows on purpose: about a tenth of the
+// rows are empty, one row (if rows > 2) holds `heavy` items (capped at cols), the rest hold
+// 1..max_per_row items. Weights are positive, some fractional, some large.
+inline Csr random_csr(std::int64_t rows, std::int64_t cols, int max_per_row, std::uint64_t seed,
+                      std::int64_t heavy = 0) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::uint32_t> r, c;
+  std::vector<float> w;
+  std::uniform_int_distribution<std::int64_t> col(0, cols - 1);
+  std::uniform_int_distribution<int> count(1, std::max(max_per_row, 1));
+  std::uniform_real_distribution<float> weight(0.1f, 5.0f);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    std::int64_t k = (rng() % 10 == 0) ? 0 : count(rng);
+    if (rows > 2 && i == rows / 2 && heavy > 0) k = std::min(heavy, cols);
+    std::vector<std::uint32_t> picked;
+    if (k * 2 >= cols) {  // dense row: take a random subset without rejection sampling
+      std::vector<std::uint32_t> all(static_cast<std::size_t>(cols));
+      for (std::int64_t j = 0; j < cols; ++j) all[j] = static_cast<std::uint32_t>(j);
+      std::shuffle(all.begin(), all.end(), rng);
+      picked.assign(all.begin(), all.begin() + k);
+    } else {
+      while (static_cast<std::int64_t>(picked.size()) < k) {
+        auto j = static_cast<std::uint32_t>(col(rng));
+        if (std::find(picked.begin(), picked.end(), j) == picked.end()) picked.push_back(j);
+      }
+    }
+    for (auto j : picked) {
+      r.push_back(static_cast<std::uint32_t>(i));
+      c.push_back(j);
+      w.push_back(rng() % 4 == 0 ? std::floor(weight(rng) * 10.0f) : weight(rng));
+    }
+  }
+  return build_csr(rows, cols, r.data(), c.data(), w.data(), static_cast<std::int64_t>(r.size()),
+                   2);
+}
+
+// rows x k values uniform in [-scale, scale).
+inline std::vector<float> random_factors(std::int64_t rows, int k, std::uint64_t seed,
+                                         float scale = 0.5f) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-scale, scale);
+  std::vector<float> f(static_cast<std::size_t>(rows) * static_cast<std::size_t>(k));
+  for (auto& x : f) x = u(rng);
+  return f;
+}
+
+// A fresh directory under the system temp folder, removed with everything in it on scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("tailor-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// GPU tests start with this: skipped (not passed) where no CUDA device is usable.
+#define TAILOR_REQUIRE_GPU()                                                        \
+  do {                                                                              \
+    if (::tailor::cuda_device_count() == 0)                                         \
+      GTEST_SKIP() << "no usable CUDA device: " << ::tailor::cuda_device_description(); \
+  } while (0)
+
+}  // namespace tailor::testing
