@@ -47,8 +47,6 @@ TEST(Csr, RandomBuildMatchesMapAndTransposeRoundTrips) {
     ASSERT_EQ(m.nnz(), static_cast<std::int64_t>(expect.size()));
     std::int64_t k = 0;
     for (const auto& [rc, sum] : expect) {  // map order = row-major, columns ascending
-      while (m.indptr[rc.first + 1] <= k) {
-      }
       ASSERT_LE(m.indptr[rc.first], k);
       ASSERT_LT(k, m.indptr[rc.first + 1]);
       EXPECT_EQ(m.indices[k], rc.second);
