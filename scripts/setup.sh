@@ -18,6 +18,7 @@ packages=(
   libhdf5-dev zlib1g-dev libxxhash-dev
   libcli11-dev libfmt-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-h5py python3-numpy
 )
 
 missing=()
