@@ -1,1 +1,251 @@
-int main() { return 0; }
+// tailor: the command line. Each subcommand is a thin wrapper over a library stage in host/.
+// Exit codes: 0 success, 1 the work failed (I/O, device, diverged training), 2 bad input or usage.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <optional>
+
+#include "host/config.hpp"
+#include "host/error.hpp"
+#include "host/fingerprint.hpp"
+#include "host/import_csv.hpp"
+#include "host/inspect.hpp"
+#include "host/pipeline.hpp"
+#include "host/progress.hpp"
+
+namespace {
+
+using namespace tailor;
+
+// The model flags, shared by every command that trains (train, run, and the evaluation
+// commands). Unset flags keep the value from the config file or the defaults.
+struct ModelFlags {
+  std::optional<int> factors, iterations, cg_steps;
+  std::optional<float> regularization, alpha, log_epsilon;
+  std::optional<std::string> confidence;
+  std::optional<std::uint64_t> seed;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--factors", factors, "Embedding size k (1..1024) [64]");
+    app.add_option("--regularization", regularization, "L2 regularisation lambda [0.05]");
+    app.add_option("--alpha", alpha, "Confidence weight: c = 1 + alpha * w [1]");
+    app.add_option("--iterations", iterations, "Training epochs [15]");
+    app.add_option("--cg-steps", cg_steps, "Conjugate-gradient steps per row and half-step [3]");
+    app.add_option("--confidence", confidence, "Confidence scaling: linear or log [linear]")
+        ->check(CLI::IsMember({"linear", "log"}));
+    app.add_option("--log-epsilon", log_epsilon, "Log scaling: c = 1 + alpha*log(1 + w/eps) [1]");
+    app.add_option("--seed", seed, "Seed of the initial factors [42]");
+  }
+  void apply(IalsParams& p) const {
+    if (factors) p.factors = *factors;
+    if (iterations) p.iterations = *iterations;
+    if (cg_steps) p.cg_steps = *cg_steps;
+    if (regularization) p.regularization = *regularization;
+    if (alpha) p.alpha = *alpha;
+    if (log_epsilon) p.log_epsilon = *log_epsilon;
+    if (confidence) p.scaling = parse_scaling(*confidence);
+    if (seed) p.seed = *seed;
+  }
+};
+
+struct DeviceFlags {
+  std::string device = "auto";
+  int threads = 0;
+  void add_to(CLI::App& app, bool from_config = false) {
+    app.add_option("--device", device, "Where to compute: auto, cpu or cuda [auto]")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda", "gpu"}));
+    app.add_option("--threads", threads, "CPU threads, 0 = all cores [0]")
+        ->check(CLI::NonNegativeNumber);
+    if (from_config) device.clear();
+  }
+};
+
+int run_import(const std::string& csv, const std::string& out, ImportOptions opts) {
+  Progress progress("import", 0, "rows");
+  ImportReport r = import_csv(csv, out, opts, [&](std::int64_t rows) { progress.update(rows); });
+  std::cout << fmt::format("imported {} -> {}\n", csv, out);
+  std::cout << fmt::format("  rows read  {:>10}\n  rows kept  {:>10}\n", r.rows_read, r.rows_kept);
+  for (const auto& [reason, count] : r.dropped)
+    std::cout << fmt::format("  dropped    {:>10}  {}\n", count, reason);
+  std::cout << fmt::format("  customers  {:>10}\n  items      {:>10}\n  time       {:>10.2f}s\n",
+                           r.customers, r.items, r.seconds);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("tailor");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
+
+  CLI::App app{fmt::format("tailor {}: batch recommendations for one-to-one marketing", TAILOR_VERSION)};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", [] {
+    return fmt::format("tailor {}\nCUDA backend: {}\nGPU: {}", TAILOR_VERSION,
+                       cuda_built() ? "built" : "not built", cuda_device_description());
+  });
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off [info]")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "Only warnings and errors on the log");
+
+  // ---- import ----
+  auto* import_cmd = app.add_subcommand("import", "Convert a CSV of transactions to the HDF5 contract");
+  std::string import_csv_path, import_out;
+  ImportOptions iopts;
+  std::string delimiter = ",";
+  import_cmd->add_option("csv", import_csv_path, "Input CSV (plain or .gz)")->required();
+  import_cmd->add_option("out", import_out, "Output HDF5 file")->required();
+  import_cmd->add_option("--customer", iopts.customer_col, "Customer id column")->required();
+  import_cmd->add_option("--item", iopts.item_col, "Item id column")->required();
+  import_cmd->add_option("--time", iopts.time_col, "Time column");
+  import_cmd->add_option("--time-format", iopts.time_format,
+                         "strptime-style time format [auto: ISO 8601, unix seconds, M/D/YYYY H:MM]");
+  import_cmd->add_option("--quantity", iopts.quantity_col, "Quantity column");
+  import_cmd->add_option("--price", iopts.price_col, "Unit price column (value = quantity x price)");
+  import_cmd->add_option("--event", iopts.event_col, "Event type column (view, cart, purchase, ...)");
+  import_cmd->add_option("--delimiter", delimiter, "Field delimiter [,]");
+  import_cmd->add_option("--exclude-items", iopts.exclude_items, "Item ids to drop (e.g. POST,M)")
+      ->delimiter(',');
+  import_cmd->add_option("--cancel-column", iopts.cancel_col,
+                         "Rows whose value here starts with --cancel-prefix are cancellations");
+  import_cmd->add_option("--cancel-prefix", iopts.cancel_prefix, "Cancellation prefix [C]");
+  import_cmd->add_option("--threads", iopts.threads, "Threads (decompression) [2]");
+  iopts.threads = 2;
+
+  // ---- inspect ----
+  auto* inspect_cmd = app.add_subcommand("inspect", "Summarise an interactions file");
+  std::string inspect_path;
+  int inspect_top = 10;
+  inspect_cmd->add_option("file", inspect_path, "HDF5 interactions file")->required();
+  inspect_cmd->add_option("--top", inspect_top, "How many popular items to list [10]")
+      ->check(CLI::NonNegativeNumber);
+
+  // ---- train ----
+  auto* train_cmd = app.add_subcommand("train", "Train an iALS model");
+  std::string train_input, train_model_path;
+  ModelFlags train_flags;
+  DeviceFlags train_device;
+  bool no_objective = false;
+  train_cmd->add_option("--input", train_input, "HDF5 interactions file")->required();
+  train_cmd->add_option("--model", train_model_path, "Model file to write")->required();
+  train_flags.add_to(*train_cmd);
+  train_device.add_to(*train_cmd);
+  train_cmd->add_flag("--no-objective", no_objective, "Skip the per-epoch objective");
+
+  // ---- recommend ----
+  auto* rec_cmd = app.add_subcommand("recommend", "Top-N for every customer, exported as CSV");
+  std::string rec_input, rec_model, rec_output, rec_manifest;
+  TopNParams rec_topn;
+  bool include_seen = false;
+  std::size_t budget_mb = rec_topn.memory_budget >> 20;
+  DeviceFlags rec_device;
+  rec_cmd->add_option("--input", rec_input, "HDF5 interactions file (histories, seen items)")->required();
+  rec_cmd->add_option("--model", rec_model, "Model file")->required();
+  rec_cmd->add_option("-n", rec_topn.n, "List length (1..1000) [20]");
+  rec_cmd->add_option("--output", rec_output, "CSV to write")->required();
+  rec_cmd->add_option("--manifest", rec_manifest, "Manifest [<output>.manifest.json]");
+  rec_cmd->add_flag("--include-seen", include_seen, "Allow items the customer already has");
+  rec_cmd->add_option("--memory-budget-mb", budget_mb, "Scratch memory for score tiles [1024]");
+  rec_device.add_to(*rec_cmd);
+
+  // ---- run ----
+  auto* run_cmd = app.add_subcommand("run", "The nightly job: load, train, recommend, export");
+  std::string run_config;
+  ModelFlags run_flags;
+  DeviceFlags run_device;
+  run_cmd->add_option("config", run_config, "TOML config (see data/nightly.example.toml)")->required();
+  run_flags.add_to(*run_cmd);
+  run_device.add_to(*run_cmd, true);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  spdlog::set_level(quiet ? spdlog::level::warn : spdlog::level::from_str(log_level));
+
+  try {
+    if (*import_cmd) {
+      if (delimiter.size() != 1) throw InputError("--delimiter must be one character");
+      iopts.delimiter = delimiter[0];
+      return run_import(import_csv_path, import_out, iopts);
+    }
+    if (*inspect_cmd) {
+      std::cout << inspect(inspect_path, inspect_top, resolve_threads(0));
+      return 0;
+    }
+    if (*train_cmd) {
+      TrainOptions opts;
+      train_flags.apply(opts.ials);
+      validate_ials_params(opts.ials, "train");
+      opts.device = parse_device(train_device.device);
+      opts.threads = train_device.threads;
+      opts.report_objective = !no_objective;
+      LoadedInput input = load_input(train_input, train_device.threads);
+      TrainResult result;
+      Model model = train_model(input, opts, &result);
+      save_model(train_model_path, model);
+      spdlog::info("train: {} epochs in {:.2f}s on {}; model -> {}", result.epochs.size(),
+                   result.seconds, result.backend, train_model_path);
+      return 0;
+    }
+    if (*rec_cmd) {
+      rec_topn.exclude_seen = !include_seen;
+      rec_topn.memory_budget = budget_mb << 20;
+      validate_topn_params(rec_topn, "recommend");
+      if (rec_manifest.empty()) rec_manifest = rec_output + ".manifest.json";
+      nlohmann::json manifest = new_manifest("recommend");
+      LoadedInput input = load_input(rec_input, rec_device.threads);
+      Model model = load_model(rec_model);
+      if (model.data_fingerprint != input.matrices.fingerprint)
+        spdlog::info("recommend: the model was trained on other data ({}); matching by id",
+                     model.training_input);
+      RecommendOptions ropts;
+      ropts.topn = rec_topn;
+      ropts.device = parse_device(rec_device.device);
+      ropts.threads = rec_device.threads;
+      Recommendations rec = recommend(model, input.data, input.matrices, ropts);
+      ExportSummary exported = export_csv(rec_output, rec, model);
+      manifest["inputs"] = {describe_input(input)};
+      manifest["model"] = {{"path", rec_model},
+                           {"fingerprint", file_fingerprint(rec_model)},
+                           {"data_fingerprint", model.data_fingerprint},
+                           {"parameters", describe_params(model.params)}};
+      manifest["recommendations"] = describe_recommendations(rec, rec_topn);
+      manifest["outputs"] = {describe_export(exported)};
+      manifest["timings"] = {{"load", input.seconds},
+                             {"recommend", rec.seconds},
+                             {"export", exported.seconds}};
+      manifest["finished_at"] = utc_now_iso8601();
+      write_manifest(rec_manifest, manifest);
+      spdlog::info("export: {} rows for {} customers ({} short lists) -> {}; manifest {}",
+                   exported.rows, exported.customers, rec.lists.short_lists, rec_output,
+                   rec_manifest);
+      return 0;
+    }
+    if (*run_cmd) {
+      RunConfig config = load_config(run_config);
+      run_flags.apply(config.ials);
+      validate_ials_params(config.ials, "run");
+      if (!run_device.device.empty()) config.device = parse_device(run_device.device);
+      if (run_device.threads > 0) config.threads = run_device.threads;
+      run_pipeline(config);
+      std::cout << fmt::format("recommendations: {}\nmanifest:        {}\n", config.output.string(),
+                               config.manifest.string());
+      return 0;
+    }
+  } catch (const InputError& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 2;
+}

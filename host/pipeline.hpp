@@ -1,0 +1,44 @@
+// The pipeline stages chained: load -> train -> recommend -> export -> manifest.
+// The CLI subcommands (train, recommend, run) are thin wrappers over these functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "host/config.hpp"
+#include "host/dataset.hpp"
+#include "host/export.hpp"
+#include "host/model.hpp"
+#include "host/recommend.hpp"
+#include "host/train.hpp"
+
+namespace tailor {
+
+struct LoadedInput {
+  std::filesystem::path path;
+  std::string file_fingerprint;  // of the file's bytes
+  Dataset data;
+  InteractionMatrices matrices;
+  double seconds = 0.0;
+};
+
+LoadedInput load_input(const std::filesystem::path& path, int threads);
+
+// Trains on `input` and packs the result with its ids, parameters and data fingerprint.
+Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result = nullptr);
+
+// A manifest skeleton: tool version, command, start time, host.
+nlohmann::json new_manifest(const std::string& command);
+nlohmann::json describe_input(const LoadedInput& input);
+nlohmann::json describe_params(const IalsParams& p);
+nlohmann::json describe_training(const TrainResult& r);
+nlohmann::json describe_recommendations(const Recommendations& r, const TopNParams& p);
+nlohmann::json describe_export(const ExportSummary& s);
+
+// `tailor run`: the nightly job. Writes the model (if configured), the export and, last, the
+// manifest; returns the manifest.
+nlohmann::json run_pipeline(const RunConfig& config);
+
+}  // namespace tailor

@@ -1,0 +1,44 @@
+// Training stage: iALS on the chosen backend, with the objective and an ETA per epoch.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "host/dataset.hpp"
+#include "host/device.hpp"
+#include "kernels/kernels.hpp"
+
+namespace tailor {
+
+struct EpochReport {
+  int epoch = 0;          // 1-based
+  double seconds = 0.0;   // this epoch's two half-steps (objective excluded)
+  Objective objective;    // after the epoch
+};
+
+struct TrainOptions {
+  IalsParams ials;
+  Device device = Device::automatic;
+  int threads = 0;               // CPU threads, 0 = all cores
+  bool report_objective = true;  // compute the full objective after every epoch
+  std::function<void(const EpochReport&)> on_epoch;  // called after each epoch
+};
+
+struct TrainResult {
+  std::vector<float> customer_factors;  // customers x factors, row-major
+  std::vector<float> item_factors;      // items x factors
+  std::vector<EpochReport> epochs;
+  std::string backend;                  // "cpu (2 threads)", "cuda (NVIDIA H100 ...)"
+  Device device = Device::cpu;
+  double seconds = 0.0;                 // whole stage, upload and download included
+};
+
+// Seeded initial factors: uniform in [0, 0.01), the same for both backends.
+std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t seed);
+
+// Trains from seeded initial factors. Throws InputError for unsupported parameters (e.g. factors
+// above kMaxFactors) and RunError if training diverges (non-finite factors).
+TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options);
+
+}  // namespace tailor
