@@ -1,1 +1,232 @@
-// placeholder: implemented in a following commit
+// The nightly job through the real `tailor` binary: import -> run -> export -> manifest.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "host/dataset.hpp"
+#include "test_util.hpp"
+
+namespace tailor {
+namespace {
+
+const std::filesystem::path kSource = TAILOR_SOURCE_DIR;
+const std::string kTailor = TAILOR_BINARY;
+
+struct Result {
+  int exit_code = -1;
+  std::string log;  // stderr and stdout
+};
+
+Result run_tailor(const std::string& args, const testing::TempDir& dir) {
+  const auto log = dir / "log.txt";
+  const std::string cmd = kTailor + " " + args + " > " + log.string() + " 2>&1";
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.log = ss.str();
+  return r;
+}
+
+// RFC 4180 rows of a whole file (quoted fields may hold commas, quotes and line breaks).
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string s = ss.str();
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') field += s[++i];
+      else if (c == '"') quoted = false;
+      else field += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+      rows.emplace_back();
+    } else {
+      field += c;
+    }
+  }
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string config(const testing::TempDir& dir, const std::filesystem::path& input, int n,
+                   const std::string& extra = "") {
+  return "[input]\npath = \"" + input.string() + "\"\n[model]\npath = \"" +
+         (dir / "model.h5").string() +
+         "\"\nfactors = 16\niterations = 4\n[run]\ndevice = \"cpu\"\nthreads = 2\n[recommend]\nn = " +
+         std::to_string(n) + "\n" + extra + "[output]\npath = \"" + (dir / "recs.csv").string() +
+         "\"\n";
+}
+
+// Every customer with history gets min(n, eligible) distinct items, ranked 1.., none already
+// bought, scores non-increasing; customers without history get nothing.
+void check_export(const std::filesystem::path& h5, const std::filesystem::path& csv, int n,
+                  std::int64_t* short_lists_out = nullptr) {
+  Dataset data = load_dataset(h5, LoadOptions{});
+  std::map<std::string, std::set<std::string>> bought;
+  for (std::int64_t r = 0; r < data.log.size(); ++r)
+    bought[data.customer_ids[data.log.customer[r]]].insert(data.item_ids[data.log.item[r]]);
+  const auto rows = read_csv(csv);
+  ASSERT_FALSE(rows.empty());
+  ASSERT_EQ(rows[0], (std::vector<std::string>{"customer_id", "rank", "item_id", "score"}));
+  std::map<std::string, std::vector<std::pair<std::string, double>>> lists;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    ASSERT_EQ(rows[r].size(), 4u) << "row " << r;
+    auto& list = lists[rows[r][0]];
+    ASSERT_EQ(std::stoi(rows[r][1]), static_cast<int>(list.size()) + 1) << "rank, row " << r;
+    list.emplace_back(rows[r][2], std::stod(rows[r][3]));
+  }
+  const auto items = static_cast<std::int64_t>(data.item_ids.size());
+  std::int64_t short_lists = 0;
+  for (const auto& [customer, have] : bought) {
+    SCOPED_TRACE("customer " + customer);
+    auto it = lists.find(customer);
+    ASSERT_NE(it, lists.end()) << "customer with history has no list";
+    const auto eligible = items - static_cast<std::int64_t>(have.size());
+    EXPECT_EQ(static_cast<std::int64_t>(it->second.size()), std::min<std::int64_t>(n, eligible));
+    short_lists += eligible < n;
+    std::set<std::string> seen_in_list;
+    for (std::size_t j = 0; j < it->second.size(); ++j) {
+      const auto& [item, score] = it->second[j];
+      EXPECT_TRUE(seen_in_list.insert(item).second) << "duplicate item " << item;
+      EXPECT_EQ(have.count(item), 0u) << "already bought: " << item;
+      if (j > 0) EXPECT_LE(score, it->second[j - 1].second);
+    }
+  }
+  EXPECT_EQ(lists.size(), bought.size()) << "lists for customers without history";
+  if (short_lists_out) *short_lists_out = short_lists;
+}
+
+TEST(EndToEnd, NightlyJobOnTheBundledSample) {
+  testing::TempDir dir;
+  const auto h5 = dir / "sample.h5";
+  Result imp = run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
+                              h5.string() +
+                              " --customer CustomerID --item StockCode --time InvoiceDate "
+                              "--quantity Quantity --price UnitPrice",
+                          dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.log;
+
+  write_text(dir / "nightly.toml", config(dir, h5, 20));
+  Result run = run_tailor("run " + (dir / "nightly.toml").string(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  EXPECT_NE(run.log.find("objective"), std::string::npos) << "objective is reported per epoch";
+  std::int64_t short_lists = 0;
+  check_export(h5, dir / "recs.csv", 20, &short_lists);
+
+  std::ifstream mf(dir / "recs.csv.manifest.json");
+  ASSERT_TRUE(mf.good()) << "manifest missing";
+  nlohmann::json m = nlohmann::json::parse(mf);
+  EXPECT_EQ(m["status"], "ok");
+  EXPECT_EQ(m["recommendations"]["short_lists"].get<std::int64_t>(), short_lists);
+  EXPECT_EQ(m["outputs"][0]["rows"].get<std::int64_t>(),
+            static_cast<std::int64_t>(read_csv(dir / "recs.csv").size()) - 1);
+  EXPECT_EQ(m["training"]["epochs"].size(), 4u);
+  EXPECT_EQ(m["inputs"][0]["fingerprint"].get<std::string>().size(), 16u);
+  for (const char* stage : {"load", "train", "recommend", "export"})
+    EXPECT_TRUE(m["timings"].contains(stage)) << stage;
+  EXPECT_TRUE(std::filesystem::exists(dir / "model.h5"));
+
+  // train + recommend as separate commands, with a long list so that short lists occur.
+  Result rec = run_tailor("recommend --input " + h5.string() + " --model " +
+                              (dir / "model.h5").string() + " -n 1000 --device cpu --output " +
+                              (dir / "long.csv").string(),
+                          dir);
+  ASSERT_EQ(rec.exit_code, 0) << rec.log;
+  check_export(h5, dir / "long.csv", 1000);
+}
+
+TEST(EndToEnd, IdsRoundTripFromCsvToExport) {
+  testing::TempDir dir;
+  // Ids with commas, quotes, spaces and UTF-8; every customer buys every item except one.
+  const std::vector<std::string> customers = {"C,1", "\"quoted\" 2", "Zoë 3", "4"};
+  const std::vector<std::string> items = {"SKU,A", "B \"b\"", "ü-C", "D", "E"};
+  std::string csv = "customer,item,qty\n";
+  auto q = [](const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  };
+  for (std::size_t c = 0; c < customers.size(); ++c)
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (i != c) csv += q(customers[c]) + "," + q(items[i]) + ",1\n";
+  write_text(dir / "in.csv", csv);
+  const auto h5 = dir / "in.h5";
+  Result imp = run_tailor("import " + (dir / "in.csv").string() + " " + h5.string() +
+                              " --customer customer --item item --quantity qty",
+                          dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.log;
+  write_text(dir / "c.toml", config(dir, h5, 3));
+  Result run = run_tailor("run " + (dir / "c.toml").string(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  const auto rows = read_csv(dir / "recs.csv");
+  ASSERT_EQ(rows.size(), 1 + customers.size());  // one eligible item each: customer c lacks item c
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto c = std::find(customers.begin(), customers.end(), rows[r][0]) - customers.begin();
+    ASSERT_LT(c, static_cast<std::ptrdiff_t>(customers.size())) << "unknown id " << rows[r][0];
+    EXPECT_EQ(rows[r][2], items[static_cast<std::size_t>(c)]);
+  }
+  check_export(h5, dir / "recs.csv", 3);
+}
+
+TEST(EndToEnd, FailuresExitNonZeroAndPublishNothing) {
+  testing::TempDir dir;
+  Result missing = run_tailor("train --input " + (dir / "nope.h5").string() + " --model " +
+                                  (dir / "m.h5").string(),
+                              dir);
+  EXPECT_EQ(missing.exit_code, 2) << missing.log;
+  EXPECT_NE(missing.log.find("nope.h5: no such file"), std::string::npos) << missing.log;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+
+  write_text(dir / "bad.toml", "[input]\npath = \"x.h5\"\n[output]\npath = \"r.csv\"\n[model]\nfactors = 0\n");
+  Result bad = run_tailor("run " + (dir / "bad.toml").string(), dir);
+  EXPECT_EQ(bad.exit_code, 2) << bad.log;
+  EXPECT_NE(bad.log.find("factors = 0"), std::string::npos) << bad.log;
+
+  // A run whose export folder does not exist fails after training and leaves no manifest.
+  const auto h5 = dir / "s.h5";
+  ASSERT_EQ(run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
+                           h5.string() + " --customer CustomerID --item StockCode",
+                       dir)
+                .exit_code,
+            0);
+  std::string cfg = config(dir, h5, 5);
+  const std::string good_out = (dir / "recs.csv").string();
+  cfg.replace(cfg.find(good_out), good_out.size(), (dir / "missing" / "recs.csv").string());
+  write_text(dir / "c.toml", cfg);
+  Result fail = run_tailor("run " + (dir / "c.toml").string(), dir);
+  EXPECT_EQ(fail.exit_code, 1) << fail.log;
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "recs.csv.manifest.json"));
+
+  Result too_many = run_tailor("train --input " + h5.string() + " --model " +
+                                   (dir / "m.h5").string() + " --factors 2048",
+                               dir);
+  EXPECT_EQ(too_many.exit_code, 2) << too_many.log;
+  EXPECT_NE(too_many.log.find("1..1024"), std::string::npos) << too_many.log;
+}
+
+}  // namespace
+}  // namespace tailor

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds tailor into build/ (or $TAILOR_BUILD_DIR). The CUDA backend is built when
+# nvcc is found (on PATH or in /usr/local/cuda); TAILOR_CUDA=OFF|ON forces it.
+#   scripts/build.sh [extra cmake arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=${TAILOR_BUILD_DIR:-build}
+args=(-DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} -DTAILOR_CUDA=${TAILOR_CUDA:-AUTO})
+if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
+  args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+fi
+cmake -S . -B "$build_dir" "${args[@]}" "$@" >"$build_dir.configure.log" 2>&1 || {
+  cat "$build_dir.configure.log" >&2; exit 1; }
+grep -E "tailor: CUDA backend" "$build_dir.configure.log" || true
+cmake --build "$build_dir" -j "$(nproc)"
