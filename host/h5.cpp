@@ -367,6 +367,9 @@ std::optional<std::int64_t> File::attr_int(const std::string& object,
   Handle type = type_handle(H5Aget_type(attr.get()));
   if (H5Tget_class(type.get()) != H5T_INTEGER)
     throw InputError(fmt::format("{}: attribute '{}' is not an integer", where(object), name));
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the read below fills one value
+    throw InputError(fmt::format("{}: attribute '{}' is not a single integer", where(object), name));
   std::int64_t v = 0;
   if (H5Aread(attr.get(), H5T_NATIVE_INT64, &v) < 0)
     throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
@@ -381,6 +384,9 @@ std::optional<double> File::attr_double(const std::string& object, const std::st
   auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     throw InputError(fmt::format("{}: attribute '{}' is not a number", where(object), name));
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the read below fills one value
+    throw InputError(fmt::format("{}: attribute '{}' is not a single number", where(object), name));
   double v = 0;
   if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
     throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
