@@ -14,9 +14,13 @@ every customer with history, seen items filtered, N = --n.
 
 Needs numpy, scipy, h5py and implicit (scripts/setup.sh --python installs them).
 """
+import os
+
+# implicit's solvers run their own threads; a BLAS thread pool on top of them slows it down.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import json
-import os
 import platform
 import statistics
 import subprocess
@@ -57,7 +61,6 @@ def main():
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args()
 
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit warns otherwise
     import implicit
     from implicit.cpu import _als
     from implicit.cpu.als import AlternatingLeastSquares
@@ -79,7 +82,7 @@ def main():
     for r in range(args.repeats):
         model = AlternatingLeastSquares(factors=args.factors, regularization=args.regularization,
                                         alpha=1.0, iterations=args.iterations, use_cg=True,
-                                        use_gpu=False, num_threads=args.threads, random_state=42 + r)
+                                        num_threads=args.threads, random_state=42 + r)
         model.cg_steps = args.cg_steps
         t = time.perf_counter()
         model.fit(cui, show_progress=False)
