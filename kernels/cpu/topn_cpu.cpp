@@ -35,6 +35,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "kernels/cpu/isa.hpp"
@@ -45,40 +46,6 @@ namespace tailor::cpu {
 namespace {
 
 constexpr int kPanel = 16;  // items per packed panel: the register tile's width
-
-namespace baseline {
-#define TAILOR_CPU_KW 4  // SSE2: 4 floats per vector
-constexpr int kMR = 2;  // 2 x 16 tile: 8 of the 16 xmm registers hold sums
-#include "kernels/cpu/vec.hpp"
-#include "kernels/cpu/topn_tile.hpp"
-#undef TAILOR_CPU_KW
-}  // namespace baseline
-
-#if TAILOR_CPU_AVX2_PATH
-TAILOR_CPU_BEGIN_AVX2
-namespace avx2 {
-#define TAILOR_CPU_KW 8  // AVX2: 8 floats per vector
-constexpr int kMR = 6;  // 6 x 16 tile: 12 of the 16 ymm registers hold sums
-#include "kernels/cpu/vec.hpp"
-#include "kernels/cpu/topn_tile.hpp"
-#undef TAILOR_CPU_KW
-}  // namespace avx2
-TAILOR_CPU_END_AVX2
-#endif
-
-struct TopnKernels {
-  int mr;  // customers per register tile
-  void (*score_block)(const float*, int, const float*, int, int, float*, std::size_t);
-  std::uint32_t (*first_pass)(const float*, std::uint32_t, float);
-};
-
-TopnKernels kernels_for(Isa isa) {
-#if TAILOR_CPU_AVX2_PATH
-  if (isa == Isa::avx2_fma) return {avx2::kMR, &avx2::score_block, &avx2::first_pass};
-#endif
-  (void)isa;
-  return {baseline::kMR, &baseline::score_block, &baseline::first_pass};
-}
 
 // A candidate as one integer whose order is the list order: the score mapped to an unsigned
 // integer that sorts like the float (NaN lowest, -0 equal to +0) in the high half, the item index
@@ -116,27 +83,20 @@ class Selector {
     threshold_ = std::numeric_limits<float>::quiet_NaN();
   }
 
-  // Offers items first, first + 1, ... with scores s[0 .. len); first_pass is the instruction
-  // set's filter (topn_tile.hpp).
-  void offer(const float* s, std::uint32_t first, std::uint32_t len,
-             std::uint32_t (*first_pass)(const float*, std::uint32_t, float)) {
-    std::uint32_t i = 0;
-    while (i < len) {
-      // Passes when s > threshold, when s is NaN (sorted out at the next cut), or when the
-      // threshold is NaN (fewer than n real scores so far). An equal score loses: its item index
-      // is higher than the threshold item's.
-      i += first_pass(s + i, len - i, threshold_);
-      if (i == len) break;
-      buf_[count_++] = make_candidate(s[i], first + i);
-      if (count_ == cap_) cut();
-      ++i;
-    }
+  // The score an item must beat to enter (NaN: any item enters; see offer in topn_tile.hpp).
+  [[nodiscard]] float threshold() const { return threshold_; }
+
+  void push(float score, std::uint32_t item) {
+    buf_[count_++] = make_candidate(score, item);
+    if (count_ == cap_) cut();
   }
 
   // Sorts the best min(n, count) to the front and returns how many.
   int finish() {
     const int len = std::min(n_, count_);
-    std::partial_sort(buf_, buf_ + len, buf_ + count_, std::greater<>());
+    // nth_element + sort: for n in the hundreds, much faster than partial_sort's heap.
+    if (len < count_) std::nth_element(buf_, buf_ + (len - 1), buf_ + count_, std::greater<>());
+    std::sort(buf_, buf_ + len, std::greater<>());
     return len;
   }
 
@@ -153,6 +113,40 @@ class Selector {
   int count_ = 0;
   float threshold_ = 0.0f;
 };
+
+namespace baseline {
+#define TAILOR_CPU_KW 4  // SSE2: 4 floats per vector
+constexpr int kMR = 2;  // 2 x 16 tile: 8 of the 16 xmm registers hold sums
+#include "kernels/cpu/vec.hpp"
+#include "kernels/cpu/topn_tile.hpp"
+#undef TAILOR_CPU_KW
+}  // namespace baseline
+
+#if TAILOR_CPU_AVX2_PATH
+TAILOR_CPU_BEGIN_AVX2
+namespace avx2 {
+#define TAILOR_CPU_KW 8  // AVX2: 8 floats per vector
+constexpr int kMR = 6;  // 6 x 16 tile: 12 of the 16 ymm registers hold sums
+#include "kernels/cpu/vec.hpp"
+#include "kernels/cpu/topn_tile.hpp"
+#undef TAILOR_CPU_KW
+}  // namespace avx2
+TAILOR_CPU_END_AVX2
+#endif
+
+struct TopnKernels {
+  int mr;  // customers per register tile
+  void (*score_block)(const float*, int, const float*, int, int, float*, std::size_t);
+  void (*offer)(Selector&, const float*, std::uint32_t, std::uint32_t);
+};
+
+TopnKernels kernels_for(Isa isa) {
+#if TAILOR_CPU_AVX2_PATH
+  if (isa == Isa::avx2_fma) return {avx2::kMR, &avx2::score_block, &avx2::offer};
+#endif
+  (void)isa;
+  return {baseline::kMR, &baseline::score_block, &baseline::offer};
+}
 
 struct Blocking {
   int mb = 0;  // customers per block, a multiple of the register tile's rows
@@ -223,6 +217,8 @@ TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, cons
   using cpu::Candidate;
   using cpu::kPanel;
   detail::validate_topn(customers, items, seen, params);
+  detail::require(items.rows <= std::numeric_limits<std::uint32_t>::max(),
+                  "top-N: item indices are 32-bit, got " + std::to_string(items.rows) + " items");
   threads = threads >= 1 ? threads : omp_get_max_threads();
 
   TopNResult result;
@@ -287,7 +283,7 @@ TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, cons
         for (int c = 0; c < m; ++c) {
           const float* s = tile.data() + static_cast<std::size_t>(c) * lds;
           if (!exclude) {
-            sel[c].offer(s, first, len, kern.first_pass);
+            kern.offer(sel[c], s, first, len);
             continue;
           }
           // Offer the runs between this customer's seen items (sorted ascending, unique).
@@ -297,7 +293,7 @@ TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, cons
           while (i < end) {
             while (e != e_end && *e < i) ++e;
             const std::uint32_t stop = (e != e_end && *e < end) ? *e : end;
-            sel[c].offer(s + (i - first), i, stop - i, kern.first_pass);
+            kern.offer(sel[c], s + (i - first), i, stop - i);
             i = stop + 1;  // past the seen item (or past the end)
           }
           ex[c] = e;

@@ -3,7 +3,7 @@
 //
 // NO include guard: included by topn_cpu.cpp after vec.hpp, inside each per-instruction-set
 // namespace, which also defines `constexpr int kMR` (customers per register tile). kPanel (items
-// per packed panel, the register tile's width) comes from topn_cpu.cpp.
+// per packed panel, the register tile's width) and Selector come from topn_cpu.cpp.
 
 // out[i * ldo + j] = x_i . y_j for i < kMR customers (rows of xb, stride k) and j < kPanel items
 // of one packed panel (k x kPanel: panel[l * kPanel + j] = y_j[l]).
@@ -43,14 +43,18 @@ inline void score_block(const float* xb, int rows, const float* panels, int npan
   }
 }
 
-// The offset of the first score in s[0 .. len) that is not <= t (above t, or NaN), or len. This
-// is the selection's filter: after its first few cuts almost no score passes, so the scan is
-// 2 kW compares and one branch per 2 kW scores.
-inline std::uint32_t first_pass(const float* s, std::uint32_t len, float t) {
+// Offers items first, first + 1, ... with scores s[0 .. len) to a customer's selection. An item
+// enters when its score is not <= the threshold: above it, or NaN (sorted out at the next cut), or
+// anything while the threshold is NaN (fewer than n candidates so far). An equal score stays out:
+// its item index is higher than the threshold item's. After the first few cuts almost nothing
+// enters, so the scan is 2 kW compares and one branch per 2 kW scores.
+inline void offer(Selector& sel, const float* s, std::uint32_t first, std::uint32_t len) {
   std::uint32_t i = 0;
-  for (; i + 2 * kW <= len; i += 2 * kW)
-    if (!all_le(load(s + i), load(s + i + kW), t)) break;
+  for (; i + 2 * kW <= len; i += 2 * kW) {
+    if (all_le(load(s + i), load(s + i + kW), sel.threshold())) continue;
+    for (std::uint32_t q = i; q < i + 2 * kW; ++q)
+      if (!(s[q] <= sel.threshold())) sel.push(s[q], first + q);
+  }
   for (; i < len; ++i)
-    if (!(s[i] <= t)) return i;
-  return len;
+    if (!(s[i] <= sel.threshold())) sel.push(s[i], first + i);
 }
