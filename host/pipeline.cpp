@@ -1,5 +1,6 @@
 #include "host/pipeline.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -13,6 +14,10 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
+
+// A float parameter as the double with the same shortest decimal form (0.05f -> 0.05, not
+// 0.0500000007), so the manifest shows the value the user wrote.
+double decimal(float f) { return std::stod(fmt::format("{}", f)); }
 
 }  // namespace
 
@@ -73,10 +78,14 @@ nlohmann::json describe_input(const LoadedInput& in) {
 }
 
 nlohmann::json describe_params(const IalsParams& p) {
-  return {{"algorithm", "ials"},         {"factors", p.factors},
-          {"regularization", p.regularization}, {"alpha", p.alpha},
-          {"iterations", p.iterations},  {"cg_steps", p.cg_steps},
-          {"confidence", to_string(p.scaling)}, {"log_epsilon", p.log_epsilon},
+  return {{"algorithm", "ials"},
+          {"factors", p.factors},
+          {"regularization", decimal(p.regularization)},
+          {"alpha", decimal(p.alpha)},
+          {"iterations", p.iterations},
+          {"cg_steps", p.cg_steps},
+          {"confidence", to_string(p.scaling)},
+          {"log_epsilon", decimal(p.log_epsilon)},
           {"seed", p.seed}};
 }
 
