@@ -119,9 +119,10 @@ class DeviceBuffer {
   [[nodiscard]] std::size_t size() const { return count_; }
   [[nodiscard]] std::size_t bytes() const { return count_ * sizeof(T); }
 
-  // Asynchronous copies on the buffer's stream. Pageable host memory is staged by the runtime
-  // before upload() returns, so the host source may be reused at once; download() targets must
-  // stay valid until the stream is synchronised.
+  // Asynchronous copies on the buffer's stream. Both the upload() source and the download()
+  // target must stay valid until the stream is synchronised: the runtime documents copies
+  // between device and pageable host memory only as "might be synchronous", so a host buffer
+  // freed right after upload() returns could still be read by a copy in flight.
   void upload(const T* host, std::size_t count, std::size_t offset = 0) {
     if (count == 0) return;
     CUDA_CHECK(

@@ -40,6 +40,7 @@ struct CsrOnDevice {
     indices.upload(m.indices + base, static_cast<std::size_t>(nnz));
     weights = res.alloc<float>(static_cast<std::size_t>(nnz));
     weights.upload(m.data + base, static_cast<std::size_t>(nnz));
+    res.synchronize();  // `rebased` is freed on return: its upload must have completed
   }
 
   [[nodiscard]] DeviceCsr view() const {
@@ -132,6 +133,7 @@ class CudaIals final : public IalsEngine {
     check_sizes(X.size(), Y.size(), "set_factors");
     X_.upload(X.data(), X.size());
     Y_.upload(Y.data(), Y.size());
+    res_.synchronize();  // the caller may free or overwrite X and Y once this returns
   }
 
   void get_factors(std::span<float> X, std::span<float> Y) override {

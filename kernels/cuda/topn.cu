@@ -36,9 +36,9 @@ std::size_t sort_temp_bytes(const Resources& res, int batch, int items) {
   std::size_t bytes = 0;
   cub::DoubleBuffer<std::uint32_t> keys(nullptr, nullptr);
   cub::DoubleBuffer<std::uint32_t> values(nullptr, nullptr);
-  const int* offsets = nullptr;
+  const int* offsets = nullptr;  // not read by the size query (and nullptr + 1 would be UB)
   CUDA_CHECK(cub::DeviceSegmentedRadixSort::SortPairsDescending(
-      nullptr, bytes, keys, values, batch * items, batch, offsets, offsets + 1, 0,
+      nullptr, bytes, keys, values, batch * items, batch, offsets, offsets, 0,
       static_cast<int>(sizeof(std::uint32_t) * 8), res.stream()));
   return bytes;
 }
@@ -108,6 +108,7 @@ TopNResult cuda_topn(const FactorsView& customers, const FactorsView& items, con
     const auto nnz = static_cast<std::size_t>(rebased.back());
     d_seen_indices = res.alloc<std::uint32_t>(nnz);
     d_seen_indices.upload(seen->indices + base, nnz);
+    res.synchronize();  // `rebased` is freed at the end of this block
   }
 
   // Per-batch buffers, sized once for the largest batch.
@@ -126,6 +127,7 @@ TopNResult cuda_topn(const FactorsView& customers, const FactorsView& items, con
     std::vector<int> segments(static_cast<std::size_t>(batch) + 1);
     for (int b = 0; b <= batch; ++b) segments[b] = b * n_items;  // <= INT_MAX by choose_batch
     d_segments.upload(segments.data(), segments.size());
+    res.synchronize();  // `segments` is freed at the end of this block
   }
 
   const int take = std::min(params.n, n_items);  // entries per customer copied back

@@ -53,7 +53,8 @@ __global__ void __launch_bounds__(kBlock)
   for (int b = static_cast<int>(blockIdx.x); b < batch; b += static_cast<int>(gridDim.x)) {
     std::uint32_t* key = keys + static_cast<std::size_t>(b) * items;
     std::uint32_t* value = values + static_cast<std::size_t>(b) * items;
-    for (int j = tid; j < items; j += kBlock) {
+    // 64-bit j: with items close to INT_MAX, an int j + kBlock would overflow.
+    for (std::int64_t j = tid; j < items; j += kBlock) {
       key[j] = score_key(__uint_as_float(key[j]));
       value[j] = static_cast<std::uint32_t>(j);
     }
@@ -68,7 +69,7 @@ __global__ void __launch_bounds__(kBlock)
       __syncthreads();
     }
     int count = 0;
-    for (int j = tid; j < items; j += kBlock) count += key[j] != kExcludedKey ? 1 : 0;
+    for (std::int64_t j = tid; j < items; j += kBlock) count += key[j] != kExcludedKey ? 1 : 0;
     count = block_sum<kBlock>(count, scratch);
     if (tid == 0) eligible[b] = count;
     __syncthreads();  // key[] of this row is final before the block moves on
