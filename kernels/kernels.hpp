@@ -95,6 +95,8 @@ class IalsEngine {
 };
 
 // customer_items: customers x items; item_customers: its transpose (items x customers).
+// Until set_factors is called, the factors are uniform in [0, 0.01) drawn from params.seed.
+// threads < 1 means all the threads OpenMP offers.
 // Throws std::invalid_argument on a shape mismatch or unsupported factor count.
 std::unique_ptr<IalsEngine> make_cpu_ials(const CsrView& customer_items,
                                           const CsrView& item_customers, const IalsParams& params,
@@ -123,7 +125,8 @@ struct TopNResult {
 
 // Score customers (rows of `customers`) against every item (rows of `items`); `seen` has one
 // row per customer (same count as customers.rows) and items.rows columns; it may be null when
-// params.exclude_seen is false. Throws std::invalid_argument on bad shapes or n.
+// params.exclude_seen is false. threads < 1 means all the threads OpenMP offers. Throws
+// std::invalid_argument on bad shapes or n.
 TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                     const TopNParams& params, int threads);
 

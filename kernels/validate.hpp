@@ -2,6 +2,8 @@
 // calls these first and throws std::invalid_argument with a precise message; internals assert.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "kernels/kernels.hpp"
@@ -42,6 +44,8 @@ inline void validate_topn(const FactorsView& customers, const FactorsView& items
                                             std::to_string(items.cols) + ")");
   require(customers.cols >= 1, "top-N: factors must have at least one column");
   require(items.rows >= 1, "top-N: there are no items to score");
+  require(items.rows <= std::numeric_limits<std::uint32_t>::max(),
+          "top-N: item indices are 32-bit, got " + std::to_string(items.rows) + " items");
   require(customers.rows == 0 || (customers.data != nullptr && items.data != nullptr),
           "top-N: factor data is null");
   if (p.exclude_seen) {

@@ -217,8 +217,6 @@ TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, cons
   using cpu::Candidate;
   using cpu::kPanel;
   detail::validate_topn(customers, items, seen, params);
-  detail::require(items.rows <= std::numeric_limits<std::uint32_t>::max(),
-                  "top-N: item indices are 32-bit, got " + std::to_string(items.rows) + " items");
   threads = threads >= 1 ? threads : omp_get_max_threads();
 
   TopNResult result;
