@@ -89,8 +89,9 @@ def main():
         imp_train.append(time.perf_counter() - t)
         imp_loss = loss(model.user_factors, model.item_factors)
         rows = np.flatnonzero(np.diff(m.indptr))
+        history = m[rows]
         t = time.perf_counter()
-        model.recommend(rows, m[rows], N=args.n, filter_already_liked_items=True)
+        model.recommend(rows, history, N=args.n, filter_already_liked_items=True)
         imp_rec.append(time.perf_counter() - t)
 
     # ---- tailor ----
