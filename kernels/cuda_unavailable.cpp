@@ -18,4 +18,8 @@ TopNResult cuda_topn(const FactorsView&, const FactorsView&, const CsrView*, con
   throw std::runtime_error("--device cuda: " + cuda_device_description());
 }
 
+std::vector<float> cuda_ranking_metrics(const TopNResult&, const CsrView&, std::span<const int>) {
+  throw std::runtime_error("--device cuda: " + cuda_device_description());
+}
+
 }  // namespace tailor

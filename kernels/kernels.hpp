@@ -130,6 +130,29 @@ struct TopNResult {
 TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                     const TopNParams& params, int threads);
 
+// ---- ranking metrics --------------------------------------------------------------------------
+// Per-customer quality of ranked lists against sets of relevant items (docs/evaluation.md has
+// the definitions and how they differ from implicit's ranking_metrics_at_k). For cutoff k:
+//   hits@k       |top-k of the list  intersect  relevant|   (a list shorter than k just has fewer)
+//   precision@k  hits@k / k
+//   recall@k     hits@k / min(k, |relevant|)
+//   ndcg@k       DCG@k / IDCG@k, binary gain, DCG = sum over relevant list positions r <= k of
+//                1 / log2(r + 1), IDCG the same for min(k, |relevant|) relevant items in front
+//   ap@k         sum over relevant positions r <= k of precision@r, / min(k, |relevant|)  (MAP)
+//   hit@k        1 if hits@k > 0 else 0  (hit rate)
+//   rr@k         1 / (position of the first relevant item) if it is <= k, else 0  (MRR)
+enum RankingMetric : int { kHits = 0, kPrecision, kRecall, kNdcg, kAp, kHit, kRr, kRankingMetricCount };
+inline constexpr const char* kRankingMetricNames[kRankingMetricCount] = {
+    "hits", "precision", "recall", "ndcg", "map", "hit_rate", "mrr"};
+
+// lists: one list per customer (row c of `relevant` belongs to list c); relevant.indices sorted
+// ascending per row, every row non-empty (customers without relevant items are left out by the
+// caller). ks: cutoffs, each >= 1. Returns customers x ks.size() x kRankingMetricCount values,
+// row-major: value(c, j, m) = out[(c * ks.size() + j) * kRankingMetricCount + m].
+// Throws std::invalid_argument on mismatched shapes, empty relevant rows or ks < 1.
+std::vector<float> cpu_ranking_metrics(const TopNResult& lists, const CsrView& relevant,
+                                       std::span<const int> ks, int threads);
+
 // ---- the CUDA backend ------------------------------------------------------------------------
 // Always declared; without the CUDA build, cuda_built() is false, cuda_device_count() is 0 and
 // the factories throw std::runtime_error.
@@ -147,5 +170,9 @@ std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView& customer_items,
 
 TopNResult cuda_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                      const TopNParams& params);
+
+// The same as cpu_ranking_metrics, computed on the GPU.
+std::vector<float> cuda_ranking_metrics(const TopNResult& lists, const CsrView& relevant,
+                                        std::span<const int> ks);
 
 }  // namespace tailor
