@@ -65,7 +65,8 @@ TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options
   result.item_factors = initial_factors(ic.rows, p.factors, p.seed ^ 0x9e3779b97f4a7c15ULL);
   engine->set_factors(result.customer_factors, result.item_factors);
 
-  spdlog::info("train: iALS on {}: {} customers x {} items, {} interactions, k={}, lambda={}, "
+  if (options.log_epochs)
+    spdlog::info("train: iALS on {}: {} customers x {} items, {} interactions, k={}, lambda={}, "
                "alpha={}, {} iterations, {} CG steps",
                result.backend, ci.rows, ic.rows, ci.nnz(), p.factors, p.regularization, p.alpha,
                p.iterations, p.cg_steps);
@@ -87,8 +88,12 @@ TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options
                                    report.objective.total));
     }
     result.epochs.push_back(report);
-    progress.update(epoch, detail, true);
+    if (options.log_epochs) progress.update(epoch, detail, true);
     if (options.on_epoch) options.on_epoch(report);
+    if (options.after_epoch) {
+      engine->get_factors(result.customer_factors, result.item_factors);
+      if (!options.after_epoch(report, result.customer_factors, result.item_factors)) break;
+    }
   }
   engine->get_factors(result.customer_factors, result.item_factors);
   check_finite(result.customer_factors, "customer");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,13 @@ struct TrainOptions {
   Device device = Device::automatic;
   int threads = 0;               // CPU threads, 0 = all cores
   bool report_objective = true;  // compute the full objective after every epoch
+  bool log_epochs = true;        // a log line per epoch with the objective and the ETA
   std::function<void(const EpochReport&)> on_epoch;  // called after each epoch
+  // Called after each epoch with the current factors (customers x k, items x k), e.g. to score a
+  // validation split; returning false stops training there (early stopping). Copying the
+  // factors off the device each epoch costs time, so leave it unset when not needed.
+  std::function<bool(const EpochReport&, std::span<const float> X, std::span<const float> Y)>
+      after_epoch;
 };
 
 struct TrainResult {

@@ -10,11 +10,15 @@
 
 #include "host/config.hpp"
 #include "host/error.hpp"
+#include "host/atomic_file.hpp"
 #include "host/fingerprint.hpp"
 #include "host/import_csv.hpp"
 #include "host/inspect.hpp"
 #include "host/pipeline.hpp"
 #include "host/progress.hpp"
+#include "host/report.hpp"
+#include "host/split.hpp"
+#include "host/sweep.hpp"
 
 namespace {
 
@@ -163,6 +167,73 @@ int main(int argc, char** argv) {
   run_flags.add_to(*run_cmd);
   run_device.add_to(*run_cmd, true);
 
+  // ---- split ----
+  auto* split_cmd = app.add_subcommand("split", "Write a reproducible train/test split as two files");
+  std::string split_input, split_spec, split_train, split_test;
+  std::uint64_t split_seed = 42;
+  split_cmd->add_option("--input", split_input, "HDF5 interactions file")->required();
+  split_cmd->add_option("--split", split_spec,
+                        "time:YYYY-MM-DD | last:K | random:F | customers:F")->required();
+  split_cmd->add_option("--train", split_train, "Training rows go here")->required();
+  split_cmd->add_option("--test", split_test, "Test rows go here")->required();
+  split_cmd->add_option("--seed", split_seed, "Seed of random and customer splits [42]");
+
+  // ---- evaluate ----
+  auto* eval_cmd = app.add_subcommand("evaluate", "Train on a split and score model and baselines");
+  std::string eval_input, eval_split, eval_k = "10,20", eval_protocol = "new", eval_json,
+                                      eval_report, eval_config;
+  std::uint64_t eval_split_seed = 42;
+  bool eval_no_epochs = false;
+  ModelFlags eval_flags;
+  DeviceFlags eval_device;
+  eval_cmd->add_option("--input", eval_input, "HDF5 interactions file")->required();
+  eval_cmd->add_option("--split", eval_split, "time:YYYY-MM-DD | last:K | random:F | customers:F")
+      ->required();
+  eval_cmd->add_option("--split-seed", eval_split_seed, "Seed of random and customer splits [42]");
+  eval_cmd->add_option("--k", eval_k, "Cutoffs, e.g. 10,20 [10,20]");
+  eval_cmd->add_option("--protocol", eval_protocol, "new or all [new]")
+      ->check(CLI::IsMember({"new", "all"}));
+  eval_cmd->add_option("--config", eval_config, "Take the [model] section of a nightly config");
+  eval_cmd->add_option("--json", eval_json, "Write the results as JSON");
+  eval_cmd->add_option("--report", eval_report, "Write a self-contained HTML report");
+  eval_cmd->add_flag("--no-epoch-metrics", eval_no_epochs, "Score only the final model");
+  eval_flags.add_to(*eval_cmd);
+  eval_device.add_to(*eval_cmd);
+
+  // ---- sweep ----
+  auto* sweep_cmd = app.add_subcommand("sweep", "Search iALS hyper-parameters on a validation split");
+  std::string sw_input, sw_split, sw_k = "10,20", sw_protocol = "new", sw_metric, sw_json,
+                                  sw_report, sw_best, sw_base;
+  std::string sw_factors = "32,64,128", sw_reg = "0.01,0.05,0.1,0.5", sw_alpha = "1,5,20",
+              sw_iterations = "30";
+  SweepOptions sw;
+  std::uint64_t sw_split_seed = 42;
+  ModelFlags sw_flags;
+  DeviceFlags sw_device;
+  sweep_cmd->add_option("--input", sw_input, "HDF5 interactions file")->required();
+  sweep_cmd->add_option("--split", sw_split, "Validation split, e.g. time:2011-10-01")->required();
+  sweep_cmd->add_option("--split-seed", sw_split_seed, "Seed of random and customer splits [42]");
+  sweep_cmd->add_option("--k", sw_k, "Cutoffs [10,20]");
+  sweep_cmd->add_option("--protocol", sw_protocol, "new or all [new]")->check(CLI::IsMember({"new", "all"}));
+  sweep_cmd->add_option("--metric", sw_metric, "What to maximise, e.g. recall@20 [ndcg@<largest k>]");
+  sweep_cmd->add_option("--grid-factors", sw_factors, "Values to try [32,64,128]");
+  sweep_cmd->add_option("--grid-regularization", sw_reg, "Values to try [0.01,0.05,0.1,0.5]");
+  sweep_cmd->add_option("--grid-alpha", sw_alpha, "Values to try [1,5,20]");
+  sweep_cmd->add_option("--grid-iterations", sw_iterations, "Most epochs per trial [30]");
+  sweep_cmd->add_option("--random", sw.random_trials, "Random search: this many grid points [0 = all]")
+      ->check(CLI::NonNegativeNumber);
+  sweep_cmd->add_option("--patience", sw.patience, "Epochs without improvement before stopping [3]")
+      ->check(CLI::PositiveNumber);
+  sweep_cmd->add_option("--seed", sw.seed, "Seed of the random search and baseline [42]");
+  sweep_cmd->add_option("--json", sw_json, "Write all trials as JSON");
+  sweep_cmd->add_option("--report", sw_report, "Write a self-contained HTML report");
+  sweep_cmd->add_option("--best", sw_best, "Write the best configuration as a `tailor run` TOML");
+  sweep_cmd->add_option("--base-config", sw_base, "Nightly config whose other sections --best keeps");
+  sweep_cmd->add_option("--cg-steps", sw_flags.cg_steps, "CG steps per row [3]");
+  sweep_cmd->add_option("--confidence", sw_flags.confidence, "linear or log [linear]")
+      ->check(CLI::IsMember({"linear", "log"}));
+  sw_device.add_to(*sweep_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -227,6 +298,53 @@ int main(int argc, char** argv) {
       spdlog::info("export: {} rows for {} customers ({} short lists) -> {}; manifest {}",
                    exported.rows, exported.customers, rec.lists.short_lists, rec_output,
                    rec_manifest);
+      return 0;
+    }
+    if (*split_cmd) {
+      LoadedInput input = load_input(split_input, 0);
+      Split split = make_split(input.data, parse_split(split_spec, split_seed));
+      write_split(input.data, split, split_train, split_test);
+      std::cout << split.describe().dump(2) << "\n";
+      return 0;
+    }
+    if (*eval_cmd) {
+      EvaluateOptions opts;
+      if (!eval_config.empty()) opts.ials = load_config(eval_config).ials;
+      eval_flags.apply(opts.ials);
+      validate_ials_params(opts.ials, "evaluate");
+      opts.split = parse_split(eval_split, eval_split_seed);
+      opts.ks = parse_ks(eval_k);
+      opts.protocol = parse_protocol(eval_protocol);
+      opts.device = parse_device(eval_device.device);
+      opts.threads = eval_device.threads;
+      opts.per_epoch_metrics = !eval_no_epochs;
+      LoadedInput input = load_input(eval_input, eval_device.threads);
+      nlohmann::json result = evaluate(input.data, opts);
+      std::cout << format_evaluation(result);
+      if (!eval_json.empty()) write_file_atomically(eval_json, result.dump(2) + "\n");
+      if (!eval_report.empty()) write_report(eval_report, result);
+      return 0;
+    }
+    if (*sweep_cmd) {
+      sw_flags.apply(sw.base);
+      sw.split = parse_split(sw_split, sw_split_seed);
+      sw.ks = parse_ks(sw_k);
+      sw.protocol = parse_protocol(sw_protocol);
+      sw.metric = sw_metric;
+      sw.space.factors = parse_int_list("--grid-factors", sw_factors);
+      sw.space.regularization = parse_float_list("--grid-regularization", sw_reg);
+      sw.space.alpha = parse_float_list("--grid-alpha", sw_alpha);
+      sw.space.iterations = parse_int_list("--grid-iterations", sw_iterations);
+      sw.device = parse_device(sw_device.device);
+      sw.threads = sw_device.threads;
+      LoadedInput input = load_input(sw_input, sw_device.threads);
+      nlohmann::json result = sweep(input.data, sw);
+      std::cout << format_sweep(result);
+      if (!sw_json.empty()) write_file_atomically(sw_json, result.dump(2) + "\n");
+      if (!sw_report.empty()) write_report(sw_report, result);
+      if (!sw_best.empty())
+        write_best_config(sw_best, result,
+                          sw_base.empty() ? std::nullopt : std::optional<std::filesystem::path>(sw_base));
       return 0;
     }
     if (*run_cmd) {
