@@ -294,7 +294,21 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
     };
   }
   const auto t_train = std::chrono::steady_clock::now();
-  TrainResult trained = train_ials(ev.train(), topts);
+  IalsParams used = o.ials;
+  std::vector<float> X, Y;
+  if (o.model) {
+    if (o.model->customer_ids != data.customer_ids || o.model->item_ids != data.item_ids)
+      throw InputError(fmt::format("model from {} has other customer or item ids than {}; score a "
+                                   "model trained on this file's ids",
+                                   o.model->training_input, data.path.string()));
+    used = o.model->params;
+    X = o.model->customer_factors;
+    Y = o.model->item_factors;
+  } else {
+    TrainResult trained = train_ials(ev.train(), topts);
+    X = std::move(trained.customer_factors);
+    Y = std::move(trained.item_factors);
+  }
   const double train_seconds = seconds_since(t_train);
 
   const auto t_score = std::chrono::steady_clock::now();
@@ -304,18 +318,19 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
     models[name] = m["overall"];
     buckets[name] = m["buckets"];
   };
-  add("ials", ev.model_lists(trained.customer_factors, trained.item_factors, o.ials));
+  add(o.model_name, ev.model_lists(X, Y, used));
   if (o.baselines)
     for (const char* name : {"popularity", "buy_again", "random"})
       add(name, ev.baseline_lists(name, o.seed));
 
-  nlohmann::json params = {{"factors", o.ials.factors},
-                           {"regularization", std::stod(fmt::format("{}", o.ials.regularization))},
-                           {"alpha", std::stod(fmt::format("{}", o.ials.alpha))},
-                           {"iterations", o.ials.iterations},
-                           {"cg_steps", o.ials.cg_steps},
-                           {"confidence", to_string(o.ials.scaling)},
-                           {"seed", o.ials.seed}};
+  nlohmann::json params = {{"factors", used.factors},
+                           {"regularization", std::stod(fmt::format("{}", used.regularization))},
+                           {"alpha", std::stod(fmt::format("{}", used.alpha))},
+                           {"iterations", used.iterations},
+                           {"cg_steps", used.cg_steps},
+                           {"confidence", to_string(used.scaling)},
+                           {"seed", used.seed}};
+  if (o.model) params["model_file_trained_on"] = o.model->training_input;
   return {{"kind", "evaluation"},
           {"input", data.path.string()},
           {"created_at", utc_now_iso8601()},

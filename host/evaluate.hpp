@@ -10,6 +10,7 @@
 
 #include "host/dataset.hpp"
 #include "host/device.hpp"
+#include "host/model.hpp"
 #include "host/split.hpp"
 #include "kernels/kernels.hpp"
 
@@ -94,6 +95,10 @@ struct EvaluateOptions {
   bool baselines = true;
   bool per_epoch_metrics = true;  // score the model after every epoch (for the report)
   std::uint64_t seed = 42;        // random baseline
+  // Score these factors instead of training (e.g. a model trained elsewhere on the split's
+  // training file); its ids must equal the input's. Not owned.
+  const Model* model = nullptr;
+  std::string model_name = "ials";  // the key of the model in "models"
 };
 
 // The whole evaluation as the JSON document `tailor evaluate --json` writes:

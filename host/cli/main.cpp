@@ -197,6 +197,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--json", eval_json, "Write the results as JSON");
   eval_cmd->add_option("--report", eval_report, "Write a self-contained HTML report");
   eval_cmd->add_flag("--no-epoch-metrics", eval_no_epochs, "Score only the final model");
+  std::string eval_model_file, eval_model_name = "ials";
+  eval_cmd->add_option("--model-file", eval_model_file,
+                       "Score this model (same ids as --input) instead of training one");
+  eval_cmd->add_option("--model-name", eval_model_name, "Name of the model in the results [ials]");
   eval_flags.add_to(*eval_cmd);
   eval_device.add_to(*eval_cmd);
 
@@ -319,6 +323,12 @@ int main(int argc, char** argv) {
       opts.threads = eval_device.threads;
       opts.per_epoch_metrics = !eval_no_epochs;
       LoadedInput input = load_input(eval_input, eval_device.threads);
+      std::optional<Model> external;
+      if (!eval_model_file.empty()) {
+        external = load_model(eval_model_file);
+        opts.model = &*external;
+      }
+      opts.model_name = eval_model_name;
       nlohmann::json result = evaluate(input.data, opts);
       std::cout << format_evaluation(result);
       if (!eval_json.empty()) write_file_atomically(eval_json, result.dump(2) + "\n");
