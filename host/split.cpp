@@ -357,10 +357,8 @@ nlohmann::json Split::describe() const {
         std::count(held_out_customer.begin(), held_out_customer.end(), std::uint8_t{1}));
     j["fold_in_fraction"] = spec.fold_in_fraction;
     j["held_out_customers"] = held;
-    // Every held-out customer has at least one test row and nobody else has any.
-    j["test_customers"] = held;
   }
-  // Other kinds: Split does not keep the customer column; write_split adds test_customers.
+  j["test_customers"] = test_customers;
   return j;
 }
 
@@ -384,6 +382,7 @@ Split make_split(const Dataset& data, const SplitSpec& spec) {
         "non-empty",
         spec_text(spec), data.path.empty() ? std::string("the data") : data.path.string(), train,
         test, n[static_cast<std::size_t>(Role::fold_in)], data.log.size()));
+  s.test_customers = count_test_customers(data, s);
   return s;
 }
 
@@ -398,9 +397,7 @@ void write_split(const Dataset& data, const Split& split, const std::filesystem:
                                  "non-empty",
                                  spec_text(split.spec), n[static_cast<std::size_t>(Role::train)],
                                  n[static_cast<std::size_t>(Role::test)]));
-  nlohmann::json j = split.describe();
-  j["test_customers"] = count_test_customers(data, split);
-  const std::string split_json = j.dump();
+  const std::string split_json = split.describe().dump();
 
   const Dataset train_data = subset(data, [&](std::size_t r) { return split.role[r] == Role::train; });
   const Dataset test_data = subset(data, [&](std::size_t r) { return split.role[r] != Role::train; });

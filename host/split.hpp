@@ -47,6 +47,7 @@ struct Split {
   SplitSpec spec;
   std::vector<Role> role;  // one per log row
   std::vector<std::uint8_t> held_out_customer;  // customers kind: 1 for held-out customers
+  std::int64_t test_customers = 0;  // customers with at least one test row
   [[nodiscard]] std::vector<bool> mask(Role r) const;  // rows with role r
   [[nodiscard]] nlohmann::json describe() const;  // kind, spec text, seed, rows per role, customers
 };
