@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 
 #include "kernels/kernels.hpp"
@@ -54,6 +55,46 @@ inline void validate_topn(const FactorsView& customers, const FactorsView& items
             "top-N: interaction matrix is " + std::to_string(seen->rows) + " x " +
                 std::to_string(seen->cols) + ", factors are " + std::to_string(customers.rows) +
                 " customers x " + std::to_string(items.rows) + " items");
+  }
+}
+
+// Checks shared by cpu_ranking_metrics and cuda_ranking_metrics: well-formed lists (offsets from
+// 0, non-decreasing, ending at items.size()), one relevant row per list, every relevant row
+// non-empty and strictly ascending (the kernels binary-search it), at least one cutoff, each >= 1.
+// O(customers + nnz): the same order as computing the metrics.
+inline void validate_ranking_metrics(const TopNResult& lists, const CsrView& relevant,
+                                     std::span<const int> ks) {
+  require(!ks.empty(), "ranking metrics: no cutoffs given");
+  for (const int k : ks)
+    require(k >= 1, "ranking metrics: every cutoff k must be >= 1, got " + std::to_string(k));
+  require(lists.scores.empty() || lists.scores.size() == lists.items.size(),
+          "ranking metrics: lists hold " + std::to_string(lists.items.size()) + " items but " +
+              std::to_string(lists.scores.size()) + " scores");
+  const std::int64_t customers = lists.customers();
+  if (!lists.offsets.empty()) {
+    require(lists.offsets.front() == 0, "ranking metrics: list offsets must start at 0");
+    for (std::int64_t c = 0; c < customers; ++c)
+      require(lists.offsets[c] <= lists.offsets[c + 1],
+              "ranking metrics: list offsets decrease at customer " + std::to_string(c));
+    require(lists.offsets.back() == static_cast<std::int64_t>(lists.items.size()),
+            "ranking metrics: list offsets end at " + std::to_string(lists.offsets.back()) +
+                ", but there are " + std::to_string(lists.items.size()) + " items");
+  }
+  require(relevant.rows == customers,
+          "ranking metrics: " + std::to_string(customers) + " lists but " +
+              std::to_string(relevant.rows) + " rows of relevant items");
+  if (customers == 0) return;
+  require(relevant.indptr != nullptr && relevant.indices != nullptr,
+          "ranking metrics: the relevant-item matrix has no data");
+  for (std::int64_t c = 0; c < customers; ++c) {
+    const std::int64_t b = relevant.indptr[c];
+    const std::int64_t e = relevant.indptr[c + 1];
+    require(e > b, "ranking metrics: customer " + std::to_string(c) +
+                       " has no relevant items (leave such customers out)");
+    for (std::int64_t j = b + 1; j < e; ++j)
+      require(relevant.indices[j - 1] < relevant.indices[j],
+              "ranking metrics: relevant items of customer " + std::to_string(c) +
+                  " are not strictly ascending");
   }
 }
 

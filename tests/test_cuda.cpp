@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <random>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -551,6 +552,110 @@ TEST(CudaTopN, NoCustomers) {
   const TopNResult r = cuda_topn({nullptr, 0, 4}, {I.data(), 10, 4}, nullptr, p);
   EXPECT_EQ(r.customers(), 0);
   EXPECT_TRUE(r.items.empty());
+}
+
+// ---- ranking metrics ------------------------------------------------------------------------------
+
+// Random lists (some empty, some longer than the largest cutoff, some items repeated across
+// customers) and random relevant rows (1 .. 40 items, never empty) over `items` items.
+struct MetricsProblem {
+  TopNResult lists;
+  Csr relevant;
+};
+
+MetricsProblem random_metrics_problem(std::int64_t customers, std::int64_t items, int max_len,
+                                      std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  MetricsProblem p;
+  p.lists.offsets.push_back(0);
+  std::vector<std::uint32_t> r, c;
+  std::vector<std::uint32_t> all(static_cast<std::size_t>(items));
+  for (std::int64_t i = 0; i < items; ++i) all[i] = static_cast<std::uint32_t>(i);
+  for (std::int64_t u = 0; u < customers; ++u) {
+    std::shuffle(all.begin(), all.end(), rng);
+    const auto len = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(max_len + 1));
+    for (std::int64_t j = 0; j < std::min(len, items); ++j) {
+      p.lists.items.push_back(all[j]);
+      p.lists.scores.push_back(static_cast<float>(-j));
+    }
+    p.lists.offsets.push_back(static_cast<std::int64_t>(p.lists.items.size()));
+    // Relevant items drawn mostly from the head of the list so that hits are common.
+    const auto nrel = static_cast<std::int64_t>(1 + rng() % 40);
+    std::set<std::uint32_t> rel;
+    while (static_cast<std::int64_t>(rel.size()) < std::min(nrel, items))
+      rel.insert(rng() % 2 == 0 ? all[rng() % static_cast<std::uint64_t>(std::min<std::int64_t>(
+                                                 items, std::max<std::int64_t>(len, 1)))]
+                                : static_cast<std::uint32_t>(rng() % static_cast<std::uint64_t>(items)));
+    for (const auto i : rel) {
+      r.push_back(static_cast<std::uint32_t>(u));
+      c.push_back(i);
+    }
+  }
+  p.relevant = build_csr(customers, items, r.data(), c.data(), nullptr,
+                         static_cast<std::int64_t>(r.size()), 1);
+  return p;
+}
+
+TEST(CudaRankingMetrics, MatchesCpuOnRandomLists) {
+  TAILOR_REQUIRE_GPU();
+  struct Shape {
+    std::int64_t customers;
+    std::int64_t items;
+    int max_len;
+    std::vector<int> ks;
+    std::uint64_t seed;
+  };
+  const std::vector<Shape> shapes = {
+      {1, 10, 5, {1, 10}, 1101},
+      {257, 500, 50, {1, 5, 10, 20, 50, 100}, 1102},
+      {5000, 3000, 200, {10, 3, 200, 1000}, 1103},
+      {1000, 40, 40, {7, 7, 1}, 1104},
+  };
+  for (const Shape& s : shapes) {
+    const std::string label = "customers=" + std::to_string(s.customers) +
+                              " items=" + std::to_string(s.items) +
+                              " max_len=" + std::to_string(s.max_len) +
+                              " seed=" + std::to_string(s.seed);
+    SCOPED_TRACE(label);
+    std::printf("ranking metrics case %s\n", label.c_str());
+    const MetricsProblem p = random_metrics_problem(s.customers, s.items, s.max_len, s.seed);
+    const auto gpu = cuda_ranking_metrics(p.lists, p.relevant.view(), s.ks);
+    const auto cpu = cpu_ranking_metrics(p.lists, p.relevant.view(), s.ks, cpu_threads());
+    // Both sum in double in the same order; only the last float rounding may differ.
+    EXPECT_TRUE(all_close(gpu, cpu, static_cast<int>(s.ks.size()) * kRankingMetricCount, 1e-6,
+                          1e-6));
+  }
+}
+
+TEST(CudaRankingMetrics, SlicedRelevantRowsAndNoCustomers) {
+  TAILOR_REQUIRE_GPU();
+  const MetricsProblem all = random_metrics_problem(300, 200, 30, 1201);
+  // Lists of customers [100, 250) against the matching slice of the relevant matrix, whose
+  // indptr does not start at 0.
+  TopNResult part;
+  part.offsets.push_back(0);
+  for (std::int64_t u = 100; u < 250; ++u) {
+    for (std::int64_t e = all.lists.offsets[u]; e < all.lists.offsets[u + 1]; ++e) {
+      part.items.push_back(all.lists.items[e]);
+      part.scores.push_back(all.lists.scores[e]);
+    }
+    part.offsets.push_back(static_cast<std::int64_t>(part.items.size()));
+  }
+  const CsrView sliced = all.relevant.view().slice(100, 250);
+  ASSERT_NE(sliced.indptr[0], 0);
+  const std::vector<int> ks = {1, 10, 25};
+  EXPECT_TRUE(all_close(cuda_ranking_metrics(part, sliced, ks),
+                        cpu_ranking_metrics(part, sliced, ks, cpu_threads()),
+                        static_cast<int>(ks.size()) * kRankingMetricCount, 1e-6, 1e-6));
+
+  TopNResult none;
+  none.offsets.push_back(0);
+  const Csr empty = build_csr(0, 10, nullptr, nullptr, nullptr, 0, 1);
+  EXPECT_TRUE(cuda_ranking_metrics(none, empty.view(), ks).empty());
+  // The same argument checks as the CPU backend.
+  const std::vector<int> bad_ks = {0};
+  EXPECT_THROW((void)cuda_ranking_metrics(part, sliced, bad_ks), std::invalid_argument);
+  EXPECT_THROW((void)cuda_ranking_metrics(none, sliced, ks), std::invalid_argument);
 }
 
 }  // namespace
