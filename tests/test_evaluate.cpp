@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/config.hpp"
+#include "host/error.hpp"
 #include "host/evaluate.hpp"
 #include "host/sweep.hpp"
 #include "test_util.hpp"
