@@ -360,7 +360,14 @@ std::string format_evaluation(const nlohmann::json& r) {
     out += fmt::format("\n{:<12}", fmt::format("@{}", k));
     for (const char* c : cols) out += fmt::format(" {:>10}", c);
     out += "\n";
-    for (const auto& [name, m] : r["models"].items()) {
+    // Models first, then the baselines, in a fixed order.
+    std::vector<std::string> names;
+    for (const auto& [name, m] : r["models"].items())
+      if (name != "popularity" && name != "buy_again" && name != "random") names.push_back(name);
+    for (const char* b : {"popularity", "buy_again", "random"})
+      if (r["models"].contains(b)) names.emplace_back(b);
+    for (const auto& name : names) {
+      const auto& m = r["models"][name];
       out += fmt::format("{:<12}", name);
       for (const char* c : cols) {
         const std::string key = fmt::format("{}@{}", c, k);
