@@ -188,22 +188,25 @@ void write_best_config(const std::filesystem::path& path, const nlohmann::json& 
     root.insert("output", toml::table{{"path", "out/recommendations.csv"}});
   }
   const auto& p = r["best"]["params"];
-  toml::table* model = root["model"].as_table();
-  if (!model) {
-    root.insert("model", toml::table{});
-    model = root["model"].as_table();
-  }
-  model->insert_or_assign("factors", p["factors"].get<std::int64_t>());
-  model->insert_or_assign("regularization", p["regularization"].get<double>());
-  model->insert_or_assign("alpha", p["alpha"].get<double>());
-  model->insert_or_assign("iterations", std::max<std::int64_t>(1, r["best"]["best_epoch"].get<std::int64_t>()));
-  model->insert_or_assign("cg_steps", p["cg_steps"].get<std::int64_t>());
-  model->insert_or_assign("confidence", p["confidence"].get<std::string>());
+  // The searched keys are written by hand so that numbers keep their shortest form (0.1, not
+  // 0.10000000000000001); keys of the base config's [model] that were not searched stay.
+  toml::table model;
+  if (const toml::table* base = root["model"].as_table()) model = *base;
+  root.erase("model");
+  std::string searched = fmt::format(
+      "factors = {}\nregularization = {}\nalpha = {}\niterations = {}\ncg_steps = {}\n"
+      "confidence = \"{}\"\n",
+      p["factors"].get<int>(), p["regularization"].get<double>(), p["alpha"].get<double>(),
+      std::max(1, r["best"]["best_epoch"].get<int>()), p["cg_steps"].get<int>(),
+      p["confidence"].get<std::string>());
+  for (const char* key : {"factors", "regularization", "alpha", "iterations", "cg_steps", "confidence"})
+    model.erase(key);
   std::stringstream ss;
   ss << "# Best trial of `tailor sweep` (" << r["metric"].get<std::string>() << " = "
      << r["best"]["score"].get<double>() << " on split " << r["split"].value("spec", std::string("?"))
      << ", protocol " << r["protocol"].get<std::string>() << ")\n"
-     << root << "\n";
+     << root << "\n\n[model]\n" << searched;
+  if (!model.empty()) ss << model << "\n";
   // Check that `tailor run` accepts what was written.
   (void)parse_config(ss.str(), path);
   write_file_atomically(path, ss.str());
