@@ -257,6 +257,43 @@ void File::write(const std::string& dataset, const T* data, std::int64_t n) {
   write_raw(dataset, file_type, native_type<T>(), data, n);
 }
 
+template <class T>
+void File::create_column(const std::string& dataset, std::int64_t n) {
+  if (n < 0) throw RunError(fmt::format("{}: negative column length {}", where(dataset), n));
+  ensure_parent_groups(dataset);
+  hsize_t dims = static_cast<hsize_t>(n);
+  Handle space(H5Screate_simple(1, &dims, nullptr), H5Sclose);
+  Handle plist = chunked_plist(n);
+  // Chunks never written need no storage and read back as the fill value 0.
+  H5Pset_fill_time(plist.get(), H5D_FILL_TIME_IFSET);
+  Handle ds(H5Dcreate2(file_.get(), dataset.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
+                       plist.get(), H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.valid()) throw RunError(fmt::format("{}: cannot create dataset", where(dataset)));
+}
+
+template <class T>
+void File::write_range(const std::string& dataset, std::int64_t offset, const T* data,
+                       std::int64_t count) {
+  if (count <= 0) return;
+  hid_t id = H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT);
+  if (id < 0) throw RunError(fmt::format("{}: cannot open dataset for writing", where(dataset)));
+  Handle ds(id, H5Dclose);
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  const hssize_t length = H5Sget_simple_extent_npoints(space.get());
+  if (offset < 0 || offset + count > static_cast<std::int64_t>(length))
+    throw RunError(fmt::format("{}: rows {}..{} are outside the column's {} rows", where(dataset),
+                               offset, offset + count, static_cast<std::int64_t>(length)));
+  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    throw RunError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
+                               offset + count));
+  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (H5Dwrite(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, data) < 0)
+    throw RunError(fmt::format("{}: cannot write rows {}..{}", where(dataset), offset,
+                               offset + count));
+}
+
 void File::write_strings(const std::string& dataset, const std::vector<std::string>& values) {
   Handle type = type_handle(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.get(), H5T_VARIABLE);
@@ -412,5 +449,17 @@ TAILOR_H5_INSTANTIATE(std::uint32_t)
 TAILOR_H5_INSTANTIATE(std::int64_t)
 TAILOR_H5_INSTANTIATE(std::uint64_t)
 #undef TAILOR_H5_INSTANTIATE
+
+#define TAILOR_H5_INSTANTIATE_RANGE(T)                                                       \
+  template void File::create_column<T>(const std::string&, std::int64_t);                     \
+  template void File::write_range<T>(const std::string&, std::int64_t, const T*, std::int64_t);
+TAILOR_H5_INSTANTIATE_RANGE(float)
+TAILOR_H5_INSTANTIATE_RANGE(double)
+TAILOR_H5_INSTANTIATE_RANGE(std::uint8_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::int32_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::uint32_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::int64_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::uint64_t)
+#undef TAILOR_H5_INSTANTIATE_RANGE
 
 }  // namespace tailor::h5

@@ -92,6 +92,15 @@ class File {
   template <class T>
   void write(const std::string& dataset, const T* data, std::int64_t n);
   void write_strings(const std::string& dataset, const std::vector<std::string>& values);
+  // Chunked writing of a large 1-D column without holding it in memory: create_column makes a
+  // fixed-size dataset of n elements of T (chunked, shuffle + gzip, as write() does);
+  // write_range then fills elements [offset, offset + count) from data (a hyperslab write).
+  // Ranges may come in any order; elements never written read back as 0.
+  template <class T>
+  void create_column(const std::string& dataset, std::int64_t n);
+  template <class T>
+  void write_range(const std::string& dataset, std::int64_t offset, const T* data,
+                   std::int64_t count);
   void write_matrix(const std::string& dataset, const float* data, std::int64_t rows,
                     std::int64_t cols);
 
