@@ -123,9 +123,9 @@ class AliasTable {
   std::vector<std::uint32_t> alias_;
 };
 
-std::vector<double> zipf_weights(std::int64_t n, double s) {
+std::vector<double> zipf_weights(std::int64_t n, double s, double offset = 0.0) {
   std::vector<double> w(static_cast<std::size_t>(n));
-  for (std::int64_t r = 0; r < n; ++r) w[r] = std::pow(static_cast<double>(r + 1), -s);
+  for (std::int64_t r = 0; r < n; ++r) w[r] = std::pow(static_cast<double>(r + 1) + offset, -s);
   return w;
 }
 
@@ -213,7 +213,9 @@ ItemModel build_items(const GenerateSpec& spec) {
   std::iota(perm.begin(), perm.end(), 0u);
   for (std::size_t k = n; k > 1; --k)
     std::swap(perm[k - 1], perm[static_cast<std::size_t>(rng.index(static_cast<std::int64_t>(k)))]);
-  ItemModel m{std::move(perm), AliasTable(zipf_weights(spec.items, spec.item_skew)), {}, {}, {}};
+  ItemModel m{std::move(perm),
+              AliasTable(zipf_weights(spec.items, spec.item_skew, spec.item_skew_offset)),
+              {}, {}, {}};
 
   // Category sizes are Zipf: which category is big is itself random (a shuffled order).
   std::vector<double> cat_w = zipf_weights(spec.categories, spec.category_skew);
@@ -394,7 +396,7 @@ void write_ids(h5::File& f, const std::string& dataset, char prefix, std::int64_
 // The field list, once, for JSON in both directions.
 #define TAILOR_GENERATE_FIELDS(X)                                                               \
   X(name) X(customers) X(items) X(interactions) X(categories) X(days) X(start) X(item_skew)     \
-  X(category_skew) X(activity_sigma) X(visit_rows) X(repeat_fraction) X(repeat_interval_days)  \
+  X(item_skew_offset) X(category_skew) X(activity_sigma) X(visit_rows) X(repeat_fraction) X(repeat_interval_days)  \
   X(repeat_interval_sigma) X(repeat_jitter_sigma) X(price_median) X(price_category_sigma)      \
   X(price_item_sigma) X(quantity_mean) X(ids) X(seed)
 
@@ -416,15 +418,16 @@ GenerateSpec generate_preset(const std::string& name) {
     s.categories = 40;
     s.days = 374;
     s.start = 1291161600;  // 2010-12-01
-    s.item_skew = 0.75;
+    s.item_skew = 1.25;
+    s.item_skew_offset = 150;
     s.activity_sigma = 1.27;
     s.visit_rows = 21;
-    s.repeat_fraction = 0.35;
-    s.repeat_interval_days = 40;
+    s.repeat_fraction = 0.31;
+    s.repeat_interval_days = 75;
     s.repeat_interval_sigma = 0.8;
     s.repeat_jitter_sigma = 0.8;
-    s.price_median = 2.5;
-    s.quantity_mean = 12;
+    s.price_median = 1.3;
+    s.quantity_mean = 13;
   } else if (name == "dunnhumby-shape") {
     s.customers = 2373;
     s.items = 20833;
@@ -544,6 +547,7 @@ void validate_generate_spec(const GenerateSpec& s) {
     if (!(v >= 0) || !std::isfinite(v)) fail(fmt::format("{} = {} must be finite and >= 0", name, v));
   };
   non_negative(s.item_skew, "item_skew");
+  non_negative(s.item_skew_offset, "item_skew_offset");
   non_negative(s.category_skew, "category_skew");
   non_negative(s.activity_sigma, "activity_sigma");
   non_negative(s.repeat_interval_sigma, "repeat_interval_sigma");

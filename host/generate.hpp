@@ -27,6 +27,9 @@ struct GenerateSpec {
   std::int64_t start = 1577836800;    // unix seconds (2020-01-01T00:00:00Z)
 
   double item_skew = 1.0;        // Zipf exponent s of item popularity over a random item order
+  // Zipf-Mandelbrot offset q: rank r has weight (r + q)^-s. 0 is plain Zipf; q > 0 flattens
+  // the head (real retail's top 1% holds less than a plain Zipf with its Gini would give).
+  double item_skew_offset = 0.0;
   double category_skew = 1.0;    // Zipf exponent of category sizes
   double activity_sigma = 1.2;   // lognormal sigma of the per-customer rate (row share)
   double visit_rows = 10.0;      // mean rows per visit (a basket shares one time stamp)
