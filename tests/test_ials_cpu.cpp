@@ -13,6 +13,7 @@
 
 #include "kernels/cpu/isa.hpp"
 #include "kernels/kernels.hpp"
+#include "isa_scope.hpp"
 #include "test_util.hpp"
 
 namespace tailor {
@@ -21,36 +22,8 @@ namespace {
 using testing::random_csr;
 using testing::random_factors;
 
-// Runs the engine's hot loops with one instruction-set copy while in scope (see kernels/cpu/isa.hpp).
-class IsaScope {
- public:
-  explicit IsaScope(cpu::Isa isa) {
-    if (const char* old = std::getenv("TAILOR_CPU_ISA")) old_ = old;
-    if (isa == cpu::Isa::baseline)
-      setenv("TAILOR_CPU_ISA", "baseline", 1);
-    else
-      unsetenv("TAILOR_CPU_ISA");
-  }
-  ~IsaScope() {
-    if (old_)
-      setenv("TAILOR_CPU_ISA", old_->c_str(), 1);
-    else
-      unsetenv("TAILOR_CPU_ISA");
-  }
-  IsaScope(const IsaScope&) = delete;
-  IsaScope& operator=(const IsaScope&) = delete;
-
- private:
-  std::optional<std::string> old_;
-};
-
-// Both copies where the processor has AVX2 + FMA, else only the baseline.
-std::vector<cpu::Isa> isas() {
-  std::vector<cpu::Isa> v{cpu::Isa::baseline};
-  unsetenv("TAILOR_CPU_ISA");
-  if (cpu::active_isa() == cpu::Isa::avx2_fma) v.push_back(cpu::Isa::avx2_fma);
-  return v;
-}
+using testing::IsaScope;
+using testing::isas;
 
 struct Problem {
   Csr ci;  // customers x items
