@@ -18,6 +18,10 @@ TopNResult cuda_topn(const FactorsView&, const FactorsView&, const CsrView*, con
   throw std::runtime_error("--device cuda: " + cuda_device_description());
 }
 
+std::unique_ptr<BprEngine> make_cuda_bpr(const CsrView&, const BprParams&) {
+  throw std::runtime_error("--device cuda: " + cuda_device_description());
+}
+
 std::vector<float> cuda_ranking_metrics(const TopNResult&, const CsrView&, std::span<const int>) {
   throw std::runtime_error("--device cuda: " + cuda_device_description());
 }

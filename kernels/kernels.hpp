@@ -176,3 +176,94 @@ std::vector<float> cuda_ranking_metrics(const TopNResult& lists, const CsrView& 
                                         std::span<const int> ks);
 
 }  // namespace tailor
+
+// ---- BPR (Rendle et al. 2009) ---------------------------------------------------------------
+// Plain BPR-MF without item biases: the score of item i for customer u is x_u . y_i, and SGD on
+// sampled triples (u, i positive, j negative) maximises sum ln sigma(x_u . (y_i - y_j)) minus
+// lambda (|x_u|^2 + |y_i|^2 + |y_j|^2) per sample. The sampler (kernels/bpr_sampler.hpp) is one
+// piece of code compiled for the host and the device, so both backends draw the same triples.
+namespace tailor {
+
+// Where negatives come from. uniform: every item the customer has not bought, equally likely.
+// popularity: item j with probability proportional to (1 + customers who bought j)^exponent
+// (word2vec's 0.75 by default; the 1 lets items nobody bought be drawn), restricted to the
+// customer's non-positives by rejection.
+enum class BprNegatives { uniform, popularity };
+// constant: learning_rate every epoch. linear: learning_rate * max(lr_floor, 1 - e / epochs) in
+// epoch e = 0, 1, ... (so it starts at learning_rate and never falls below lr_floor of it).
+enum class LrSchedule { constant, linear };
+
+struct BprParams {
+  int factors = 64;
+  float learning_rate = 0.01f;
+  float regularization = 0.01f;  // lambda
+  int epochs = 100;              // the length the linear schedule decays over
+  BprNegatives negatives = BprNegatives::uniform;
+  float popularity_exponent = 0.75f;
+  LrSchedule schedule = LrSchedule::constant;
+  float lr_floor = 0.1f;                 // linear schedule: the smallest fraction of learning_rate
+  std::int64_t samples_per_epoch = 0;    // SGD steps per epoch; 0 = the number of interactions
+  std::int64_t objective_samples = 0;    // size of objective()'s fixed sample; 0 = min(nnz, 65536)
+  std::uint64_t seed = 42;
+};
+
+// The learning rate of epoch e (0-based) under p's schedule.
+inline float bpr_learning_rate(const BprParams& p, int epoch) {
+  if (p.schedule == LrSchedule::constant || p.epochs <= 0) return p.learning_rate;
+  const double f = 1.0 - static_cast<double>(epoch) / static_cast<double>(p.epochs);
+  return static_cast<float>(p.learning_rate * (f > p.lr_floor ? f : p.lr_floor));
+}
+
+// One sampled triple; customer < 0 marks a skipped sample (the customer bought every item, so
+// no negative exists).
+struct BprTriple {
+  std::int64_t customer = -1;
+  std::uint32_t positive = 0;
+  std::uint32_t negative = 0;
+  [[nodiscard]] constexpr bool skipped() const { return customer < 0; }
+};
+
+// Statistics over a set of sampled triples, skipped ones excluded from loss and accuracy.
+struct BprStats {
+  double loss = 0.0;            // mean -ln sigma(x_u . (y_i - y_j)) (no regularisation term)
+  double accuracy = 0.0;        // fraction with x_u . y_i > x_u . y_j
+  std::int64_t samples = 0;     // triples drawn (skipped ones included)
+  std::int64_t skipped = 0;     // triples whose customer bought every item
+  double learning_rate = 0.0;   // epoch(): the rate this epoch used; objective(): 0
+};
+
+// One BPR problem resident on a backend; the factors live where it computes. The CsrView given
+// to the factory must outlive the engine.
+class BprEngine {
+ public:
+  virtual ~BprEngine() = default;
+  [[nodiscard]] virtual std::string backend_name() const = 0;
+  // X: customers x factors, Y: items x factors, row-major.
+  virtual void set_factors(std::span<const float> X, std::span<const float> Y) = 0;
+  virtual void get_factors(std::span<float> X, std::span<float> Y) = 0;
+  // One epoch of SGD over samples_per_epoch triples; sample s of epoch e is drawn from a
+  // counter-based generator keyed by (seed, e, s). The loss and accuracy of each triple are
+  // taken just before its update. Hogwild: concurrent updates of the same rows race, so only
+  // the CPU engine with one thread is deterministic.
+  virtual BprStats epoch() = 0;
+  // Loss and accuracy of the current factors on a fixed sample of objective_samples triples
+  // (the same triples every call, drawn from the seed): a sampled estimate of the BPR loss, not
+  // the exact sum over all (u, i, j). Changes nothing.
+  [[nodiscard]] virtual BprStats objective() = 0;
+  // The triples that samples [first, first + count) of epoch `epoch` (0-based) draw, without
+  // training; for tests and diagnostics.
+  [[nodiscard]] virtual std::vector<BprTriple> sample(int epoch, std::int64_t first,
+                                                      std::int64_t count) = 0;
+  [[nodiscard]] virtual int epochs_done() const = 0;
+};
+
+// customer_items: customers x items (weights unused: every stored pair is a positive). Until
+// set_factors is called, the factors are bpr_initial_factors (kernels/bpr_sampler.hpp) from
+// params.seed. threads < 1 means all the threads OpenMP offers; threads = 1 is deterministic.
+// Throws std::invalid_argument on bad parameters (factors outside 1..kMaxFactors, ...).
+std::unique_ptr<BprEngine> make_cpu_bpr(const CsrView& customer_items, const BprParams& params,
+                                        int threads);
+// The same on the GPU (std::runtime_error without a usable device or CUDA build).
+std::unique_ptr<BprEngine> make_cuda_bpr(const CsrView& customer_items, const BprParams& params);
+
+}  // namespace tailor

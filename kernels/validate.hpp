@@ -99,3 +99,31 @@ inline void validate_ranking_metrics(const TopNResult& lists, const CsrView& rel
 }
 
 }  // namespace tailor::detail
+
+namespace tailor::detail {
+
+inline void validate_bpr_problem(const CsrView& customer_items, const BprParams& p) {
+  require(p.factors >= 1 && p.factors <= kMaxFactors,
+          "BPR: factors must be in 1.." + std::to_string(kMaxFactors) + ", got " +
+              std::to_string(p.factors));
+  require(std::isfinite(p.learning_rate) && p.learning_rate > 0.0f,
+          "BPR: learning_rate must be finite and > 0");
+  require(std::isfinite(p.regularization) && p.regularization >= 0.0f,
+          "BPR: regularization must be finite and >= 0");
+  require(p.epochs >= 1, "BPR: epochs must be >= 1, got " + std::to_string(p.epochs));
+  require(std::isfinite(p.popularity_exponent) && p.popularity_exponent >= 0.0f,
+          "BPR: popularity_exponent must be finite and >= 0");
+  require(std::isfinite(p.lr_floor) && p.lr_floor >= 0.0f && p.lr_floor <= 1.0f,
+          "BPR: lr_floor must be in [0, 1]");
+  require(p.samples_per_epoch >= 0, "BPR: samples_per_epoch must be >= 0");
+  require(p.objective_samples >= 0, "BPR: objective_samples must be >= 0");
+  require(customer_items.rows >= 1 && customer_items.cols >= 1,
+          "BPR: the interaction matrix is empty");
+  require(customer_items.cols <= std::numeric_limits<std::uint32_t>::max(),
+          "BPR: item indices are 32-bit, got " + std::to_string(customer_items.cols) + " items");
+  require(customer_items.nnz() >= 1, "BPR: there are no interactions to sample positives from");
+  require(customer_items.indptr != nullptr && customer_items.indices != nullptr,
+          "BPR: the interaction matrix has no data");
+}
+
+}  // namespace tailor::detail
