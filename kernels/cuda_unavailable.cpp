@@ -9,6 +9,7 @@ namespace tailor {
 bool cuda_built() { return false; }
 int cuda_device_count() noexcept { return 0; }
 std::string cuda_device_description() { return "this build of tailor has no CUDA backend"; }
+std::size_t cuda_device_memory() noexcept { return 0; }
 
 std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView&, const CsrView&, const IalsParams&) {
   throw std::runtime_error("--device cuda: " + cuda_device_description());

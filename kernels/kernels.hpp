@@ -163,6 +163,8 @@ bool cuda_built();
 int cuda_device_count() noexcept;
 // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" for device 0, or why there is none.
 std::string cuda_device_description();
+// Total memory of device 0 in bytes; 0 when there is no usable device. Never throws.
+std::size_t cuda_device_memory() noexcept;
 
 std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView& customer_items,
                                            const CsrView& item_customers,

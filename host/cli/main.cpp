@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -12,9 +13,11 @@
 #include "host/error.hpp"
 #include "host/atomic_file.hpp"
 #include "host/fingerprint.hpp"
+#include "host/generate.hpp"
 #include "host/import_csv.hpp"
 #include "host/inspect.hpp"
 #include "host/pipeline.hpp"
+#include "host/planner.hpp"
 #include "host/progress.hpp"
 #include "host/report.hpp"
 #include "host/split.hpp"
@@ -238,6 +241,41 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"linear", "log"}));
   sw_device.add_to(*sweep_cmd);
 
+  // ---- generate ----
+  auto* gen_cmd = app.add_subcommand("generate", "Synthetic interactions with the shapes of real retail");
+  std::string gen_out, gen_preset = "online-retail-shape", gen_spec_file, gen_like;
+  std::vector<std::string> gen_sets;
+  std::optional<std::uint64_t> gen_seed;
+  GenerateOptions gen_opts;
+  gen_opts.threads = 0;
+  bool gen_stats = false;
+  gen_cmd->add_option("out", gen_out, "HDF5 file to write")->required();
+  gen_cmd->add_option("--preset", gen_preset,
+                      "online-retail-shape, dunnhumby-shape, lastfm-shape or retail-1b [online-retail-shape]");
+  gen_cmd->add_option("--spec", gen_spec_file, "JSON with spec fields overriding the preset");
+  gen_cmd->add_option("--set", gen_sets, "key=value overriding one spec field (repeatable)");
+  gen_cmd->add_option("--seed", gen_seed, "Seed (the same seed gives the same file)");
+  gen_cmd->add_option("--threads", gen_opts.threads, "Threads, 0 = all cores [0]");
+  gen_cmd->add_option("--chunk-rows", gen_opts.chunk_rows, "Rows held in memory per write [8388608]");
+  gen_cmd->add_option("--like", gen_like, "Print the generated shape beside this real file's");
+  gen_cmd->add_flag("--stats", gen_stats, "Print the generated file's shape statistics as JSON");
+
+  // ---- plan ----
+  auto* plan_cmd = app.add_subcommand("plan", "Will this iALS problem fit the GPU? Resident or streamed");
+  std::string plan_input, plan_precision = "fp32", plan_memory;
+  ProblemShape plan_shape;
+  PlanOptions plan_opts;
+  plan_cmd->add_option("--input", plan_input, "Take the shape (and row sizes) from this file");
+  plan_cmd->add_option("--customers", plan_shape.customers, "Customers (without --input)");
+  plan_cmd->add_option("--items", plan_shape.items, "Items (without --input)");
+  plan_cmd->add_option("--interactions", plan_shape.nnz, "Distinct customer-item pairs (without --input)");
+  plan_cmd->add_option("--factors", plan_shape.factors, "Embedding size [64]");
+  plan_cmd->add_option("--precision", plan_precision, "Factor storage: fp32, bf16 or fp16 [fp32]");
+  plan_cmd->add_option("--device-memory", plan_memory,
+                       "Device memory, e.g. 79.1GiB [the usable GPU's; required without one]");
+  plan_cmd->add_option("--headroom", plan_opts.headroom, "Fraction kept free for the runtime [0.1]");
+  plan_cmd->add_flag("--stream", plan_opts.force_streaming, "Plan streaming even if it fits");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -303,6 +341,60 @@ int main(int argc, char** argv) {
                    exported.rows, exported.customers, rec.lists.short_lists, rec_output,
                    rec_manifest);
       return 0;
+    }
+    if (*gen_cmd) {
+      GenerateSpec spec = generate_preset(gen_preset);
+      if (!gen_spec_file.empty()) {
+        std::ifstream in(gen_spec_file);
+        if (!in) throw InputError(fmt::format("{}: cannot read", gen_spec_file));
+        nlohmann::json j;
+        try {
+          j = nlohmann::json::parse(in);
+        } catch (const nlohmann::json::exception& e) {
+          throw InputError(fmt::format("{}: {}", gen_spec_file, e.what()));
+        }
+        spec = generate_spec_from_json(j, spec);
+      }
+      for (const auto& kv : gen_sets) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos) throw InputError(fmt::format("--set '{}': expected key=value", kv));
+        set_generate_field(spec, kv.substr(0, eq), kv.substr(eq + 1));
+      }
+      if (gen_seed) spec.seed = *gen_seed;
+      gen_opts.threads = resolve_threads(gen_opts.threads);
+      Progress progress("generate", 0, "rows");
+      gen_opts.progress = [&](std::int64_t done, std::int64_t) { progress.update(done); };
+      GenerateReport r = generate(gen_out, spec, gen_opts);
+      std::cout << fmt::format("generated {} ({} rows, {} re-buys) in {:.1f}s\n", gen_out, r.rows,
+                               r.repeat_rows, r.seconds);
+      if (gen_stats || !gen_like.empty()) {
+        nlohmann::json generated = shape_stats(load_dataset(gen_out, LoadOptions{gen_opts.threads}));
+        if (gen_stats) std::cout << generated.dump(2) << "\n";
+        if (!gen_like.empty())
+          std::cout << compare_stats(generated, shape_stats(load_dataset(gen_like, LoadOptions{gen_opts.threads})));
+      }
+      return 0;
+    }
+    if (*plan_cmd) {
+      plan_shape.precision = parse_precision(plan_precision);
+      std::optional<LoadedInput> input;
+      if (!plan_input.empty()) {
+        input = load_input(plan_input, 0);
+        plan_shape.customers = input->data.customers();
+        plan_shape.items = input->data.items();
+        plan_shape.nnz = input->matrices.customer_items.nnz();
+        plan_opts.customer_indptr = input->matrices.customer_items.indptr;
+        plan_opts.item_indptr = input->matrices.item_customers.indptr;
+      }
+      std::size_t device_bytes = 0;
+      if (!plan_memory.empty()) device_bytes = parse_bytes(plan_memory);
+      else if (cuda_device_count() > 0) device_bytes = cuda_device_memory();
+      else
+        throw InputError(fmt::format("plan: no usable GPU ({}); give --device-memory, e.g. 79.1GiB",
+                                     cuda_device_description()));
+      MemoryPlan plan = plan_ials(plan_shape, device_bytes, plan_opts);
+      std::cout << plan.explanation;
+      return plan.feasible ? 0 : 2;
     }
     if (*split_cmd) {
       LoadedInput input = load_input(split_input, 0);

@@ -67,4 +67,15 @@ std::string cuda_device_description() {
          std::to_string(prop.minor) + ", " + memory + ")";
 }
 
+std::size_t cuda_device_memory() noexcept {
+  if (cuda_device_count() == 0) return 0;
+  int device = 0;
+  cudaDeviceProp prop{};
+  if (cudaGetDevice(&device) != cudaSuccess || cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  return prop.totalGlobalMem;
+}
+
 }  // namespace tailor
