@@ -10,16 +10,13 @@
 
 #include "host/baselines.hpp"
 #include "host/error.hpp"
+#include "host/progress.hpp"
 #include "host/fold_in.hpp"
 #include "host/model.hpp"
 #include "host/train.hpp"
 
 namespace tailor {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 const std::vector<std::string> kBuckets = {"0", "1-4", "5-9", "10-19", "20-49", "50+"};
 
@@ -324,8 +321,8 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
       add(name, ev.baseline_lists(name, o.seed));
 
   nlohmann::json params = {{"factors", used.factors},
-                           {"regularization", std::stod(fmt::format("{}", used.regularization))},
-                           {"alpha", std::stod(fmt::format("{}", used.alpha))},
+                           {"regularization", decimal(used.regularization)},
+                           {"alpha", decimal(used.alpha)},
                            {"iterations", used.iterations},
                            {"cg_steps", used.cg_steps},
                            {"confidence", to_string(used.scaling)},

@@ -20,6 +20,8 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
+double decimal(float f) { return std::stod(fmt::format("{}", f)); }
+
 const char* to_string(ConfidenceScaling s) {
   return s == ConfidenceScaling::linear ? "linear" : "log";
 }

@@ -44,6 +44,10 @@ Model load_model(const std::filesystem::path& path);
 // "2026-11-23T23:59:01Z"
 std::string utc_now_iso8601();
 
+// A float parameter as the double with the same shortest decimal form (0.05f -> 0.05, not
+// 0.0500000007), so JSON outputs show the value the user wrote.
+double decimal(float f);
+
 const char* to_string(ConfidenceScaling s);
 ConfidenceScaling parse_scaling(const std::string& name);  // "linear" | "log"; InputError
 

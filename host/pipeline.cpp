@@ -7,20 +7,9 @@
 #include <chrono>
 
 #include "host/fingerprint.hpp"
+#include "host/progress.hpp"
 
 namespace tailor {
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-// A float parameter as the double with the same shortest decimal form (0.05f -> 0.05, not
-// 0.0500000007), so the manifest shows the value the user wrote.
-double decimal(float f) { return std::stod(fmt::format("{}", f)); }
-
-}  // namespace
-
 LoadedInput load_input(const std::filesystem::path& path, int threads) {
   const auto start = std::chrono::steady_clock::now();
   LoadedInput in;

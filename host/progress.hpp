@@ -24,4 +24,9 @@ class Progress {
 // "1h02m", "3m05s", "12.3s".
 std::string format_duration(double seconds);
 
+// Seconds from t to now.
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 }  // namespace tailor

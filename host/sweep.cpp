@@ -19,8 +19,6 @@
 namespace tailor {
 namespace {
 
-double decimal(float f) { return std::stod(fmt::format("{}", f)); }
-
 template <class T>
 std::vector<T> parse_list(const std::string& flag, const std::string& text) {
   std::vector<T> out;

@@ -11,21 +11,11 @@
 #include "host/progress.hpp"
 
 namespace tailor {
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-void check_finite(const std::vector<float>& f, const char* what) {
+void check_finite_factors(const std::vector<float>& f, const char* what, const char* hint) {
   for (std::size_t k = 0; k < f.size(); ++k)
     if (!std::isfinite(f[k]))
-      throw RunError(fmt::format("training diverged: {} factor {} is {} (lower alpha or raise "
-                                 "regularization)",
-                                 what, k, f[k]));
+      throw RunError(fmt::format("training diverged: {} factor {} is {} ({})", what, k, f[k], hint));
 }
-
-}  // namespace
 
 std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -96,8 +86,8 @@ TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options
     }
   }
   engine->get_factors(result.customer_factors, result.item_factors);
-  check_finite(result.customer_factors, "customer");
-  check_finite(result.item_factors, "item");
+  check_finite_factors(result.customer_factors, "customer", "lower alpha or raise regularization");
+  check_finite_factors(result.item_factors, "item", "lower alpha or raise regularization");
   result.seconds = seconds_since(start);
   return result;
 }

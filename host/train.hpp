@@ -44,6 +44,10 @@ struct TrainResult {
 // Seeded initial factors: uniform in [0, 0.01), the same for both backends.
 std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t seed);
 
+// RunError naming the first non-finite value of `factors` ("customer"/"item" in `what`), with a
+// hint on what to change; training calls it on its result.
+void check_finite_factors(const std::vector<float>& factors, const char* what, const char* hint);
+
 // Trains from seeded initial factors. Throws InputError for unsupported parameters (e.g. factors
 // above kMaxFactors) and RunError if training diverges (non-finite factors).
 TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options);

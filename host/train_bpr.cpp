@@ -15,18 +15,6 @@
 namespace tailor {
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-void check_finite(const std::vector<float>& f, const char* what) {
-  for (std::size_t k = 0; k < f.size(); ++k)
-    if (!std::isfinite(f[k]))
-      throw RunError(fmt::format("BPR training diverged: {} factor {} is {} (lower the learning "
-                                 "rate or raise regularization)",
-                                 what, k, f[k]));
-}
-
 const char* name(BprNegatives n) { return n == BprNegatives::uniform ? "uniform" : "popularity"; }
 
 }  // namespace
@@ -106,8 +94,8 @@ TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& optio
     }
   }
   engine->get_factors(result.customer_factors, result.item_factors);
-  check_finite(result.customer_factors, "customer");
-  check_finite(result.item_factors, "item");
+  check_finite_factors(result.customer_factors, "customer", "lower the learning rate or raise regularization");
+  check_finite_factors(result.item_factors, "item", "lower the learning rate or raise regularization");
   result.seconds = seconds_since(start);
   return result;
 }

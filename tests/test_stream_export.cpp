@@ -17,19 +17,9 @@
 namespace tailor {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::hidden_files;
 
-int hidden_files(const std::filesystem::path& dir) {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    n += e.path().filename().string().starts_with(".");
-  return n;
-}
+std::string slurp(const std::filesystem::path& p) { return testing::read_file(p); }
 
 // A model with ids that need quoting and lists of every length, empty ones included.
 struct Problem {

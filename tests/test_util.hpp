@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -84,6 +86,22 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A whole file's bytes.
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Files in `dir` whose name starts with '.' (temporary outputs left behind).
+inline int hidden_files(const std::filesystem::path& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    n += e.path().filename().string().starts_with(".");
+  return n;
+}
 
 // GPU tests start with this: skipped (not passed) where no CUDA device is usable.
 #define TAILOR_REQUIRE_GPU()                                                        \
