@@ -298,6 +298,10 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
       throw InputError(fmt::format("model from {} has other customer or item ids than {}; score a "
                                    "model trained on this file's ids",
                                    o.model->training_input, data.path.string()));
+    if (!o.model->data_fingerprint.empty() && o.model->data_fingerprint != ev.train().fingerprint)
+      spdlog::warn("evaluate: the model was not trained on this split's training rows (data "
+                   "fingerprint {} vs {}); if it saw the test rows, these figures are optimistic",
+                   o.model->data_fingerprint, ev.train().fingerprint);
     used = o.model->params;
     X = o.model->customer_factors;
     Y = o.model->item_factors;

@@ -15,8 +15,9 @@ inline constexpr const char* kModelFormat = "tailor-model";
 inline constexpr std::int64_t kModelFormatVersion = 1;
 
 struct Model {
-  std::string algorithm = "ials";
-  IalsParams params;
+  std::string algorithm = "ials";  // "ials" or "bpr"
+  IalsParams params;  // iALS parameters; for every algorithm params.factors is the factor width
+  BprParams bpr;      // BPR parameters when algorithm == "bpr"
   std::vector<std::string> customer_ids;
   std::vector<std::string> item_ids;
   std::vector<float> customer_factors;  // customers x params.factors
@@ -50,5 +51,9 @@ double decimal(float f);
 
 const char* to_string(ConfidenceScaling s);
 ConfidenceScaling parse_scaling(const std::string& name);  // "linear" | "log"; InputError
+BprNegatives parse_negatives(const std::string& name);      // "uniform" | "popularity"
+const char* to_string(BprNegatives n);
+LrSchedule parse_schedule(const std::string& name);         // "constant" | "linear"
+const char* to_string(LrSchedule s);
 
 }  // namespace tailor

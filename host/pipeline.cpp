@@ -45,6 +45,27 @@ Model train_model(const LoadedInput& input, const TrainOptions& options, TrainRe
   return m;
 }
 
+Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options, TrainResult* result) {
+  TrainResult r = train_bpr(input.matrices, options);
+  Model m;
+  m.algorithm = "bpr";
+  m.bpr = options.bpr;
+  m.params.factors = options.bpr.factors;
+  m.customer_ids = input.data.customer_ids;
+  m.item_ids = input.data.item_ids;
+  m.customer_factors = std::move(r.customer_factors);
+  m.item_factors = std::move(r.item_factors);
+  m.data_fingerprint = input.matrices.fingerprint;
+  m.training_input = input.path.string();
+  m.created_at = utc_now_iso8601();
+  for (const auto& e : r.epochs) {
+    if (options.report_objective) m.objective.push_back(e.objective.total);
+    m.epoch_seconds.push_back(e.seconds);
+  }
+  if (result) *result = std::move(r);
+  return m;
+}
+
 nlohmann::json new_manifest(const std::string& command) {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -76,6 +97,21 @@ nlohmann::json describe_params(const IalsParams& p) {
           {"confidence", to_string(p.scaling)},
           {"log_epsilon", decimal(p.log_epsilon)},
           {"seed", p.seed}};
+}
+
+nlohmann::json describe_params(const BprParams& p) {
+  return {{"algorithm", "bpr"},
+          {"factors", p.factors},
+          {"learning_rate", decimal(p.learning_rate)},
+          {"regularization", decimal(p.regularization)},
+          {"epochs", p.epochs},
+          {"negatives", to_string(p.negatives)},
+          {"lr_schedule", to_string(p.schedule)},
+          {"seed", p.seed}};
+}
+
+nlohmann::json describe_model_params(const Model& m) {
+  return m.algorithm == "bpr" ? describe_params(m.bpr) : describe_params(m.params);
 }
 
 nlohmann::json describe_training(const TrainResult& r) {

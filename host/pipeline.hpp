@@ -13,6 +13,7 @@
 #include "host/model.hpp"
 #include "host/recommend.hpp"
 #include "host/train.hpp"
+#include "host/train_bpr.hpp"
 
 namespace tailor {
 
@@ -28,11 +29,16 @@ LoadedInput load_input(const std::filesystem::path& path, int threads);
 
 // Trains on `input` and packs the result with its ids, parameters and data fingerprint.
 Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result = nullptr);
+// The same for BPR (host/train_bpr.hpp).
+Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options,
+                      TrainResult* result = nullptr);
 
 // A manifest skeleton: tool version, command, start time, host.
 nlohmann::json new_manifest(const std::string& command);
 nlohmann::json describe_input(const LoadedInput& input);
 nlohmann::json describe_params(const IalsParams& p);
+nlohmann::json describe_params(const BprParams& p);
+nlohmann::json describe_model_params(const Model& m);  // by the model's algorithm
 nlohmann::json describe_training(const TrainResult& r);
 nlohmann::json describe_recommendations(const Recommendations& r, const TopNParams& p);
 nlohmann::json describe_export(const ExportSummary& s);

@@ -9,13 +9,13 @@
 #include <stdexcept>
 
 #include "host/error.hpp"
+#include "host/model.hpp"
 #include "host/progress.hpp"
 #include "kernels/bpr_sampler.hpp"
 
 namespace tailor {
 namespace {
 
-const char* name(BprNegatives n) { return n == BprNegatives::uniform ? "uniform" : "popularity"; }
 
 }  // namespace
 
@@ -54,7 +54,7 @@ TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& optio
                  "lambda={}, {} negatives, {} epochs of {} samples",
                  result.backend, ci.rows, ci.cols, ci.nnz(), p.factors, p.learning_rate,
                  p.schedule == LrSchedule::constant ? "constant" : "linear decay",
-                 p.regularization, name(p.negatives), p.epochs, samples);
+                 p.regularization, to_string(p.negatives), p.epochs, samples);
   Progress progress("train", p.epochs, "epochs");
   for (int epoch = 1; epoch <= p.epochs; ++epoch) {
     const auto t = std::chrono::steady_clock::now();

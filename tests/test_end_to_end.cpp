@@ -156,6 +156,22 @@ TEST(EndToEnd, NightlyJobOnTheBundledSample) {
                           dir);
   ASSERT_EQ(rec.exit_code, 0) << rec.log;
   check_export(h5, dir / "long.csv", 1000);
+
+  // A BPR model goes through the same recommend path.
+  Result bpr = run_tailor("train --algorithm bpr --epochs 3 --factors 8 --device cpu --input " +
+                              h5.string() + " --model " + (dir / "bpr.h5").string(),
+                          dir);
+  ASSERT_EQ(bpr.exit_code, 0) << bpr.log;
+  Result bpr_rec = run_tailor("recommend --input " + h5.string() + " --model " +
+                                  (dir / "bpr.h5").string() + " -n 20 --device cpu --output " +
+                                  (dir / "bpr.csv").string(),
+                              dir);
+  ASSERT_EQ(bpr_rec.exit_code, 0) << bpr_rec.log;
+  check_export(h5, dir / "bpr.csv", 20);
+  Result wrong = run_tailor("train --algorithm bpr --alpha 3 --input " + h5.string() + " --model " +
+                                (dir / "x.h5").string(),
+                            dir);
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.log;
 }
 
 TEST(EndToEnd, IdsRoundTripFromCsvToExport) {

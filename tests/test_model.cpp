@@ -53,6 +53,31 @@ TEST(ModelFile, RoundTrips) {
   EXPECT_EQ(back.tailor_version, std::string(TAILOR_VERSION));
 }
 
+TEST(ModelFile, BprModelRoundTrips) {
+  testing::TempDir dir;
+  Model m = small_model();
+  m.algorithm = "bpr";
+  m.bpr.factors = m.params.factors;
+  m.bpr.learning_rate = 0.05f;
+  m.bpr.regularization = 0.02f;
+  m.bpr.epochs = 30;
+  m.bpr.negatives = BprNegatives::popularity;
+  m.bpr.schedule = LrSchedule::linear;
+  m.bpr.seed = 5;
+  save_model(dir / "bpr.h5", m);
+  Model back = load_model(dir / "bpr.h5");
+  EXPECT_EQ(back.algorithm, "bpr");
+  EXPECT_EQ(back.params.factors, 3);
+  EXPECT_EQ(back.bpr.factors, 3);
+  EXPECT_FLOAT_EQ(back.bpr.learning_rate, 0.05f);
+  EXPECT_FLOAT_EQ(back.bpr.regularization, 0.02f);
+  EXPECT_EQ(back.bpr.epochs, 30);
+  EXPECT_EQ(back.bpr.negatives, BprNegatives::popularity);
+  EXPECT_EQ(back.bpr.schedule, LrSchedule::linear);
+  EXPECT_EQ(back.bpr.seed, 5u);
+  EXPECT_EQ(back.item_factors, m.item_factors);
+}
+
 void expect_load_error(const std::filesystem::path& p, const std::string& needle) {
   try {
     (void)load_model(p);

@@ -144,6 +144,15 @@ int main(int argc, char** argv) {
   train_flags.add_to(*train_cmd);
   train_device.add_to(*train_cmd);
   train_cmd->add_flag("--no-objective", no_objective, "Skip the per-epoch objective");
+  std::string algorithm = "ials", bpr_negatives = "uniform", bpr_schedule = "constant";
+  BprParams bpr;
+  train_cmd->add_option("--algorithm", algorithm, "ials or bpr [ials]")->check(CLI::IsMember({"ials", "bpr"}));
+  train_cmd->add_option("--learning-rate", bpr.learning_rate, "BPR: SGD step size [0.01]");
+  train_cmd->add_option("--epochs", bpr.epochs, "BPR: epochs of sampled triples [100]");
+  train_cmd->add_option("--negatives", bpr_negatives, "BPR: uniform or popularity [uniform]")
+      ->check(CLI::IsMember({"uniform", "popularity"}));
+  train_cmd->add_option("--lr-schedule", bpr_schedule, "BPR: constant or linear decay [constant]")
+      ->check(CLI::IsMember({"constant", "linear"}));
 
   // ---- recommend ----
   auto* rec_cmd = app.add_subcommand("recommend", "Top-N for every customer, exported as CSV");
@@ -294,15 +303,35 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*train_cmd) {
-      TrainOptions opts;
-      train_flags.apply(opts.ials);
-      validate_ials_params(opts.ials, "train");
-      opts.device = parse_device(train_device.device);
-      opts.threads = train_device.threads;
-      opts.report_objective = !no_objective;
-      LoadedInput input = load_input(train_input, train_device.threads);
       TrainResult result;
-      Model model = train_model(input, opts, &result);
+      Model model;
+      if (algorithm == "bpr") {
+        // The shared model flags that mean the same for BPR; iALS-only ones are refused.
+        if (train_flags.alpha || train_flags.cg_steps || train_flags.iterations || train_flags.confidence)
+          throw InputError("--alpha, --cg-steps, --iterations and --confidence are iALS flags; BPR "
+                           "takes --epochs, --learning-rate, --negatives, --lr-schedule");
+        BprTrainOptions opts;
+        opts.bpr = bpr;
+        if (train_flags.factors) opts.bpr.factors = *train_flags.factors;
+        if (train_flags.regularization) opts.bpr.regularization = *train_flags.regularization;
+        if (train_flags.seed) opts.bpr.seed = *train_flags.seed;
+        opts.bpr.negatives = parse_negatives(bpr_negatives);
+        opts.bpr.schedule = parse_schedule(bpr_schedule);
+        opts.device = parse_device(train_device.device);
+        opts.threads = train_device.threads;
+        opts.report_objective = !no_objective;
+        LoadedInput input = load_input(train_input, train_device.threads);
+        model = train_bpr_model(input, opts, &result);
+      } else {
+        TrainOptions opts;
+        train_flags.apply(opts.ials);
+        validate_ials_params(opts.ials, "train");
+        opts.device = parse_device(train_device.device);
+        opts.threads = train_device.threads;
+        opts.report_objective = !no_objective;
+        LoadedInput input = load_input(train_input, train_device.threads);
+        model = train_model(input, opts, &result);
+      }
       save_model(train_model_path, model);
       spdlog::info("train: {} epochs in {:.2f}s on {}; model -> {}", result.epochs.size(),
                    result.seconds, result.backend, train_model_path);
@@ -329,7 +358,7 @@ int main(int argc, char** argv) {
       manifest["model"] = {{"path", rec_model},
                            {"fingerprint", file_fingerprint(rec_model)},
                            {"data_fingerprint", model.data_fingerprint},
-                           {"parameters", describe_params(model.params)}};
+                           {"parameters", describe_model_params(model)}};
       manifest["recommendations"] = describe_recommendations(rec, rec_topn);
       manifest["outputs"] = {describe_export(exported)};
       manifest["timings"] = {{"load", input.seconds},
