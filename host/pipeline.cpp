@@ -26,10 +26,11 @@ LoadedInput load_input(const std::filesystem::path& path, int threads) {
   return in;
 }
 
-Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result) {
-  TrainResult r = train_ials(input.matrices, options);
+namespace {
+
+// A trained result packed with the ids, provenance and history of the data it came from.
+Model pack_model(const LoadedInput& input, TrainResult& r, bool with_objective) {
   Model m;
-  m.params = options.ials;
   m.customer_ids = input.data.customer_ids;
   m.item_ids = input.data.item_ids;
   m.customer_factors = std::move(r.customer_factors);
@@ -38,30 +39,28 @@ Model train_model(const LoadedInput& input, const TrainOptions& options, TrainRe
   m.training_input = input.path.string();
   m.created_at = utc_now_iso8601();
   for (const auto& e : r.epochs) {
-    if (options.report_objective) m.objective.push_back(e.objective.total);
+    if (with_objective) m.objective.push_back(e.objective.total);
     m.epoch_seconds.push_back(e.seconds);
   }
+  return m;
+}
+
+}  // namespace
+
+Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result) {
+  TrainResult r = train_ials(input.matrices, options);
+  Model m = pack_model(input, r, options.report_objective);
+  m.params = options.ials;
   if (result) *result = std::move(r);
   return m;
 }
 
 Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options, TrainResult* result) {
   TrainResult r = train_bpr(input.matrices, options);
-  Model m;
+  Model m = pack_model(input, r, options.report_objective);
   m.algorithm = "bpr";
   m.bpr = options.bpr;
   m.params.factors = options.bpr.factors;
-  m.customer_ids = input.data.customer_ids;
-  m.item_ids = input.data.item_ids;
-  m.customer_factors = std::move(r.customer_factors);
-  m.item_factors = std::move(r.item_factors);
-  m.data_fingerprint = input.matrices.fingerprint;
-  m.training_input = input.path.string();
-  m.created_at = utc_now_iso8601();
-  for (const auto& e : r.epochs) {
-    if (options.report_objective) m.objective.push_back(e.objective.total);
-    m.epoch_seconds.push_back(e.seconds);
-  }
   if (result) *result = std::move(r);
   return m;
 }
