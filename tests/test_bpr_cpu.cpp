@@ -19,6 +19,7 @@
 #include "host/train_bpr.hpp"
 #include "kernels/bpr_sampler.hpp"
 #include "kernels/kernels.hpp"
+#include "bpr_test_util.hpp"
 #include "test_util.hpp"
 
 namespace tailor {
@@ -290,26 +291,8 @@ TEST(BprSampler, PopularityPrefersPopularItems) {
 // Triples drawn through the engine: positives are stored pairs, negatives never are, a
 // customer with all but one item always gets that item, one with every item is skipped.
 TEST(BprSampler, EngineTriplesRespectRows) {
-  constexpr std::int64_t kItems = 45;
-  Csr m = random_csr(60, kItems, 12, 21, /*heavy=*/kItems);  // row 30 holds every item
-  // Make row 10 hold every item except 7 by rebuilding the pattern.
-  std::vector<std::uint32_t> r, c;
-  for (std::int64_t u = 0; u < m.rows; ++u) {
-    if (u == 10) {
-      for (std::uint32_t i = 0; i < kItems; ++i)
-        if (i != 7) {
-          r.push_back(10);
-          c.push_back(i);
-        }
-      continue;
-    }
-    for (std::int64_t q = m.indptr[u]; q < m.indptr[u + 1]; ++q) {
-      r.push_back(static_cast<std::uint32_t>(u));
-      c.push_back(m.indices[q]);
-    }
-  }
-  m = build_csr(m.rows, kItems, r.data(), c.data(), nullptr, static_cast<std::int64_t>(r.size()),
-                1);
+  constexpr std::int64_t kItems = testing::kSamplerItems;
+  const Csr m = testing::sampler_edge_cases();
   ASSERT_EQ(m.indptr[31] - m.indptr[30], kItems);
   for (const BprNegatives neg : {BprNegatives::uniform, BprNegatives::popularity}) {
     BprParams p;

@@ -17,6 +17,7 @@
 #include "host/dataset.hpp"
 #include "host/train_bpr.hpp"
 #include "kernels/kernels.hpp"
+#include "bpr_test_util.hpp"
 #include "test_util.hpp"
 
 namespace tailor {
@@ -91,25 +92,8 @@ TEST(CudaBpr, RefusesBadFactorCountsBeforeTouchingTheDevice) {
 // skipped ones (row 30 holds every item) and the all-but-one row (row 10 misses only item 7).
 TEST(CudaBpr, SamplesMatchTheCpuAndNeverHitPositives) {
   TAILOR_REQUIRE_GPU();
-  constexpr std::int64_t kItems = 45;
-  const Csr base = random_csr(60, kItems, 12, 21, /*heavy=*/kItems);
-  std::vector<std::uint32_t> r, c;
-  for (std::int64_t u = 0; u < base.rows; ++u) {
-    if (u == 10) {
-      for (std::uint32_t i = 0; i < kItems; ++i)
-        if (i != 7) {
-          r.push_back(10);
-          c.push_back(i);
-        }
-      continue;
-    }
-    for (std::int64_t q = base.indptr[u]; q < base.indptr[u + 1]; ++q) {
-      r.push_back(static_cast<std::uint32_t>(u));
-      c.push_back(base.indices[q]);
-    }
-  }
-  const Csr m = build_csr(base.rows, kItems, r.data(), c.data(), nullptr,
-                          static_cast<std::int64_t>(r.size()), 1);
+  constexpr std::int64_t kItems = testing::kSamplerItems;
+  const Csr m = testing::sampler_edge_cases();
   for (const BprNegatives neg : {BprNegatives::uniform, BprNegatives::popularity}) {
     BprParams p;
     p.factors = 4;
