@@ -28,30 +28,14 @@ using testing::random_factors;
 
 // Each customer's `top` best items under rank-4 Gaussian true factors are its positives.
 Csr planted(std::int64_t customers, std::int64_t items, int top, std::uint64_t seed) {
-  constexpr int kRank = 4;
   std::mt19937_64 rng(seed);
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> U(static_cast<std::size_t>(customers) * kRank);
-  std::vector<float> V(static_cast<std::size_t>(items) * kRank);
-  for (auto& v : U) v = g(rng);
-  for (auto& v : V) v = g(rng);
+  const auto best = testing::planted_top_items(customers, items, top, rng);
   std::vector<std::uint32_t> r, c;
-  std::vector<std::uint32_t> order(static_cast<std::size_t>(items));
-  std::vector<float> s(static_cast<std::size_t>(items));
-  for (std::int64_t u = 0; u < customers; ++u) {
-    for (std::int64_t i = 0; i < items; ++i) {
-      float d = 0.0f;
-      for (int f = 0; f < kRank; ++f) d += U[u * kRank + f] * V[i * kRank + f];
-      s[static_cast<std::size_t>(i)] = d;
-    }
-    std::iota(order.begin(), order.end(), 0u);
-    std::partial_sort(order.begin(), order.begin() + top, order.end(),
-                      [&](std::uint32_t a, std::uint32_t b) { return s[a] > s[b]; });
-    for (int t = 0; t < top; ++t) {
+  for (std::int64_t u = 0; u < customers; ++u)
+    for (auto i : best[static_cast<std::size_t>(u)]) {
       r.push_back(static_cast<std::uint32_t>(u));
-      c.push_back(order[static_cast<std::size_t>(t)]);
+      c.push_back(i);
     }
-  }
   return build_csr(customers, items, r.data(), c.data(), nullptr,
                    static_cast<std::int64_t>(r.size()), 1);
 }
