@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
@@ -174,13 +175,14 @@ void check_unique(const Reader& r, const std::string& name, const std::vector<st
   }
 }
 
-// An id list: strings as stored, integers as decimal text; not empty, unique, no empty ids.
+// An id list: strings as stored, integers as decimal text; not empty (unless allow_empty),
+// unique, no empty ids.
 std::vector<std::string> read_id_list(const Reader& r, const std::string& name,
-                                      std::int64_t max_ids) {
+                                      std::int64_t max_ids, bool allow_empty = false) {
   Column c = open_column(r, name);
   if (!c.is_string() && !c.is_integer()) wrong_type(r, c, kAcceptIds);
   const std::int64_t n = c.info.length();
-  if (n == 0)
+  if (n == 0 && !allow_empty)
     throw InputError(fmt::format(
         "{}: the id list is empty, so there are no interactions to refer to it", r.where(name)));
   if (n > max_ids)
@@ -329,6 +331,185 @@ void read_amount_column(const Reader& r, const Column& c, bool allow_negative,
   });
 }
 
+// ---- metadata ---------------------------------------------------------------------------------
+
+constexpr const char* kItemCategory = "/items/category";
+constexpr const char* kItemCategoryNames = "/items/category_names";
+constexpr const char* kItemName = "/items/name";
+constexpr const char* kItemPrice = "/items/price";
+constexpr const char* kItemAvailable = "/items/available";
+constexpr const char* kCustomerOptOut = "/customers/opt_out";
+constexpr const char* kCustomerSegment = "/customers/segment";
+constexpr const char* kCustomerSegmentNames = "/customers/segment_names";
+constexpr const char* kCustomerChannel = "/customers/channel";
+constexpr const char* kCustomerChannelNames = "/customers/channel_names";
+
+// The metadata datasets with one entry per id (the names lists are not among them).
+constexpr const char* kItemMetaColumns[] = {kItemCategory, kItemName, kItemPrice, kItemAvailable};
+constexpr const char* kCustomerMetaColumns[] = {kCustomerOptOut, kCustomerSegment,
+                                                kCustomerChannel};
+
+// Metadata is matched to ids by position, so it needs the id list; raw ids per row are refused.
+void check_meta_has_id_list(const Reader& r, bool has_list, const char* list, const char* column,
+                            std::span<const char* const> meta) {
+  if (has_list) return;
+  for (const char* name : meta)
+    if (r.file.exists(name))
+      throw InputError(fmt::format(
+          "{}: metadata needs the id list {} (entry k describes id k), but this file has raw ids "
+          "per row in {}; write {} and indices instead (data/README.md, Metadata)",
+          r.where(name), list, column, list));
+}
+
+// A present metadata column: 1-D with exactly one entry per id of ids_name.
+std::optional<Column> open_meta(const Reader& r, const std::string& name, std::int64_t expected,
+                                const char* ids_name) {
+  if (!r.file.exists(name)) return std::nullopt;
+  Column c = open_column(r, name);
+  if (c.info.length() != expected)
+    throw InputError(fmt::format("{}: {} entries; expected {}, one per id in {}", r.where(name),
+                                 c.info.length(), expected, ids_name));
+  return c;
+}
+
+// A category-like column (item category, customer segment and channel): strings per id,
+// dictionary-encoded in order of first appearance ("" = none), or integer codes into names_name
+// (-1 = none).
+void read_category_column(const Reader& r, const Column& c, const std::string& names_name,
+                          std::vector<std::string>& names, std::vector<std::uint32_t>& codes) {
+  const std::int64_t n = c.info.length();
+  codes.assign(static_cast<std::size_t>(n), kNoCategory);
+  names.clear();
+  if (c.is_string()) {
+    if (r.file.exists(names_name))
+      throw InputError(fmt::format(
+          "{}: present, but {} holds strings; a names list goes only with integer codes "
+          "(write one or the other)",
+          r.where(names_name), c.name));
+    std::unordered_map<std::string, std::uint32_t> code;
+    r.for_each_range(n, [&](std::int64_t offset, std::int64_t count) {
+      auto part = r.file.read_strings(c.name, offset, count);
+      for (std::int64_t k = 0; k < count; ++k) {
+        std::string& s = part[static_cast<std::size_t>(k)];
+        if (s.empty()) continue;  // no category
+        auto it = code.find(s);
+        if (it == code.end()) {
+          it = code.emplace(s, static_cast<std::uint32_t>(names.size())).first;
+          names.push_back(std::move(s));
+        }
+        codes[static_cast<std::size_t>(offset + k)] = it->second;
+      }
+    });
+    return;
+  }
+  if (!c.is_integer())
+    wrong_type(r, c,
+               fmt::format("strings, or {} codes into {} (-1 = none)", kAcceptInteger, names_name));
+  if (!r.file.exists(names_name))
+    throw InputError(fmt::format(
+        "{}: required dataset is missing (the names that the integer codes of {} refer to)",
+        r.where(names_name), c.name));
+  names = read_id_list(r, names_name, kMaxIds, /*allow_empty=*/true);
+  const auto limit = static_cast<std::int64_t>(names.size());
+  read_integer_ranges(r, c, [&](std::int64_t offset, std::int64_t count, const auto* v) {
+    using T = std::remove_cvref_t<decltype(*v)>;
+    auto bad = [&](std::int64_t k) {
+      if constexpr (std::is_signed_v<T>)
+        return v[k] < -1 || v[k] >= limit;
+      else
+        return v[k] >= static_cast<std::uint64_t>(limit);
+    };
+    std::int64_t k = first_bad(count, r.threads, bad);
+    if (k >= 0)
+      throw InputError(fmt::format(
+          "{}: row {}: code {} is out of range; valid codes are {}", r.where(c.name), offset + k,
+          v[k],
+          limit > 0 ? fmt::format("0..{} (indices into {}, {} names) and -1 for none", limit - 1,
+                                  names_name, limit)
+                    : fmt::format("only -1 for none ({} is empty)", names_name)));
+    std::uint32_t* dst = codes.data() + offset;
+#pragma omp parallel for num_threads(r.threads) schedule(static)
+    for (std::int64_t j = 0; j < count; ++j) {
+      if constexpr (std::is_signed_v<T>)
+        dst[j] = v[j] < 0 ? kNoCategory : static_cast<std::uint32_t>(v[j]);
+      else
+        dst[j] = static_cast<std::uint32_t>(v[j]);
+    }
+  });
+}
+
+// Display names: strings per id, "" allowed.
+void read_text_column(const Reader& r, const Column& c, std::vector<std::string>& out) {
+  if (!c.is_string()) wrong_type(r, c, "string (fixed or variable length)");
+  out.clear();
+  out.reserve(static_cast<std::size_t>(c.info.length()));
+  r.for_each_range(c.info.length(), [&](std::int64_t offset, std::int64_t count) {
+    auto part = r.file.read_strings(c.name, offset, count);
+    for (auto& s : part) out.push_back(std::move(s));
+  });
+}
+
+// Prices: any number, finite and >= 0, or NaN for unknown; kept as float32.
+void read_price_column(const Reader& r, const Column& c, std::vector<float>& out) {
+  if (c.info.kind != ColumnInfo::Kind::integer && c.info.kind != ColumnInfo::Kind::floating)
+    wrong_type(r, c, fmt::format("{} (NaN = unknown)", kAcceptNumber));
+  const std::int64_t n = c.info.length();
+  out.resize(static_cast<std::size_t>(n));
+  std::vector<double> buf(static_cast<std::size_t>(std::min(r.chunk_rows, std::max<std::int64_t>(n, 1))));
+  constexpr double kMaxFloat = std::numeric_limits<float>::max();
+  r.for_each_range(n, [&](std::int64_t offset, std::int64_t count) {
+    r.file.read(c.name, offset, count, buf.data());
+    std::int64_t k = first_bad(count, r.threads, [&](std::int64_t j) {
+      const double x = buf[j];
+      return !std::isnan(x) && (!std::isfinite(x) || x < 0 || x > kMaxFloat);
+    });
+    if (k >= 0) {
+      const double x = buf[k];
+      const char* why = !std::isfinite(x) ? "is not finite (NaN is accepted for an unknown price)"
+                        : x < 0           ? "is negative (prices must be >= 0)"
+                                          : "does not fit in float32";
+      throw InputError(
+          fmt::format("{}: row {}: price {} {}", r.where(c.name), offset + k, x, why));
+    }
+    float* dst = out.data() + offset;
+#pragma omp parallel for num_threads(r.threads) schedule(static)
+    for (std::int64_t j = 0; j < count; ++j) dst[j] = static_cast<float>(buf[j]);
+  });
+}
+
+// Yes/no flags: integers 0 or 1 of any width.
+void read_flag_column(const Reader& r, const Column& c, std::vector<std::uint8_t>& out) {
+  if (!c.is_integer())
+    wrong_type(r, c, "integer 0 or 1 (any width; write booleans as uint8)");
+  out.resize(static_cast<std::size_t>(c.info.length()));
+  read_integer_ranges(r, c, [&](std::int64_t offset, std::int64_t count, const auto* v) {
+    std::int64_t k = first_bad(count, r.threads, [&](std::int64_t j) { return v[j] != 0 && v[j] != 1; });
+    if (k >= 0)
+      throw InputError(fmt::format("{}: row {}: value {} is not 0 or 1", r.where(c.name),
+                                   offset + k, v[k]));
+    std::uint8_t* dst = out.data() + offset;
+    for (std::int64_t j = 0; j < count; ++j) dst[j] = static_cast<std::uint8_t>(v[j]);
+  });
+}
+
+void read_item_meta(const Reader& r, std::int64_t items, ItemMeta& meta) {
+  if (auto c = open_meta(r, kItemCategory, items, kItemIds))
+    read_category_column(r, *c, kItemCategoryNames, meta.category_names, meta.category);
+  if (auto c = open_meta(r, kItemName, items, kItemIds)) read_text_column(r, *c, meta.name);
+  if (auto c = open_meta(r, kItemPrice, items, kItemIds)) read_price_column(r, *c, meta.price);
+  if (auto c = open_meta(r, kItemAvailable, items, kItemIds))
+    read_flag_column(r, *c, meta.available);
+}
+
+void read_customer_meta(const Reader& r, std::int64_t customers, CustomerMeta& meta) {
+  if (auto c = open_meta(r, kCustomerOptOut, customers, kCustomerIds))
+    read_flag_column(r, *c, meta.opt_out);
+  if (auto c = open_meta(r, kCustomerSegment, customers, kCustomerIds))
+    read_category_column(r, *c, kCustomerSegmentNames, meta.segment_names, meta.segment);
+  if (auto c = open_meta(r, kCustomerChannel, customers, kCustomerIds))
+    read_category_column(r, *c, kCustomerChannelNames, meta.channel_names, meta.channel);
+}
+
 }  // namespace
 
 Dataset load_dataset(const std::filesystem::path& path, const LoadOptions& options) {
@@ -398,10 +579,15 @@ Dataset load_dataset(const std::filesystem::path& path, const LoadOptions& optio
     throw InputError(fmt::format("{}: /interactions: no interactions (the columns have 0 rows)",
                                  path.string()));
 
-  // Id lists, then the columns that refer to them, range by range.
+  check_meta_has_id_list(r, item_list, kItemIds, kItemColumn, kItemMetaColumns);
+  check_meta_has_id_list(r, customer_list, kCustomerIds, kCustomerColumn, kCustomerMetaColumns);
+
+  // Id lists and their metadata, then the columns that refer to them, range by range.
   if (customer_list) data.customer_ids = read_id_list(r, kCustomerIds, kMaxIds);
   if (item_list) data.item_ids = read_id_list(r, kItemIds, kMaxIds);
   if (file.exists(kEventNames)) data.event_names = read_id_list(r, kEventNames, kMaxEvents);
+  if (item_list) read_item_meta(r, data.items(), data.item_meta);
+  if (customer_list) read_customer_meta(r, data.customers(), data.customer_meta);
 
   InteractionLog& log = data.log;
   if (customer_list)
@@ -465,6 +651,12 @@ InteractionMatrices build_matrices(const Dataset& data, int threads,
   m.item_customers = transpose(m.customer_items, threads);
   m.fingerprint = data_fingerprint(m.customer_items, data.customer_ids, data.item_ids);
   return m;
+}
+
+const std::string& ItemMeta::category_name(std::size_t item) const {
+  static const std::string kNone;
+  if (category.empty() || category[item] == kNoCategory) return kNone;
+  return category_names[category[item]];
 }
 
 }  // namespace tailor

@@ -26,6 +26,38 @@ struct InteractionLog {
   [[nodiscard]] std::int64_t size() const { return static_cast<std::int64_t>(customer.size()); }
 };
 
+// Optional item and customer metadata (data/README.md, "Metadata"). Each vector is empty when
+// the file does not have that dataset; otherwise it holds one entry per item (customer).
+inline constexpr std::uint32_t kNoCategory = 0xFFFFFFFFu;  // item without a category
+
+struct ItemMeta {
+  std::vector<std::string> category_names;  // distinct category names, index = category code
+  std::vector<std::uint32_t> category;      // per item: index into category_names or kNoCategory
+  std::vector<std::string> name;            // per item: display name ("" = none)
+  std::vector<float> price;                 // per item: unit price >= 0, NaN = unknown
+  std::vector<std::uint8_t> available;      // per item: 1 = can be offered, 0 = not
+
+  [[nodiscard]] bool has_category() const { return !category.empty(); }
+  [[nodiscard]] bool has_price() const { return !price.empty(); }
+  [[nodiscard]] bool is_available(std::size_t item) const {
+    return available.empty() || available[item] != 0;
+  }
+  // "" for an item without a category or a file without categories.
+  [[nodiscard]] const std::string& category_name(std::size_t item) const;
+};
+
+struct CustomerMeta {
+  std::vector<std::uint8_t> opt_out;        // per customer: 1 = opted out of campaigns
+  std::vector<std::string> segment_names;   // distinct segment names
+  std::vector<std::uint32_t> segment;       // per customer: index into segment_names or kNoCategory
+  std::vector<std::string> channel_names;   // distinct preferred channels (email, app, post, ...)
+  std::vector<std::uint32_t> channel;       // per customer: index into channel_names or kNoCategory
+
+  [[nodiscard]] bool opted_out(std::size_t customer) const {
+    return !opt_out.empty() && opt_out[customer] != 0;
+  }
+};
+
 struct Dataset {
   std::filesystem::path path;
   std::int64_t format_version = 0;
@@ -33,6 +65,8 @@ struct Dataset {
   std::vector<std::string> item_ids;
   std::vector<std::string> event_names;
   InteractionLog log;
+  ItemMeta item_meta;
+  CustomerMeta customer_meta;
   // Root attributes written by `tailor import` (source file, dropped rows by reason), verbatim.
   std::optional<std::string> import_report;
 
