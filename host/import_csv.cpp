@@ -11,15 +11,18 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cctype>
 #include <climits>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -682,6 +685,11 @@ class Dictionary {
     last_index_ = index;
     return index;
   }
+  // The index of a known id, or -1.
+  [[nodiscard]] int64_t find(string_view id) const {
+    auto it = map_.find(id);
+    return it == map_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
   [[nodiscard]] size_t size() const { return order_.size(); }
   [[nodiscard]] std::vector<std::string> ids() const {
     return std::vector<std::string>(order_.begin(), order_.end());
@@ -716,7 +724,8 @@ class Dictionary {
 // ---- columns ----------------------------------------------------------------------------------
 
 struct Columns {
-  int customer = -1, item = -1, time = -1, quantity = -1, price = -1, event = -1, cancel = -1;
+  int customer = -1, item = -1, time = -1, quantity = -1, price = -1, value = -1, event = -1,
+      cancel = -1;
 };
 
 int find_column(const std::vector<std::string>& header, const std::string& wanted, const char* role,
@@ -739,6 +748,165 @@ int find_column(const std::vector<std::string>& header, const std::string& wante
                                  file, role, wanted, header.size(), available));
   }
   return found;
+}
+
+// ---- side files -------------------------------------------------------------------------------
+
+// A side file (import_csv.hpp): opened and its header checked before the transactions are read,
+// so a wrong column name fails early; rows are read afterwards by read().
+class SideFile {
+ public:
+  // roles: (role, column name) of the value columns, in the order read() hands their values out.
+  SideFile(const std::filesystem::path& path, char delimiter, bool threaded, const char* id_role,
+           const std::string& id_col, const std::vector<std::pair<std::string, std::string>>& roles)
+      : file_(path.string()),
+        source_(std::make_unique<ByteSource>(path, threaded)),
+        reader_(std::make_unique<CsvReader>(*source_, delimiter, file_)) {
+    if (id_col.empty())
+      throw InputError(fmt::format("{}: no {} column given for this file", file_, id_role));
+    report_.source = file_;
+    if (!reader_->next(rec_)) throw InputError(fmt::format("{}: empty file (no header row)", file_));
+    if (rec_.bad_quotes)
+      throw InputError(fmt::format("{}: line 1: text after a closing quote in the header", file_));
+    header_.assign(rec_.fields.begin(), rec_.fields.end());
+    if (!header_.empty() && header_[0].starts_with("\xEF\xBB\xBF")) header_[0].erase(0, 3);
+    id_ = find_column(header_, id_col, id_role, file_);
+    report_.columns["id"] = id_col;
+    for (const auto& [role, name] : roles) {
+      columns_.push_back(find_column(header_, name, role.c_str(), file_));
+      names_.push_back(name);
+      report_.columns[role] = name;
+    }
+  }
+
+  [[nodiscard]] const std::string& file() const { return file_; }
+  // The header name of value column k.
+  [[nodiscard]] const std::string& column(size_t k) const { return names_[k]; }
+
+  // Calls use(index, values, line) for every used row (values: one per role, in order).
+  template <class Use>
+  SideFileReport read(const Dictionary& ids, Use&& use) {
+    std::vector<bool> seen(ids.size(), false);
+    std::vector<string_view> values(columns_.size());
+    auto count = [&](int64_t& counter, const char* key) {
+      if (counter++ == 0) report_.first_line[key] = rec_.line;
+    };
+    while (reader_->next(rec_)) {
+      ++report_.rows_read;
+      if (rec_.bad_quotes || rec_.blank || rec_.fields.size() != header_.size() ||
+          trim(rec_.fields[static_cast<size_t>(id_)]).empty()) {
+        count(report_.bad_value, "bad_value");
+        continue;
+      }
+      const int64_t index = ids.find(rec_.fields[static_cast<size_t>(id_)]);
+      if (index < 0) {
+        count(report_.unknown_id, "unknown_id");
+        continue;
+      }
+      if (seen[static_cast<size_t>(index)]) {
+        count(report_.duplicate_id, "duplicate_id");
+        continue;
+      }
+      seen[static_cast<size_t>(index)] = true;
+      for (size_t k = 0; k < columns_.size(); ++k)
+        values[k] = rec_.fields[static_cast<size_t>(columns_[k])];
+      use(static_cast<std::uint32_t>(index), values, rec_.line);
+      ++report_.rows_used;
+    }
+    report_.ids = static_cast<int64_t>(ids.size());
+    report_.ids_with_row = std::count(seen.begin(), seen.end(), true);
+    return report_;
+  }
+
+ private:
+  std::string file_;
+  std::unique_ptr<ByteSource> source_;
+  std::unique_ptr<CsvReader> reader_;
+  Record rec_;
+  std::vector<std::string> header_;
+  int id_ = -1;
+  std::vector<int> columns_;
+  std::vector<std::string> names_;
+  SideFileReport report_;
+};
+
+// Yes/no: 1/0, true/false, yes/no, y/n in any case; empty -> fallback.
+std::uint8_t parse_flag(string_view text, std::uint8_t fallback, const std::string& file,
+                        int64_t line, const std::string& column) {
+  const string_view s = trim(text);
+  if (s.empty()) return fallback;
+  std::string lower(s);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "y") return 1;
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "n") return 0;
+  throw InputError(fmt::format(
+      "{}: line {}: column '{}': '{}' is not a yes/no value (accepted: 1/0, true/false, yes/no, "
+      "y/n in any case; empty for the default)",
+      file, line, column, text));
+}
+
+// A unit price >= 0; empty -> NaN (unknown).
+float parse_price(string_view text, const std::string& file, int64_t line,
+                  const std::string& column) {
+  if (trim(text).empty()) return std::numeric_limits<float>::quiet_NaN();
+  double x = 0;
+  if (!parse_number(text, x))
+    throw InputError(fmt::format(
+        "{}: line {}: column '{}': price '{}' is not a finite number (leave it empty when the "
+        "price is unknown)",
+        file, line, column, text));
+  if (x < 0)
+    throw InputError(fmt::format("{}: line {}: column '{}': price '{}' is negative", file, line,
+                                 column, text));
+  if (x > std::numeric_limits<float>::max())
+    throw InputError(fmt::format("{}: line {}: column '{}': price '{}' does not fit in float32",
+                                 file, line, column, text));
+  return static_cast<float>(x);
+}
+
+// The median of each item's unit prices (value / quantity of its kept rows with value >= 0);
+// NaN for an item without such a row.
+std::vector<float> median_unit_prices(const std::vector<std::uint32_t>& item,
+                                      const std::vector<float>& unit, size_t items) {
+  std::vector<size_t> start(items + 1, 0);
+  for (size_t k = 0; k < item.size(); ++k)
+    if (unit[k] >= 0) ++start[item[k] + 1];
+  for (size_t i = 0; i < items; ++i) start[i + 1] += start[i];
+  std::vector<float> sorted(start[items]);
+  std::vector<size_t> fill(start.begin(), start.end() - 1);
+  for (size_t k = 0; k < item.size(); ++k)
+    if (unit[k] >= 0) sorted[fill[item[k]]++] = unit[k];
+  std::vector<float> out(items, std::numeric_limits<float>::quiet_NaN());
+  for (size_t i = 0; i < items; ++i) {
+    const size_t n = start[i + 1] - start[i];
+    if (n == 0) continue;
+    auto* b = sorted.data() + start[i];
+    std::sort(b, b + n);
+    out[i] = n % 2 ? b[n / 2] : static_cast<float>((double{b[n / 2 - 1]} + b[n / 2]) / 2.0);
+  }
+  return out;
+}
+
+int64_t count_known(const std::vector<std::uint32_t>& codes) {
+  return std::count_if(codes.begin(), codes.end(), [](std::uint32_t c) { return c != kNoCategory; });
+}
+
+nlohmann::ordered_json side_json(const SideFileReport& r) {
+  nlohmann::ordered_json j;
+  j["source"] = r.source;
+  j["columns"] = nlohmann::ordered_json::object();
+  for (const auto& [role, name] : r.columns) j["columns"][role] = name;
+  j["rows_read"] = r.rows_read;
+  j["rows_used"] = r.rows_used;
+  j["unknown_id"] = r.unknown_id;
+  j["duplicate_id"] = r.duplicate_id;
+  j["bad_value"] = r.bad_value;
+  j["first_line"] = nlohmann::ordered_json::object();
+  for (const auto& [what, line] : r.first_line) j["first_line"][what] = line;
+  j["ids"] = r.ids;
+  j["ids_with_row"] = r.ids_with_row;
+  for (const auto& [what, n] : r.counts) j[what] = n;
+  return j;
 }
 
 }  // namespace
@@ -772,6 +940,9 @@ std::string ImportReport::to_json() const {
   for (const auto& [role, name] : columns) j["columns"][role] = name;
   j["customers"] = customers;
   j["items"] = items;
+  if (items_file) j["items_file"] = side_json(*items_file);
+  if (customers_file) j["customers_file"] = side_json(*customers_file);
+  if (item_prices_from_value) j["item_prices_from_value"] = *item_prices_from_value;
   j["seconds"] = seconds;
   j["tailor_version"] = TAILOR_VERSION;
   return j.dump();
@@ -790,11 +961,35 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
   if (options.time_format) check_time_format(*options.time_format);
   if (options.cancel_col && options.cancel_prefix.empty())
     throw InputError("import: a cancel column needs a non-empty cancel prefix");
+  if (options.price_col && options.value_col)
+    throw InputError("import: give a unit price column or a value column, not both");
+  if (options.item_price_from_value && !options.price_col && !options.value_col)
+    throw InputError(
+        "import: item prices from values need a unit price column or a value column");
+
+  // Side files: opened and their headers checked before the long read.
+  const bool threaded = options.threads >= 2;
+  std::optional<SideFile> items_file, customers_file;
+  if (const auto& o = options.items_file) {
+    std::vector<std::pair<std::string, std::string>> roles;
+    if (o->category_col) roles.emplace_back("category", *o->category_col);
+    if (o->name_col) roles.emplace_back("name", *o->name_col);
+    if (o->price_col) roles.emplace_back("price", *o->price_col);
+    if (o->available_col) roles.emplace_back("available", *o->available_col);
+    items_file.emplace(o->path, options.delimiter, threaded, "item id", o->id_col, roles);
+  }
+  if (const auto& o = options.customers_file) {
+    std::vector<std::pair<std::string, std::string>> roles;
+    if (o->opt_out_col) roles.emplace_back("opt_out", *o->opt_out_col);
+    if (o->segment_col) roles.emplace_back("segment", *o->segment_col);
+    if (o->channel_col) roles.emplace_back("channel", *o->channel_col);
+    customers_file.emplace(o->path, options.delimiter, threaded, "customer id", o->id_col, roles);
+  }
 
   ImportReport report;
   report.source = file;
 
-  ByteSource source(csv, options.threads >= 2);
+  ByteSource source(csv, threaded);
   CsvReader reader(source, options.delimiter, file);
   Record rec;
   if (!reader.next(rec)) throw InputError(fmt::format("{}: empty file (no header row)", file));
@@ -816,6 +1011,7 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
   optional_column(options.time_col, "time", col.time);
   optional_column(options.quantity_col, "quantity", col.quantity);
   optional_column(options.price_col, "price", col.price);
+  optional_column(options.value_col, "value", col.value);
   optional_column(options.event_col, "event", col.event);
   optional_column(options.cancel_col, "cancel", col.cancel);
   if (options.time_format) report.columns["time_format"] = *options.time_format;
@@ -845,6 +1041,7 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
     zero_quantity,
     unparsable_price,
     negative_price,
+    unparsable_value,
     kReasons,
     kept = kReasons
   };
@@ -852,7 +1049,7 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
       "bad_quotes",       "blank_line",          "wrong_field_count", "blank_customer",
       "blank_item",       "blank_event",         "cancelled",         "excluded_item",
       "unparsable_time",  "unparsable_quantity", "negative_quantity", "zero_quantity",
-      "unparsable_price", "negative_price"};
+      "unparsable_price", "negative_price",      "unparsable_value"};
   int64_t drops[kReasons] = {};
   int64_t first_line[kReasons] = {};
 
@@ -860,7 +1057,7 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
   struct Row {
     string_view customer, item, event;
     int64_t time = 0;
-    double quantity = 1.0, price = 0.0;
+    double quantity = 1.0, price = 0.0, value = 0.0;
   } row;
   auto field = [&](int column) { return rec.fields[static_cast<size_t>(column)]; };
   // The first check the record fails (in the order import_csv.hpp lists), or kept.
@@ -887,9 +1084,11 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
       if (!parse_number(field(col.price), row.price)) return unparsable_price;
       if (row.price < 0) return negative_price;
     }
+    if (col.value >= 0 && !parse_number(field(col.value), row.value)) return unparsable_value;
     return kept;
   };
 
+  std::vector<float> unit_price;  // per kept row, with item_price_from_value; < 0: not used
   int64_t rows_read = 0;
   if (progress) progress(0);
   while (reader.next(rec)) {
@@ -905,6 +1104,10 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
     if (col.quantity >= 0) log.quantity.push_back(static_cast<float>(row.quantity));
     // value in double, stored as float32 like every amount in the contract
     if (col.price >= 0) log.value.push_back(static_cast<float>(row.quantity * row.price));
+    if (col.value >= 0) log.value.push_back(static_cast<float>(row.value));
+    if (options.item_price_from_value)  // value / quantity in double, before the float32 rounding
+      unit_price.push_back(static_cast<float>(
+          col.price >= 0 ? row.price : row.value < 0 ? -1.0 : row.value / row.quantity));
     if (col.event >= 0) {
       const std::uint32_t e = events.intern(row.event);
       if (events.size() > kMaxEvents)
@@ -942,6 +1145,93 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
   data.customer_ids = customers.ids();
   data.item_ids = items.ids();
   data.event_names = events.ids();
+
+  // Metadata from the side files and the values.
+  ItemMeta& im = data.item_meta;
+  const size_t n_items = items.size();
+  if (items_file) {
+    const ItemsFileOptions& o = *options.items_file;
+    if (o.category_col) im.category.assign(n_items, kNoCategory);
+    if (o.name_col) im.name.assign(n_items, std::string());
+    if (o.price_col) im.price.assign(n_items, std::numeric_limits<float>::quiet_NaN());
+    if (o.available_col) im.available.assign(n_items, 1);
+    Dictionary categories;
+    SideFile& f = *items_file;
+    report.items_file = f.read(items, [&](std::uint32_t i, const std::vector<string_view>& v,
+                                          int64_t line) {
+      size_t k = 0;
+      if (o.category_col)
+        if (const string_view c = trim(v[k++]); !c.empty()) im.category[i] = categories.intern(c);
+      if (o.name_col) im.name[i] = std::string(trim(v[k++]));
+      if (o.price_col) {
+        im.price[i] = parse_price(v[k], f.file(), line, f.column(k));
+        ++k;
+      }
+      if (o.available_col) {
+        im.available[i] = parse_flag(v[k], 1, f.file(), line, f.column(k));
+        ++k;
+      }
+    });
+    im.category_names = categories.ids();
+    auto& counts = report.items_file->counts;
+    if (o.category_col) {
+      counts["with_category"] = count_known(im.category);
+      counts["categories"] = static_cast<int64_t>(im.category_names.size());
+    }
+    if (o.name_col)
+      counts["with_name"] = std::count_if(im.name.begin(), im.name.end(),
+                                          [](const std::string& x) { return !x.empty(); });
+    if (o.price_col)
+      counts["with_price"] = std::count_if(im.price.begin(), im.price.end(),
+                                           [](float x) { return !std::isnan(x); });
+    if (o.available_col)
+      counts["unavailable"] = std::count(im.available.begin(), im.available.end(), 0);
+  }
+  if (options.item_price_from_value) {
+    const std::vector<float> median = median_unit_prices(log.item, unit_price, n_items);
+    if (im.price.empty()) im.price.assign(n_items, std::numeric_limits<float>::quiet_NaN());
+    int64_t filled = 0;
+    for (size_t i = 0; i < n_items; ++i)
+      if (std::isnan(im.price[i]) && !std::isnan(median[i])) {
+        im.price[i] = median[i];
+        ++filled;
+      }
+    report.item_prices_from_value = filled;
+  }
+  if (customers_file) {
+    const CustomersFileOptions& o = *options.customers_file;
+    CustomerMeta& cm = data.customer_meta;
+    const size_t n_customers = customers.size();
+    if (o.opt_out_col) cm.opt_out.assign(n_customers, 0);
+    if (o.segment_col) cm.segment.assign(n_customers, kNoCategory);
+    if (o.channel_col) cm.channel.assign(n_customers, kNoCategory);
+    Dictionary segments, channels;
+    SideFile& f = *customers_file;
+    report.customers_file = f.read(customers, [&](std::uint32_t c,
+                                                  const std::vector<string_view>& v, int64_t line) {
+      size_t k = 0;
+      if (o.opt_out_col) {
+        cm.opt_out[c] = parse_flag(v[k], 0, f.file(), line, f.column(k));
+        ++k;
+      }
+      if (o.segment_col)
+        if (const string_view x = trim(v[k++]); !x.empty()) cm.segment[c] = segments.intern(x);
+      if (o.channel_col)
+        if (const string_view x = trim(v[k++]); !x.empty()) cm.channel[c] = channels.intern(x);
+    });
+    cm.segment_names = segments.ids();
+    cm.channel_names = channels.ids();
+    auto& counts = report.customers_file->counts;
+    if (o.opt_out_col) counts["opted_out"] = std::count(cm.opt_out.begin(), cm.opt_out.end(), 1);
+    if (o.segment_col) {
+      counts["with_segment"] = count_known(cm.segment);
+      counts["segments"] = static_cast<int64_t>(cm.segment_names.size());
+    }
+    if (o.channel_col) {
+      counts["with_channel"] = count_known(cm.channel);
+      counts["channels"] = static_cast<int64_t>(cm.channel_names.size());
+    }
+  }
   // seconds covers parsing; the write that follows is quick next to it and the report must be
   // final before it is stored in the file.
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

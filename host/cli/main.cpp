@@ -77,8 +77,43 @@ int run_import(const std::string& csv, const std::string& out, ImportOptions opt
   std::cout << fmt::format("  rows read  {:>10}\n  rows kept  {:>10}\n", r.rows_read, r.rows_kept);
   for (const auto& [reason, count] : r.dropped)
     std::cout << fmt::format("  dropped    {:>10}  {}\n", count, reason);
-  std::cout << fmt::format("  customers  {:>10}\n  items      {:>10}\n  time       {:>10.2f}s\n",
-                           r.customers, r.items, r.seconds);
+  std::cout << fmt::format("  customers  {:>10}\n  items      {:>10}\n", r.customers, r.items);
+  auto side = [](const char* what, const SideFileReport& f) {
+    std::cout << fmt::format("  {} file {}: {} rows, {} used", what, f.source, f.rows_read,
+                             f.rows_used);
+    if (f.unknown_id > 0) std::cout << fmt::format(", {} unknown id", f.unknown_id);
+    if (f.duplicate_id > 0) std::cout << fmt::format(", {} duplicate id", f.duplicate_id);
+    if (f.bad_value > 0) std::cout << fmt::format(", {} bad_value", f.bad_value);
+    std::cout << fmt::format("; {} of {} {}s have a row\n", f.ids_with_row, f.ids, what);
+    auto share = [&](const char* key) {
+      return fmt::format("{} ({:.1f}%)", f.counts.at(key),
+                         f.ids > 0 ? 100.0 * static_cast<double>(f.counts.at(key)) /
+                                         static_cast<double>(f.ids)
+                                   : 0.0);
+    };
+    struct Count {
+      const char* key;
+      const char* label;
+      const char* distinct;  // key of the number of distinct names, or nullptr
+    };
+    for (const Count& c : {Count{"with_category", "with a category", "categories"},
+                           Count{"with_segment", "with a segment", "segments"},
+                           Count{"with_channel", "with a channel", "channels"},
+                           Count{"with_name", "with a name", nullptr},
+                           Count{"with_price", "with a price", nullptr},
+                           Count{"unavailable", "unavailable", nullptr},
+                           Count{"opted_out", "opted out", nullptr}}) {
+      if (!f.counts.contains(c.key)) continue;
+      std::cout << fmt::format("    {:<16} {}", c.label, share(c.key));
+      if (c.distinct) std::cout << fmt::format(", {} distinct", f.counts.at(c.distinct));
+      std::cout << "\n";
+    }
+  };
+  if (r.items_file) side("item", *r.items_file);
+  if (r.customers_file) side("customer", *r.customers_file);
+  if (r.item_prices_from_value)
+    std::cout << fmt::format("  item prices from values {:>6}\n", *r.item_prices_from_value);
+  std::cout << fmt::format("  time       {:>10.2f}s\n", r.seconds);
   return 0;
 }
 
@@ -124,6 +159,42 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--cancel-prefix", iopts.cancel_prefix, "Cancellation prefix [C]");
   import_cmd->add_option("--threads", iopts.threads, "Threads (decompression) [2]");
   iopts.threads = 2;
+  import_cmd->add_option("--value", iopts.value_col,
+                         "Money of the row as written (a line total), instead of --price");
+  ItemsFileOptions items_file;
+  CustomersFileOptions customers_file;
+  std::string items_path, customers_path;
+  auto* items_opt = import_cmd->add_option("--items", items_path,
+                                           "Item metadata CSV (plain or .gz), one row per item");
+  import_cmd->add_option("--items-id", items_file.id_col, "Item id column of --items")
+      ->needs(items_opt);
+  items_opt->needs(import_cmd->get_option("--items-id"));
+  import_cmd->add_option("--items-category", items_file.category_col, "Category column of --items")
+      ->needs(items_opt);
+  import_cmd->add_option("--items-name", items_file.name_col, "Display name column of --items")
+      ->needs(items_opt);
+  import_cmd->add_option("--items-price", items_file.price_col,
+                         "Unit price column of --items (empty = unknown)")
+      ->needs(items_opt);
+  import_cmd->add_option("--items-available", items_file.available_col,
+                         "Yes/no column of --items: can the item be offered (empty = yes)")
+      ->needs(items_opt);
+  import_cmd->add_flag("--items-price-from-value", iopts.item_price_from_value,
+                       "Unknown item prices: median value / quantity of the item's rows");
+  auto* customers_opt = import_cmd->add_option(
+      "--customers", customers_path, "Customer metadata CSV (plain or .gz), one row per customer");
+  import_cmd->add_option("--customers-id", customers_file.id_col, "Customer id column of --customers")
+      ->needs(customers_opt);
+  customers_opt->needs(import_cmd->get_option("--customers-id"));
+  import_cmd->add_option("--customers-opt-out", customers_file.opt_out_col,
+                         "Yes/no column of --customers: opted out of campaigns (empty = no)")
+      ->needs(customers_opt);
+  import_cmd->add_option("--customers-segment", customers_file.segment_col,
+                         "Segment column of --customers")
+      ->needs(customers_opt);
+  import_cmd->add_option("--customers-channel", customers_file.channel_col,
+                         "Preferred channel column of --customers (email, app, post, ...)")
+      ->needs(customers_opt);
 
   // ---- inspect ----
   auto* inspect_cmd = app.add_subcommand("inspect", "Summarise an interactions file");
@@ -296,6 +367,14 @@ int main(int argc, char** argv) {
     if (*import_cmd) {
       if (delimiter.size() != 1) throw InputError("--delimiter must be one character");
       iopts.delimiter = delimiter[0];
+      if (!items_path.empty()) {
+        items_file.path = items_path;
+        iopts.items_file = items_file;
+      }
+      if (!customers_path.empty()) {
+        customers_file.path = customers_path;
+        iopts.customers_file = customers_file;
+      }
       return run_import(import_csv_path, import_out, iopts);
     }
     if (*inspect_cmd) {
