@@ -117,6 +117,78 @@ std::string stats_line(const json& d) {
                      grouped(d["max"].get<int64_t>()));
 }
 
+// The largest groups of a category-like column: [{name, count}], by count (ties: code order),
+// at most top entries; ids without a code are not a group.
+json top_groups(const std::vector<std::uint32_t>& codes, const std::vector<std::string>& names,
+                std::size_t top) {
+  std::vector<int64_t> count(names.size(), 0);
+  for (std::uint32_t c : codes)
+    if (c != kNoCategory) ++count[c];
+  std::vector<std::uint32_t> order(names.size());
+  std::iota(order.begin(), order.end(), 0u);
+  top = std::min(top, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                    [&](std::uint32_t a, std::uint32_t b) {
+                      return count[a] != count[b] ? count[a] > count[b] : a < b;
+                    });
+  json list = json::array();
+  for (std::size_t k = 0; k < top; ++k) list.push_back({{"name", names[order[k]]}, {"count", count[order[k]]}});
+  return list;
+}
+
+int64_t with_code(const std::vector<std::uint32_t>& codes) {
+  return std::count_if(codes.begin(), codes.end(), [](std::uint32_t c) { return c != kNoCategory; });
+}
+
+// What the metadata datasets of a file hold; only keys of present datasets.
+json item_metadata(const ItemMeta& m) {
+  json j = json::object();
+  if (m.has_category()) {
+    j["categories"] = m.category_names.size();
+    j["items_with_category"] = with_code(m.category);
+    j["top_categories"] = top_groups(m.category, m.category_names, 5);
+  }
+  if (!m.name.empty())
+    j["items_with_name"] = std::count_if(m.name.begin(), m.name.end(),
+                                         [](const std::string& s) { return !s.empty(); });
+  if (m.has_price()) {
+    std::vector<float> known;
+    for (float p : m.price)
+      if (!std::isnan(p)) known.push_back(p);
+    j["items_with_price"] = known.size();
+    if (!known.empty()) {
+      const std::size_t mid = known.size() / 2;
+      std::nth_element(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(mid), known.end());
+      double median = known[mid];
+      if (known.size() % 2 == 0)
+        median = (median + *std::max_element(known.begin(),
+                                             known.begin() + static_cast<std::ptrdiff_t>(mid))) /
+                 2.0;
+      j["price_median"] = median;
+    }
+  }
+  if (!m.available.empty())
+    j["items_unavailable"] = std::count(m.available.begin(), m.available.end(), 0);
+  return j;
+}
+
+json customer_metadata(const CustomerMeta& m) {
+  json j = json::object();
+  if (!m.opt_out.empty())
+    j["customers_opted_out"] = std::count(m.opt_out.begin(), m.opt_out.end(), 1);
+  if (!m.segment.empty()) {
+    j["segments"] = m.segment_names.size();
+    j["customers_with_segment"] = with_code(m.segment);
+    j["top_segments"] = top_groups(m.segment, m.segment_names, 5);
+  }
+  if (!m.channel.empty()) {
+    j["channels"] = m.channel_names.size();
+    j["customers_with_channel"] = with_code(m.channel);
+    j["top_channels"] = top_groups(m.channel, m.channel_names, 5);
+  }
+  return j;
+}
+
 }  // namespace
 
 json inspect_json(const std::filesystem::path& h5, int top_items, int threads) {
@@ -201,6 +273,10 @@ json inspect_json(const std::filesystem::path& h5, int top_items, int threads) {
   j["top_items_by_customers"] = ranking(item_customers, item_rows);
   j["top_items_by_rows"] = ranking(item_rows, item_customers);
 
+  if (json meta = item_metadata(data.item_meta); !meta.empty()) j["item_metadata"] = meta;
+  if (json meta = customer_metadata(data.customer_meta); !meta.empty())
+    j["customer_metadata"] = meta;
+
   if (data.import_report) {
     json report = json::parse(*data.import_report, nullptr, /*allow_exceptions=*/false);
     j["import_report"] = report.is_discarded() ? json(*data.import_report) : report;
@@ -264,6 +340,48 @@ std::string inspect_text(const json& j) {
   };
   top_list("by customers", j["top_items_by_customers"]);
   top_list("by rows", j["top_items_by_rows"]);
+
+  // "12 (3.4%)" of a total.
+  auto share = [](int64_t n, int64_t total) {
+    return fmt::format("{} ({:.1f}%)", grouped(n),
+                       total > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0.0);
+  };
+  auto groups = [&](const char* label, const char* count_key, const char* with_key,
+                    const char* top_key, const json& m, const char* of, int64_t total) {
+    if (!m.contains(count_key)) return;
+    line(label, fmt::format("{} distinct, {} of {} {} have one", grouped(m[count_key].get<int64_t>()),
+                            share(m[with_key].get<int64_t>(), total), grouped(total), of));
+    std::string top;
+    for (const json& g : m[top_key])
+      top += fmt::format("{}{} {}", top.empty() ? "" : ", ", g["name"].get<std::string>(),
+                         grouped(g["count"].get<int64_t>()));
+    if (!top.empty()) line("", "largest: " + top);
+  };
+  if (j.contains("item_metadata")) {
+    const json& m = j["item_metadata"];
+    out += "item metadata:\n";
+    groups("categories", "categories", "items_with_category", "top_categories", m, "items", items);
+    if (m.contains("items_with_name"))
+      line("with a name", share(m["items_with_name"].get<int64_t>(), items));
+    if (m.contains("items_with_price"))
+      line("with a price",
+           share(m["items_with_price"].get<int64_t>(), items) +
+               (m.contains("price_median")
+                    ? fmt::format(", median {:.2f}", m["price_median"].get<double>())
+                    : std::string()));
+    if (m.contains("items_unavailable"))
+      line("unavailable", share(m["items_unavailable"].get<int64_t>(), items));
+  }
+  if (j.contains("customer_metadata")) {
+    const json& m = j["customer_metadata"];
+    out += "customer metadata:\n";
+    if (m.contains("customers_opted_out"))
+      line("opted out", share(m["customers_opted_out"].get<int64_t>(), customers));
+    groups("segments", "segments", "customers_with_segment", "top_segments", m, "customers",
+           customers);
+    groups("channels", "channels", "customers_with_channel", "top_channels", m, "customers",
+           customers);
+  }
 
   if (j.contains("import_report")) {
     const json& r = j["import_report"];

@@ -17,6 +17,10 @@ namespace tailor {
 //   quantity_total, value_total                                               when present,
 //   events [{name, rows}]                                                     when present,
 //   top_items_by_customers, top_items_by_rows: [{id, customers, rows}], at most top_items each,
+//   item_metadata {categories, items_with_category, top_categories [{name, count}] (5),
+//     items_with_name, items_with_price, price_median, items_unavailable}  present keys only,
+//   customer_metadata {customers_opted_out, segments, customers_with_segment, top_segments,
+//     channels, customers_with_channel, top_channels}                       present keys only,
 //   import_report: the root attribute written by `tailor import`, parsed     when present.
 // Reads the file with load_dataset (InputError for a file that breaks the contract).
 nlohmann::json inspect_json(const std::filesystem::path& h5, int top_items = 10, int threads = 1);
