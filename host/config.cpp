@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "host/error.hpp"
+#include "host/import_csv.hpp"
 #include "host/model.hpp"
 
 namespace tailor {
@@ -26,6 +28,22 @@ class Reader {
         throw InputError(fmt::format("{}: unknown section [{}]", file_, name));
       const toml::table* t = node.as_table();
       if (!t) throw InputError(fmt::format("{}: '{}' must be a section ([{}])", file_, name, name));
+      if (name == "suppression") continue;  // event names are data, checked against the file
+      if (name == "tier") {  // [tier.NAME] sections, one per tier name
+        for (const auto& [tier, sub] : *t) {
+          const toml::table* st = sub.as_table();
+          if (!st)
+            throw InputError(fmt::format("{}: 'tier.{}' must be a section ([tier.{}])", file_,
+                                         tier.str(), tier.str()));
+          for (const auto& [key, value] : *st) {
+            (void)value;
+            if (!it->second.count(std::string(key.str())))
+              throw InputError(fmt::format("{}: unknown key '{}' in [tier.{}]", file_, key.str(),
+                                           tier.str()));
+          }
+        }
+        continue;
+      }
       for (const auto& [key, value] : *t) {
         (void)value;
         if (!it->second.count(std::string(key.str())))
@@ -58,6 +76,26 @@ class Reader {
     auto v = get<T>(section, key);
     if (!v) throw InputError(fmt::format("{}: [{}] {} is required", file_, section, key));
     return *v;
+  }
+
+  std::optional<std::vector<std::string>> strings(const std::string& section,
+                                                 const std::string& key) const {
+    const toml::node* node = root_.at_path(section + "." + key).node();
+    if (!node) return std::nullopt;
+    const toml::array* a = node->as_array();
+    if (!a) throw type_error(section, key, "an array of strings");
+    std::vector<std::string> out;
+    for (const auto& v : *a) {
+      auto s = v.value<std::string>();
+      if (!s) throw type_error(section, key, "an array of strings");
+      out.push_back(*s);
+    }
+    return out;
+  }
+
+  [[nodiscard]] bool has(const std::string& section) const { return root_.contains(section); }
+  [[nodiscard]] const toml::table* table(const std::string& path) const {
+    return root_.at_path(path).as_table();
   }
 
   template <class T>
@@ -98,6 +136,128 @@ void validate_topn_params(const TopNParams& p, const std::string& where) {
     throw InputError(fmt::format("{}: memory budget of {} bytes is below 1 MiB", where, p.memory_budget));
 }
 
+namespace {
+
+std::optional<Slot> parse_fallback(const Reader& r, const std::string& section,
+                                   const std::string& key, std::optional<Slot> current) {
+  auto v = r.get<std::string>(section, key);
+  if (!v) return current;
+  if (*v == "none") return std::nullopt;
+  try {
+    return parse_slot(*v);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: [{}] {}: {}", r.file(), section, key, e.what()));
+  }
+}
+
+// Reads the recipe keys of `section` over `recipe`; returns whether any key was present.
+bool read_recipe(const Reader& r, const std::string& section, Recipe& recipe) {
+  bool any = false;
+  for (int t = 0; t < kSlotTypes; ++t) {
+    const std::string name = to_string(static_cast<Slot>(t));
+    if (auto v = r.get<std::int64_t>(section, name)) {
+      recipe.count[t] = static_cast<int>(std::clamp<std::int64_t>(*v, -1, kMaxTopN + 1));
+      any = true;
+    }
+    const std::string fb = name + "_fallback";
+    if (r.get<std::string>(section, fb)) any = true;
+    recipe.fallback[t] = parse_fallback(r, section, fb, recipe.fallback[t]);
+  }
+  return any;
+}
+
+void parse_campaign(const Reader& r, RunConfig& c) {
+  const std::string& file = r.file();
+  for (const char* s : {"recipe", "rules", "discovery", "tiers", "tier", "replenish",
+                        "suppression", "qa"})
+    if (r.has(s) && !r.has("campaign"))
+      throw InputError(fmt::format(
+          "{}: [{}] only applies to campaign runs; add a [campaign] section (id = \"...\")",
+          file, s));
+  if (!r.has("campaign")) return;
+  CampaignConfig cc;
+  r.set("campaign", "id", cc.campaign_id);
+  if (auto d = r.get<std::string>("campaign", "date")) {
+    std::int64_t t = 0;
+    if (!parse_time(*d, std::nullopt, t))
+      throw InputError(fmt::format(
+          "{}: [campaign] date = \"{}\" is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC)",
+          file, *d));
+    cc.campaign_time = t;
+  }
+  r.set("campaign", "control_fraction", cc.control_fraction);
+  read_recipe(r, "recipe", cc.recipe);
+  if (auto v = r.strings("rules", "repurchasable")) cc.repurchasable = *v;
+  if (auto v = r.strings("rules", "include_items")) cc.include_items = *v;
+  if (auto v = r.strings("rules", "exclude_items")) cc.exclude_items = *v;
+  if (auto v = r.get<std::string>("rules", "blocklist")) cc.blocklist = *v;
+  r.set("rules", "max_per_category", cc.max_per_category);
+  if (auto v = r.get<double>("rules", "price_min")) cc.price_min = *v;
+  if (auto v = r.get<double>("rules", "price_max")) cc.price_max = *v;
+  r.set("discovery", "pool", cc.discovery_pool);
+  r.set("discovery", "value_weight", cc.discovery_value_weight);
+  r.set("tiers", "count", cc.tiers.tiers);
+  if (auto v = r.strings("tiers", "names")) {
+    cc.tiers.names = *v;
+  } else if (cc.tiers.tiers != 3) {
+    cc.tiers.names.clear();  // tier1 .. tierN
+  }
+  r.set("tiers", "purchase_event", cc.tiers.purchase_event);
+  if (const toml::table* tiers = r.table("tier")) {
+    for (const auto& [name, node] : *tiers) {
+      (void)node;
+      const std::string section = "tier." + std::string(name.str());
+      TierRules tr;
+      Recipe recipe = cc.recipe;
+      if (read_recipe(r, section, recipe)) tr.recipe = recipe;
+      if (auto v = r.get<double>(section, "price_min")) tr.price_min = *v;
+      if (auto v = r.get<double>(section, "price_max")) tr.price_max = *v;
+      cc.tier_rules[std::string(name.str())] = tr;
+    }
+  }
+  r.set("replenish", "min_item_intervals", cc.replenish.min_item_intervals);
+  r.set("replenish", "kappa", cc.replenish.kappa);
+  r.set("replenish", "due_from", cc.replenish.due_from);
+  r.set("replenish", "overdue_until", cc.replenish.overdue_until);
+  r.set("replenish", "bump_width", cc.replenish.bump_width);
+  if (const toml::table* sup = r.table("suppression")) {
+    for (const auto& [event, node] : *sup) {
+      const std::string key(event.str());
+      auto v = node.value<std::string>();
+      if (!v) throw InputError(fmt::format("{}: [suppression] {} must be a string", file, key));
+      if (*v == "remove") {
+        cc.negative_events[key] = NegativeAction::remove;
+      } else if (*v == "demote") {
+        cc.negative_events[key] = NegativeAction::demote;
+      } else if (*v == "suppress") {
+        cc.negative_events[key] = NegativeAction::suppress;
+      } else {
+        throw InputError(fmt::format(
+            "{}: [suppression] {} = \"{}\": the action must be \"remove\", \"demote\" or "
+            "\"suppress\"",
+            file, key, *v));
+      }
+    }
+  }
+  auto share = [&](const char* key, std::optional<double>& target) {
+    if (auto v = r.get<double>("qa", key)) {
+      if (!(*v >= 0.0 && *v <= 1.0))
+        throw InputError(fmt::format("{}: [qa] {} = {} must be a share in [0, 1]", file, key, *v));
+      target = *v;
+    }
+  };
+  share("max_short_share", c.qa.max_short_share);
+  share("max_empty_share", c.qa.max_empty_share);
+  share("min_coverage", c.qa.min_coverage);
+  share("max_bought_share", c.qa.max_bought_share);
+  share("max_churn", c.qa.max_churn);
+  if (auto p = r.get<std::string>("qa", "previous")) c.qa_previous = *p;
+  validate(cc, file);
+  c.campaign = std::move(cc);
+}
+
+}  // namespace
+
 RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
   const std::string file = source.string();
   toml::table root;
@@ -115,7 +275,21 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
         "log_epsilon", "seed", "report_objective"}},
       {"run", {"device", "threads"}},
       {"recommend", {"n", "exclude_seen", "memory_budget_mb"}},
-      {"output", {"path", "manifest"}},
+      {"output", {"path", "jsonl", "h5", "manifest"}},
+      {"campaign", {"id", "date", "control_fraction"}},
+      {"recipe", {"repeat", "discovery", "model", "popular", "repeat_fallback",
+                  "discovery_fallback", "model_fallback", "popular_fallback"}},
+      {"rules", {"repurchasable", "include_items", "exclude_items", "blocklist",
+                 "max_per_category", "price_min", "price_max"}},
+      {"discovery", {"pool", "value_weight"}},
+      {"tiers", {"count", "names", "purchase_event"}},
+      {"tier", {"repeat", "discovery", "model", "popular", "repeat_fallback",
+                "discovery_fallback", "model_fallback", "popular_fallback", "price_min",
+                "price_max"}},
+      {"replenish", {"min_item_intervals", "kappa", "due_from", "overdue_until", "bump_width"}},
+      {"suppression", {}},  // any event name -> "remove" | "demote" | "suppress"
+      {"qa", {"max_short_share", "max_empty_share", "min_coverage", "max_bought_share",
+              "max_churn", "previous"}},
   });
 
   RunConfig c;
@@ -144,6 +318,9 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
     c.topn.memory_budget = static_cast<std::size_t>(*mb) << 20;
   }
   c.output = r.require<std::string>("output", "path");
+  if (auto p = r.get<std::string>("output", "jsonl")) c.output_jsonl = *p;
+  if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
+  parse_campaign(r, c);
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
   validate_ials_params(c.ials, file + ": [model]");
   validate_topn_params(c.topn, file + ": [recommend]");

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "host/campaign.hpp"
+#include "host/campaign_export.hpp"
 #include "host/device.hpp"
 #include "kernels/kernels.hpp"
 
@@ -28,8 +30,18 @@ struct RunConfig {
   // [recommend]
   TopNParams topn;
 
+  // [campaign], [recipe], [rules], [discovery], [tiers], [tier.NAME], [replenish],
+  // [suppression], [control]: present when the config has a [campaign] section; the job then
+  // builds campaign lists (host/campaign.hpp) instead of plain top-N lists.
+  std::optional<CampaignConfig> campaign;
+  // [qa]: checked before anything is published (campaign runs only).
+  QaLimits qa;
+  std::optional<std::filesystem::path> qa_previous;  // the previous night's JSON lines export
+
   // [output]
   std::filesystem::path output;    // campaign CSV
+  std::optional<std::filesystem::path> output_jsonl;  // campaign runs: JSON lines export
+  std::optional<std::filesystem::path> output_h5;     // campaign runs: HDF5 export
   std::filesystem::path manifest;  // default: <output>.manifest.json
 };
 
