@@ -496,7 +496,8 @@ TEST(QaCheck, HandComputedMetrics) {
   EXPECT_DOUBLE_EQ(r.short_share, 2.0 / 4.0);   // c"2" (1 item) and клиент-3 (0) are below 3
   EXPECT_DOUBLE_EQ(r.empty_share, 1.0 / 4.0);   // клиент-3
   EXPECT_DOUBLE_EQ(r.coverage, 5.0 / 6.0);      // i0 i,1 i"2 чай-3 i4 of 6 available
-  EXPECT_DOUBLE_EQ(r.bought_share, 2.0 / 7.0);  // "c,1" x i,1 and c0 x i4 of 7 listed
+  // c0 x i4 of the 6 listed items outside repeat slots ("c,1" x i,1 is a repeat slot).
+  EXPECT_DOUBLE_EQ(r.bought_share, 1.0 / 6.0);
   ASSERT_TRUE(r.churn.has_value());
   EXPECT_DOUBLE_EQ(*r.churn, (2.0 / 3.0 + 0.0) / 2.0);
   EXPECT_EQ(r.churn_customers, 2);
@@ -517,7 +518,7 @@ TEST(QaCheck, EachBrokenLimitIsOneSentenceWithValueAndLimit) {
   limits.max_short_share = 0.4;   // 50% > 40%: broken
   limits.max_empty_share = 0.25;  // 25% = 25%: kept
   limits.min_coverage = 0.9;      // 83.3% < 90%: broken
-  limits.max_bought_share = 0.3;  // 28.6% <= 30%: kept
+  limits.max_bought_share = 0.3;  // 16.7% <= 30%: kept
   limits.max_churn = 0.3;         // 33.3% > 30%: broken
   const QaReport r = qa_check(c, data, bought, prev, limits);
   EXPECT_FALSE(r.passed());
@@ -530,12 +531,13 @@ TEST(QaCheck, EachBrokenLimitIsOneSentenceWithValueAndLimit) {
             }));
 
   limits.max_empty_share = 0.2;
-  limits.max_bought_share = 0.25;
+  limits.max_bought_share = 0.15;
   const QaReport r2 = qa_check(c, data, bought, prev, limits);
   ASSERT_EQ(r2.breaches.size(), 5u);
   EXPECT_EQ(r2.breaches[1], "empty lists: 25.0% of customers, limit 20.0% (max_empty_share)");
   EXPECT_EQ(r2.breaches[3],
-            "already bought: 28.6% of listed items, limit 25.0% (max_bought_share)");
+            "already bought: 16.7% of listed items outside repeat slots, limit 15.0% "
+            "(max_bought_share)");
 
   // Limits that are met pass.
   QaLimits loose;
