@@ -1,11 +1,13 @@
 #include "host/pipeline.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
 
+#include "host/error.hpp"
 #include "host/fingerprint.hpp"
 #include "host/progress.hpp"
 
@@ -142,6 +144,82 @@ nlohmann::json describe_export(const ExportSummary& s) {
           {"seconds", s.seconds}};
 }
 
+nlohmann::json describe_campaign(const Campaign& camp) {
+  const CampaignStats& st = camp.stats;
+  nlohmann::json filled, fallback;
+  for (int t = 0; t < kSlotTypes; ++t) {
+    filled[to_string(static_cast<Slot>(t))] = st.filled[t];
+    fallback[to_string(static_cast<Slot>(t))] = st.fallback[t];
+  }
+  nlohmann::json tiers = nlohmann::json::object();
+  for (const CustomerList& l : camp.lists) {
+    const std::string name =
+        l.tier == kNoTier ? kNoTierName : camp.tier_names[static_cast<std::size_t>(l.tier)];
+    auto& t = tiers[name];
+    if (t.is_null()) t = {{"lists", 0}, {"control", 0}};
+    t["lists"] = t["lists"].get<std::int64_t>() + 1;
+    t["control"] = t["control"].get<std::int64_t>() + (l.control ? 1 : 0);
+  }
+  return {{"campaign_id", camp.campaign_id},
+          {"campaign_date", utc_date(camp.campaign_time)},
+          {"campaign_time", camp.campaign_time},
+          {"list_length", camp.list_length},
+          {"customers", st.customers},
+          {"opted_out", st.opted_out},
+          {"suppressed_by_event", st.suppressed_by_event},
+          {"lists", st.lists},
+          {"control", st.control},
+          {"treatment", st.lists - st.control},
+          {"short_lists", st.short_lists},
+          {"empty_lists", st.empty_lists},
+          {"customers_not_in_model", st.not_in_model},
+          {"blocklist_rows", st.blocklist_pairs},
+          {"items_by_slot", filled},
+          {"slots_passed_to_fallback", fallback},
+          {"tiers", tiers},
+          {"seconds", st.seconds}};
+}
+
+nlohmann::json describe_export(const ExportSummary& s, const char* format) {
+  nlohmann::json j = describe_export(s);
+  j["format"] = format;
+  return j;
+}
+
+void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Model& model,
+                        nlohmann::json& manifest) {
+  Campaign camp = build_campaign(model, input.data, input.matrices, *c.campaign, c.threads);
+  manifest["campaign"] = describe_campaign(camp);
+
+  // QA gates: nothing is published when one is broken.
+  std::optional<std::filesystem::path> previous_path = c.qa_previous;
+  if (!previous_path && c.output_jsonl && std::filesystem::exists(*c.output_jsonl))
+    previous_path = c.output_jsonl;  // last night's export, about to be replaced
+  std::optional<PreviousLists> previous;
+  if (previous_path) previous = read_previous_jsonl(*previous_path);
+  QaReport qa = qa_check(camp, input.data, input.matrices.customer_items, previous, c.qa);
+  manifest["qa"] = qa.to_json();
+  if (previous_path) manifest["qa"]["previous"] = previous_path->string();
+  if (!qa.passed()) {
+    const std::filesystem::path rejected = c.manifest.string() + ".rejected.json";
+    manifest["status"] = "rejected by QA gates; nothing was published";
+    manifest["finished_at"] = utc_now_iso8601();
+    write_manifest(rejected, manifest);
+    throw RunError(fmt::format("QA gates failed, nothing was published ({}):\n  {}",
+                               rejected.string(), fmt::join(qa.breaches, "\n  ")));
+  }
+
+  nlohmann::json outputs = nlohmann::json::array();
+  outputs.push_back(describe_export(export_campaign_csv(c.output, camp, input.data), "csv"));
+  if (c.output_jsonl)
+    outputs.push_back(
+        describe_export(export_campaign_jsonl(*c.output_jsonl, camp, input.data), "jsonl"));
+  if (c.output_h5)
+    outputs.push_back(describe_export(export_campaign_h5(*c.output_h5, camp, input.data), "hdf5"));
+  manifest["outputs"] = outputs;
+  spdlog::info("campaign export: {} lists -> {}", camp.stats.lists, c.output.string());
+}
+
 nlohmann::json run_pipeline(const RunConfig& c) {
   const auto start = std::chrono::steady_clock::now();
   nlohmann::json manifest = new_manifest("run " + c.source.string());
@@ -167,6 +245,19 @@ nlohmann::json run_pipeline(const RunConfig& c) {
     manifest["model"] = {{"path", c.model_path->string()},
                          {"fingerprint", file_fingerprint(*c.model_path)},
                          {"data_fingerprint", model.data_fingerprint}};
+  }
+
+  if (c.campaign) {
+    run_campaign_stage(c, input, model, manifest);
+    manifest["timings"] = {{"load", input.seconds},
+                           {"train", trained.seconds},
+                           {"save_model", save_seconds},
+                           {"campaign", manifest["campaign"]["seconds"]},
+                           {"total", seconds_since(start)}};
+    manifest["finished_at"] = utc_now_iso8601();
+    write_manifest(c.manifest, manifest);
+    spdlog::info("manifest: {}", c.manifest.string());
+    return manifest;
   }
 
   RecommendOptions ropts;

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "host/campaign.hpp"
+#include "host/campaign_export.hpp"
 #include "host/config.hpp"
 #include "host/dataset.hpp"
 #include "host/export.hpp"
@@ -42,6 +44,14 @@ nlohmann::json describe_model_params(const Model& m);  // by the model's algorit
 nlohmann::json describe_training(const TrainResult& r);
 nlohmann::json describe_recommendations(const Recommendations& r, const TopNParams& p);
 nlohmann::json describe_export(const ExportSummary& s);
+nlohmann::json describe_campaign(const Campaign& campaign);
+
+// The campaign stage of `tailor run` (config with a [campaign] section): builds the lists, checks
+// the QA gates (a breach writes <manifest>.rejected.json, publishes nothing and throws RunError),
+// then writes the CSV, JSON lines and HDF5 exports. Adds "campaign", "qa" and "outputs" to the
+// manifest.
+void run_campaign_stage(const RunConfig& config, const LoadedInput& input, const Model& model,
+                        nlohmann::json& manifest);
 
 // `tailor run`: the nightly job. Writes the model (if configured), the export and, last, the
 // manifest; returns the manifest.

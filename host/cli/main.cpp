@@ -14,6 +14,8 @@
 #include "host/atomic_file.hpp"
 #include "host/fingerprint.hpp"
 #include "host/generate.hpp"
+#include "host/atomic_file.hpp"
+#include "host/backtest.hpp"
 #include "host/import_csv.hpp"
 #include "host/inspect.hpp"
 #include "host/pipeline.hpp"
@@ -249,6 +251,20 @@ int main(int argc, char** argv) {
   run_cmd->add_option("config", run_config, "TOML config (see data/nightly.example.toml)")->required();
   run_flags.add_to(*run_cmd);
   run_device.add_to(*run_cmd, true);
+
+  // ---- backtest ----
+  auto* bt_cmd = app.add_subcommand(
+      "backtest", "Build a campaign as of a past date and score it against what customers bought next");
+  std::string bt_config, bt_as_of, bt_horizon = "30d", bt_report, bt_markdown;
+  ModelFlags bt_flags;
+  DeviceFlags bt_device;
+  bt_cmd->add_option("config", bt_config, "Campaign TOML config (a [campaign] section)")->required();
+  bt_cmd->add_option("--as-of", bt_as_of, "Campaign date, YYYY-MM-DD (UTC)")->required();
+  bt_cmd->add_option("--horizon", bt_horizon, "Window after the date: 30d, 4w, 36h [30d]");
+  bt_cmd->add_option("--report", bt_report, "Write the results as JSON here");
+  bt_cmd->add_option("--markdown", bt_markdown, "Write the tables as Markdown here");
+  bt_flags.add_to(*bt_cmd);
+  bt_device.add_to(*bt_cmd, true);
 
   // ---- split ----
   auto* split_cmd = app.add_subcommand("split", "Write a reproducible train/test split as two files");
@@ -557,6 +573,22 @@ int main(int argc, char** argv) {
                           sw_base.empty() ? std::nullopt : std::optional<std::filesystem::path>(sw_base));
       return 0;
     }
+    if (*bt_cmd) {
+      RunConfig config = load_config(bt_config);
+      bt_flags.apply(config.ials);
+      validate_ials_params(config.ials, "backtest");
+      if (!bt_device.device.empty()) config.device = parse_device(bt_device.device);
+      if (bt_device.threads > 0) config.threads = bt_device.threads;
+      std::int64_t as_of = 0;
+      if (!parse_time(bt_as_of, std::nullopt, as_of))
+        throw InputError(fmt::format("--as-of {}: expected a date YYYY-MM-DD", bt_as_of));
+      const BacktestResult r = run_backtest(config, as_of, parse_horizon_seconds(bt_horizon));
+      const std::string tables = r.to_markdown();
+      std::cout << tables;
+      if (!bt_report.empty()) write_file_atomically(bt_report, r.to_json().dump(2) + "\n");
+      if (!bt_markdown.empty()) write_file_atomically(bt_markdown, tables);
+      return 0;
+    }
     if (*run_cmd) {
       RunConfig config = load_config(run_config);
       run_flags.apply(config.ials);
@@ -564,8 +596,11 @@ int main(int argc, char** argv) {
       if (!run_device.device.empty()) config.device = parse_device(run_device.device);
       if (run_device.threads > 0) config.threads = run_device.threads;
       run_pipeline(config);
-      std::cout << fmt::format("recommendations: {}\nmanifest:        {}\n", config.output.string(),
-                               config.manifest.string());
+      std::cout << fmt::format("{}: {}\n", config.campaign ? "campaign" : "recommendations",
+                               config.output.string());
+      if (config.output_jsonl) std::cout << fmt::format("json lines: {}\n", config.output_jsonl->string());
+      if (config.output_h5) std::cout << fmt::format("hdf5: {}\n", config.output_h5->string());
+      std::cout << fmt::format("manifest: {}\n", config.manifest.string());
       return 0;
     }
   } catch (const InputError& e) {
