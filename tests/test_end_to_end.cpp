@@ -246,3 +246,140 @@ TEST(EndToEnd, FailuresExitNonZeroAndPublishNothing) {
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+// The campaign job on the bundled sample with its items file: every rule visible in the export
+// holds, the manifest counts opted-out customers and lists all three exports, and a bad night
+// is refused without touching the published files.
+TEST(EndToEndCampaign, BundledSampleRulesExportsAndQaGate) {
+  testing::TempDir dir;
+  const auto h5 = dir / "sample.h5";
+  const std::string import_args =
+      "import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " + h5.string() +
+      " --customer CustomerID --item StockCode --time InvoiceDate --quantity Quantity --price "
+      "UnitPrice --items " + (kSource / "data/online_retail_items.csv.gz").string() +
+      " --items-id StockCode --items-name name --items-category category --items-price price";
+  ASSERT_EQ(run_tailor(import_args, dir).exit_code, 0);
+  // Opt out the first three customers through a customers file.
+  const Dataset first = load_dataset(h5, LoadOptions{});
+  ASSERT_GT(first.customers(), 10);
+  write_text(dir / "customers.csv", "id,opt_out\n" + first.customer_ids[0] + ",yes\n" +
+                                        first.customer_ids[1] + ",1\n" + first.customer_ids[2] +
+                                        ",true\n" + first.customer_ids[3] + ",no\n");
+  Result imp = run_tailor(import_args + " --customers " + (dir / "customers.csv").string() +
+                              " --customers-id id --customers-opt-out opt_out",
+                          dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.log;
+  const Dataset data = load_dataset(h5, LoadOptions{});
+  ASSERT_TRUE(data.item_meta.has_category());
+
+  const std::string campaign = R"(
+[campaign]
+id = "test-week"
+control_fraction = 0.2
+[recipe]
+repeat = 2
+discovery = 1
+model = 5
+[rules]
+max_per_category = 3
+)";
+  auto config_text = [&](const std::string& extra) {
+    return "[input]\npath = \"" + h5.string() +
+           "\"\n[model]\nfactors = 16\niterations = 4\n[run]\ndevice = \"cpu\"\nthreads = 2\n" +
+           campaign + extra + "[output]\npath = \"" + (dir / "c.csv").string() + "\"\njsonl = \"" +
+           (dir / "c.jsonl").string() + "\"\nh5 = \"" + (dir / "c.h5").string() + "\"\n";
+  };
+  write_text(dir / "good.toml", config_text("[qa]\nmax_empty_share = 0.05\nmin_coverage = 0.01\n"));
+  Result run = run_tailor("run " + (dir / "good.toml").string(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+
+  std::map<std::string, std::uint32_t> customer_index, item_index;
+  for (std::size_t k = 0; k < data.customer_ids.size(); ++k) customer_index[data.customer_ids[k]] = static_cast<std::uint32_t>(k);
+  for (std::size_t k = 0; k < data.item_ids.size(); ++k) item_index[data.item_ids[k]] = static_cast<std::uint32_t>(k);
+  std::map<std::uint32_t, std::set<std::uint32_t>> bought, bought_categories;
+  for (std::int64_t r = 0; r < data.log.size(); ++r) {
+    bought[data.log.customer[r]].insert(data.log.item[r]);
+    bought_categories[data.log.customer[r]].insert(data.item_meta.category[data.log.item[r]]);
+  }
+  const auto rows = read_csv(dir / "c.csv");
+  ASSERT_EQ(rows[0], (std::vector<std::string>{"customer_id", "rank", "item_id", "score", "slot",
+                                               "reason", "tier", "group"}));
+  std::map<std::string, std::vector<std::vector<std::string>>> lists;
+  for (std::size_t r = 1; r < rows.size(); ++r) lists[rows[r][0]].push_back(rows[r]);
+  std::set<std::string> groups;
+  for (const auto& [customer, list] : lists) {
+    SCOPED_TRACE(customer);
+    const std::uint32_t c = customer_index.at(customer);
+    EXPECT_FALSE(data.customer_meta.opted_out(c)) << "opted-out customer listed";
+    EXPECT_LE(list.size(), 8u);
+    std::set<std::string> items;
+    std::map<std::uint32_t, int> per_category;
+    for (std::size_t j = 0; j < list.size(); ++j) {
+      const auto& row = list[j];
+      EXPECT_EQ(std::stoi(row[1]), static_cast<int>(j) + 1);
+      EXPECT_TRUE(items.insert(row[2]).second) << "item twice";
+      const std::uint32_t i = item_index.at(row[2]);
+      const std::uint32_t cat = data.item_meta.category[i];
+      if (cat != kNoCategory) EXPECT_LE(++per_category[cat], 3);
+      const bool has = bought[c].count(i) > 0;
+      if (row[4] == "repeat") {
+        EXPECT_TRUE(has);
+        EXPECT_EQ(row[5].rfind("due ", 0), 0u) << row[5];
+      } else {
+        EXPECT_FALSE(has) << "bought item in slot " << row[4];
+      }
+      if (row[4] == "discovery") {
+        EXPECT_FALSE(bought_categories[c].count(cat)) << "discovery from a bought category";
+        EXPECT_EQ(row[5], "new category: " + data.item_meta.category_names[cat]);
+      }
+      if (row[4] == "model") EXPECT_EQ(row[5].rfind("because you bought ", 0), 0u) << row[5];
+      EXPECT_TRUE(row[6] == "high" || row[6] == "mid" || row[6] == "low" || row[6] == "none");
+      groups.insert(row[7]);
+    }
+  }
+  EXPECT_EQ(groups, (std::set<std::string>{"control", "treatment"}));
+  std::ifstream mf(dir / "c.csv.manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  EXPECT_EQ(m["status"], "ok");
+  EXPECT_EQ(m["campaign"]["opted_out"], 3);
+  EXPECT_EQ(m["campaign"]["lists"].get<std::int64_t>(), data.customers() - 3);
+  EXPECT_TRUE(m["qa"]["passed"].get<bool>());
+  ASSERT_EQ(m["outputs"].size(), 3u);
+  EXPECT_EQ(m["outputs"][1]["format"], "jsonl");
+  EXPECT_EQ(m["outputs"][2]["format"], "hdf5");
+  std::ifstream jl(dir / "c.jsonl");
+  std::int64_t lines = 0;
+  for (std::string line; std::getline(jl, line);) lines += !line.empty();
+  EXPECT_EQ(lines, data.customers() - 3);
+
+  // A planted bad night: only one item may be offered, so lists are short and everything
+  // churns against last night's export (the JSON lines file, read by default). Refused, nothing
+  // published: the earlier exports and manifest stay byte for byte.
+  const std::string before_csv = testing::read_file(dir / "c.csv");
+  const std::string before_jsonl = testing::read_file(dir / "c.jsonl");
+  const std::string before_h5 = testing::read_file(dir / "c.h5");
+  const std::string before_manifest = testing::read_file(dir / "c.csv.manifest.json");
+  write_text(dir / "bad.toml", config_text("[qa]\nmax_short_share = 0.5\nmax_churn = 0.5\n"));
+  std::string bad = testing::read_file(dir / "bad.toml");
+  bad.replace(bad.find("max_per_category = 3"), 20,
+              "max_per_category = 3\ninclude_items = [\"" + data.item_ids[0] + "\"]");
+  write_text(dir / "bad.toml", bad);
+  Result refused = run_tailor("run " + (dir / "bad.toml").string(), dir);
+  EXPECT_EQ(refused.exit_code, 1) << refused.log;
+  EXPECT_NE(refused.log.find("QA gates failed, nothing was published"), std::string::npos)
+      << refused.log;
+  EXPECT_NE(refused.log.find("(max_short_share)"), std::string::npos) << refused.log;
+  EXPECT_NE(refused.log.find("(max_churn)"), std::string::npos) << refused.log;
+  EXPECT_EQ(testing::read_file(dir / "c.csv"), before_csv);
+  EXPECT_EQ(testing::read_file(dir / "c.jsonl"), before_jsonl);
+  EXPECT_EQ(testing::read_file(dir / "c.h5"), before_h5);
+  EXPECT_EQ(testing::read_file(dir / "c.csv.manifest.json"), before_manifest);
+  EXPECT_TRUE(std::filesystem::exists(dir / "c.csv.manifest.json.rejected.json"));
+  EXPECT_EQ(testing::hidden_files(dir.path()), 0) << "temporary files left behind";
+}
+
+}  // namespace
+}  // namespace tailor
