@@ -600,7 +600,10 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
               for (const DueItem& d : due[c]) {
                 if (!eligible(d.item)) continue;
                 if (!repurchasable.empty() && !is_repurchasable(d.item)) continue;
-                cand.push_back({static_cast<float>(d.score), d.item, is_low(d.item)});
+                // Timing bump x (1 + the customer's own re-buys of the item): of two items
+                // equally due, the one bought again more often comes first.
+                const double key = d.score * (1.0 + d.customer_intervals);
+                cand.push_back({static_cast<float>(key), d.item, is_low(d.item)});
                 by_item.emplace(d.item, &d);
               }
               got = fill(need[t], slot, [&](std::uint32_t i) {
@@ -609,6 +612,9 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
                                    d.expected <= camp.campaign_time ? "due since" : "due on",
                                    utc_date(d.expected), d.interval_days);
               });
+              // Report the due score in (0, 1], not the ranking key.
+              for (auto it = out.items.end() - got; it != out.items.end(); ++it)
+                it->score = static_cast<float>(by_item.at(it->item)->score);
               break;
             }
             case Slot::discovery: {

@@ -77,7 +77,8 @@ struct CampaignConfig {
 
 struct CampaignEntry {
   std::uint32_t item = 0;  // index into Dataset::item_ids
-  float score = 0.0f;      // repeat: due score; discovery/model: model score; popular: share
+  float score = 0.0f;      // repeat: due score in (0, 1]; discovery/model: model score;
+                           // popular: share of customers who bought the item
   Slot slot = Slot::model;
   std::string reason;      // "due since 2011-11-02", "new category: MUG", "because you bought X"
 };

@@ -612,3 +612,39 @@ min_coverage = 0.1
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+TEST(CampaignReplenish, FrequentRebuysOutrankBetterTimingAlone) {
+  // u0 re-bought t1 five times (every 10 days) and m1 once (20 days apart). At the campaign
+  // date t1 is a little late (ratio 1.1) and m1 exactly due (ratio 1): the timing bumps are
+  // about 0.96 and 1, but t1 was re-bought five times, so it ranks first.
+  std::vector<std::pair<int, int>> p;
+  std::vector<std::int64_t> t;
+  for (int r = 0; r < 6; ++r) {
+    p.push_back({0, 4});
+    t.push_back(kT0 + r * 10 * kDay);
+  }
+  p.push_back({0, 7});
+  t.push_back(kT0 + 21 * kDay);
+  p.push_back({0, 7});
+  t.push_back(kT0 + 41 * kDay);
+  Shop s = make_shop(1, p, t);
+  CampaignConfig cfg = model_only(0);
+  cfg.recipe.count[0] = 2;
+  cfg.recipe.fallback[0] = std::nullopt;
+  cfg.replenish.min_item_intervals = 1;
+  cfg.replenish.kappa = 0.0;
+  cfg.campaign_time = kT0 + 61 * kDay;  // m1: 20 of 20 days (ratio 1); t1: 11 of 10 (1.1)
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  const auto& l = list_of(c, 0);
+  ASSERT_EQ(l.items.size(), 2u);
+  EXPECT_EQ(s.data.item_ids[l.items[0].item], "t1");
+  EXPECT_EQ(s.data.item_ids[l.items[1].item], "m1");
+  EXPECT_LT(l.items[0].score, l.items[1].score) << "scores are the timing bumps";
+  EXPECT_NEAR(l.items[1].score, 1.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace tailor
