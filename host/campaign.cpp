@@ -472,7 +472,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   camp.lists.resize(listed.size());
   const std::size_t n_categories = im.category_names.size();
   std::int64_t filled[kSlotTypes] = {}, fell[kSlotTypes] = {};
-  std::int64_t not_in_model = 0;
+  std::int64_t not_in_model = 0, without_history = 0;
 #ifdef _OPENMP
   const int nt = threads > 0 ? threads : omp_get_max_threads();
 #else
@@ -480,7 +480,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   (void)threads;
 #endif
 
-#pragma omp parallel num_threads(nt) reduction(+ : not_in_model)
+#pragma omp parallel num_threads(nt) reduction(+ : not_in_model, without_history)
   {
     std::vector<float> score(static_cast<std::size_t>(n_items));
     std::vector<std::uint8_t> chosen(static_cast<std::size_t>(n_items), 0);
@@ -499,6 +499,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
       out.control = control[static_cast<std::size_t>(li)] != 0;
       const TierRules* tr = rules_of(out.tier);
       const Recipe& recipe = tr && tr->recipe ? *tr->recipe : config.recipe;
+      out.recipe_length = recipe.length();
       const std::optional<double> pmin = tr && tr->price_min ? tr->price_min : config.price_min;
       const std::optional<double> pmax = tr && tr->price_max ? tr->price_max : config.price_max;
 
@@ -513,7 +514,13 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
       const float* u = nullptr;
       if (auto it = model_customers.find(data.customer_ids[c]); it != model_customers.end())
         u = model.customer_factors.data() + static_cast<std::size_t>(it->second) * k;
-      if (!u && (reach[1] || reach[2])) ++not_in_model;
+      // Without history the model's factors say nothing (they are ~0): popular items instead.
+      if (hb == he) {
+        u = nullptr;
+        ++without_history;
+      } else if (!u && (reach[1] || reach[2])) {
+        ++not_in_model;
+      }
       if (u && (reach[1] || reach[2])) {
         for (std::int64_t i = 0; i < n_items; ++i) {
           const float* v = item_factor[i];
@@ -705,6 +712,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
 
   CampaignStats& st = camp.stats;
   st.not_in_model = not_in_model;
+  st.without_history = without_history;
   for (int t = 0; t < kSlotTypes; ++t) {
     st.filled[t] = filled[t];
     st.fallback[t] = fell[t];
@@ -712,9 +720,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   st.lists = static_cast<std::int64_t>(camp.lists.size());
   for (const CustomerList& l : camp.lists) {
     st.control += l.control;
-    const TierRules* tr = rules_of(l.tier);
-    const int length = (tr && tr->recipe ? *tr->recipe : config.recipe).length();
-    st.short_lists += static_cast<std::int64_t>(l.items.size()) < length;
+    st.short_lists += static_cast<std::int64_t>(l.items.size()) < l.recipe_length;
     st.empty_lists += l.items.empty();
   }
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

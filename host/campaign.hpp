@@ -87,6 +87,7 @@ struct CustomerList {
   std::uint32_t customer = 0;  // index into Dataset::customer_ids
   int tier = kNoTier;
   bool control = false;        // control customers' lists are computed and stored, not sent
+  int recipe_length = 0;       // slots of this customer's recipe (the tier's or the campaign's)
   std::vector<CampaignEntry> items;
 };
 
@@ -100,7 +101,9 @@ struct CampaignStats {
   std::int64_t empty_lists = 0;
   std::int64_t filled[kSlotTypes] = {};    // items placed per slot type
   std::int64_t fallback[kSlotTypes] = {};  // slots of type t passed on to fallback[t]
-  std::int64_t not_in_model = 0;        // customers without factors (model slots fall back)
+  std::int64_t not_in_model = 0;        // customers with history but without factors
+  std::int64_t without_history = 0;     // listed customers without any interaction
+                                        // (no discovery or model items: popular fallback)
   std::int64_t blocklist_pairs = 0;     // rows read from the blocklist file
   double seconds = 0.0;
 };

@@ -331,7 +331,8 @@ QaReport qa_check(const Campaign& campaign, const Dataset& data, const Csr& boug
   for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
     const CustomerList& list = campaign.lists[k];
     check_list(list, k, campaign, data, "qa");
-    if (static_cast<std::int64_t>(list.items.size()) < campaign.list_length) ++short_lists;
+    const int length = list.recipe_length > 0 ? list.recipe_length : campaign.list_length;
+    if (static_cast<std::int64_t>(list.items.size()) < length) ++short_lists;
     if (list.items.empty()) {
       ++empty_lists;
       continue;

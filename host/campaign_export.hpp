@@ -42,7 +42,7 @@ using PreviousLists = std::map<std::string, std::set<std::string>>;
 PreviousLists read_previous_jsonl(const std::filesystem::path& path);
 
 struct QaLimits {
-  std::optional<double> max_short_share;   // customers with a list shorter than the recipe
+  std::optional<double> max_short_share;   // customers with a list shorter than their recipe
   std::optional<double> max_empty_share;   // customers with an empty list
   std::optional<double> min_coverage;      // distinct listed items / available items
   std::optional<double> max_bought_share;  // listed items outside repeat slots that the

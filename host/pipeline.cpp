@@ -173,6 +173,7 @@ nlohmann::json describe_campaign(const Campaign& camp) {
           {"short_lists", st.short_lists},
           {"empty_lists", st.empty_lists},
           {"customers_not_in_model", st.not_in_model},
+          {"customers_without_history", st.without_history},
           {"blocklist_rows", st.blocklist_pairs},
           {"items_by_slot", filled},
           {"slots_passed_to_fallback", fallback},

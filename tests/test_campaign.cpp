@@ -648,3 +648,25 @@ TEST(CampaignReplenish, FrequentRebuysOutrankBetterTimingAlone) {
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+TEST(CampaignRecipe, CustomersWithoutHistoryGetPopularItems) {
+  // u2 has no rows. The model gives it factors (as training does, near zero), yet its model
+  // slots go to the popular fallback; u0 and u1 are served by the model.
+  Shop s = make_shop(3, {{0, 5}, {1, 5}, {0, 8}});
+  CampaignConfig cfg = model_only(2);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  const auto& l2 = list_of(c, 2);
+  ASSERT_EQ(l2.items.size(), 2u);
+  EXPECT_EQ(ids(s, l2), (Ids{"t2", "m2"}));  // 2 customers, then 1
+  EXPECT_EQ(l2.items[0].slot, Slot::popular);
+  EXPECT_EQ(l2.recipe_length, 2);
+  EXPECT_EQ(list_of(c, 0).items[0].slot, Slot::model);
+  EXPECT_EQ(c.stats.without_history, 1);
+  EXPECT_EQ(c.stats.not_in_model, 0);
+}
+
+}  // namespace
+}  // namespace tailor

@@ -507,6 +507,11 @@ TEST(QaCheck, HandComputedMetrics) {
   const QaReport none = qa_check(c, data, bought, std::nullopt, {});
   EXPECT_FALSE(none.churn.has_value());
   EXPECT_EQ(none.churn_customers, 0);
+
+  // A list is short against its own recipe: c"2" with a one-slot tier recipe is full.
+  Campaign tiered = c;
+  tiered.lists[1].recipe_length = 1;
+  EXPECT_DOUBLE_EQ(qa_check(tiered, data, bought, std::nullopt, {}).short_share, 1.0 / 4.0);
 }
 
 TEST(QaCheck, EachBrokenLimitIsOneSentenceWithValueAndLimit) {
@@ -669,7 +674,7 @@ TEST(QaCheck, ToJsonHoldsEveryField) {
   EXPECT_DOUBLE_EQ(j["short_share"].get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(j["empty_share"].get<double>(), 0.25);
   EXPECT_DOUBLE_EQ(j["coverage"].get<double>(), 5.0 / 6.0);
-  EXPECT_DOUBLE_EQ(j["bought_share"].get<double>(), 2.0 / 7.0);
+  EXPECT_DOUBLE_EQ(j["bought_share"].get<double>(), 1.0 / 6.0);
   EXPECT_TRUE(j["churn"].is_null());
   EXPECT_EQ(j["churn_customers"], 0);
   EXPECT_EQ(j["breaches"],
