@@ -619,7 +619,7 @@ GenerateReport generate(const std::filesystem::path& out_path, const GenerateSpe
     f.set_attr("/", "generator", generate_spec_json(spec).dump());
     write_ids(f, "/customers/id", 'c', spec.customers, string_ids);
     write_ids(f, "/items/id", 'i', spec.items, string_ids);
-    f.write_strings("/categories/name", id_strings('k', spec.categories));
+    f.write_strings("/items/category_names", id_strings('k', spec.categories));
     f.write("/items/category", model.category.data(), spec.items);
     f.write("/items/price", model.price.data(), spec.items);
     f.write("/items/repeat_interval_days", model.interval_days.data(), spec.items);

@@ -89,7 +89,7 @@ void validate_generate_spec(const GenerateSpec& spec);
 
 // Generates the file atomically (temporary file, then rename). Datasets: /customers/id,
 // /items/id, /interactions/{customer,item (uint32), time (int64), quantity, value (float32)},
-// /items/category (uint32 into /categories/name), /items/price (float32),
+// /items/category (uint32 into /items/category_names), /items/price (float32),
 // /items/repeat_interval_days (float32); root attributes format, format_version and generator
 // (the spec as JSON). InputError for a bad spec, RunError for I/O failures.
 GenerateReport generate(const std::filesystem::path& out, const GenerateSpec& spec,

@@ -100,7 +100,11 @@ TEST(Generate, ExactShapeAndValuesInRange) {
   const auto category = f.read_all<std::uint32_t>("/items/category");
   ASSERT_EQ(static_cast<std::int64_t>(category.size()), spec.items);
   for (auto c : category) ASSERT_LT(c, spec.categories);
-  EXPECT_EQ(static_cast<std::int64_t>(f.read_strings("/categories/name").size()), spec.categories);
+  EXPECT_EQ(static_cast<std::int64_t>(f.read_strings("/items/category_names").size()), spec.categories);
+  // The loader reads them as item metadata, ready for campaign rules.
+  EXPECT_EQ(d.item_meta.category, category);
+  ASSERT_EQ(static_cast<std::int64_t>(d.item_meta.price.size()), spec.items);
+  for (float p : d.item_meta.price) ASSERT_GT(p, 0.0f);
   const json generator = json::parse(*f.attr_string("/", "generator"));
   EXPECT_EQ(generator, generate_spec_json(spec));
   EXPECT_EQ(generate_spec_json(generate_spec_from_json(generator, GenerateSpec{})), generator);
