@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -26,7 +27,6 @@ namespace tailor {
 namespace {
 
 constexpr std::uint32_t kMissing = std::numeric_limits<std::uint32_t>::max();
-constexpr float kNoScore = -std::numeric_limits<float>::infinity();
 
 std::unordered_map<std::string_view, std::uint32_t> index_of(const std::vector<std::string>& ids) {
   std::unordered_map<std::string_view, std::uint32_t> out;
@@ -74,7 +74,8 @@ std::vector<std::string> split_csv_line(const std::string& line, const std::stri
       field += c;
     }
   }
-  if (quoted) throw InputError(fmt::format("{}: line {}: unterminated quoted field", file, line_no));
+  if (quoted)
+    throw InputError(fmt::format("{}: line {}: unterminated quoted field", file, line_no));
   out.push_back(std::move(field));
   return out;
 }
@@ -133,11 +134,14 @@ struct Candidate {
   bool demoted;
 };
 
-bool better(const Candidate& a, const Candidate& b) {
-  if (a.demoted != b.demoted) return !a.demoted;
-  if (a.key != b.key) return a.key > b.key;
-  return a.item < b.item;
-}
+struct Better {
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    if (a.demoted != b.demoted) return !a.demoted;
+    if (a.key != b.key) return a.key > b.key;
+    return a.item < b.item;
+  }
+};
+constexpr Better better{};
 
 template <class Take>
 void walk_best_first(std::vector<Candidate>& c, std::size_t first_chunk, Take take) {
@@ -170,8 +174,8 @@ const char* to_string(Slot s) {
 Slot parse_slot(const std::string& name) {
   for (int t = 0; t < kSlotTypes; ++t)
     if (name == to_string(static_cast<Slot>(t))) return static_cast<Slot>(t);
-  throw InputError(
-      fmt::format("unknown slot type \"{}\"; slot types are repeat, discovery, model, popular", name));
+  throw InputError(fmt::format(
+      "unknown slot type \"{}\"; slot types are repeat, discovery, model, popular", name));
 }
 
 const char* to_string(NegativeAction a) {
@@ -220,8 +224,8 @@ void validate(const CampaignConfig& c, const std::string& where) {
     if (rules.recipe) validate_recipe(*rules.recipe, fmt::format("{} [tier.{}]", where, name));
     auto check_price = [&](const std::optional<double>& p, const char* key) {
       if (p && (!std::isfinite(*p) || *p < 0))
-        throw InputError(fmt::format("{} [tier.{}]: {} = {} must be a finite price >= 0", where,
-                                     name, key, *p));
+        throw InputError(
+            fmt::format("{} [tier.{}]: {} = {} must be a finite price >= 0", where, name, key, *p));
     };
     check_price(rules.price_min, "price_min");
     check_price(rules.price_max, "price_max");
@@ -233,14 +237,15 @@ void validate(const CampaignConfig& c, const std::string& where) {
     throw InputError(fmt::format("{} [rules]: max_per_category = {} must be >= 0 (0 = no cap)",
                                  where, c.max_per_category));
   if (c.discovery_pool < 1)
-    throw InputError(fmt::format("{} [discovery]: pool = {} must be >= 1", where, c.discovery_pool));
+    throw InputError(
+        fmt::format("{} [discovery]: pool = {} must be >= 1", where, c.discovery_pool));
   if (!std::isfinite(c.discovery_value_weight) || c.discovery_value_weight < 0 ||
       c.discovery_value_weight > 4)
     throw InputError(fmt::format("{} [discovery]: value_weight = {} must be in [0, 4]", where,
                                  c.discovery_value_weight));
   if (!(c.control_fraction >= 0.0 && c.control_fraction < 1.0))
-    throw InputError(fmt::format("{} [control]: fraction = {} must be in [0, 1)", where,
-                                 c.control_fraction));
+    throw InputError(
+        fmt::format("{} [control]: fraction = {} must be in [0, 1)", where, c.control_fraction));
   if (c.tiers.tiers < 1 || c.tiers.tiers > 10)
     throw InputError(fmt::format("{} [tiers]: count = {} must be in 1..10", where, c.tiers.tiers));
   if (!c.tiers.names.empty() && static_cast<int>(c.tiers.names.size()) != c.tiers.tiers)
@@ -294,10 +299,10 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
     throw InputError(fmt::format(
         "{}: discovery slots need item categories (/items/category); the file has none", file));
   if ((config.max_per_category > 0 || !config.repurchasable.empty()) && !im.has_category())
-    throw InputError(fmt::format(
-        "{}: the rules max_per_category and repurchasable need item categories "
-        "(/items/category); the file has none",
-        file));
+    throw InputError(
+        fmt::format("{}: the rules max_per_category and repurchasable need item categories "
+                    "(/items/category); the file has none",
+                    file));
   bool price_rules = config.price_min || config.price_max;
   for (const auto& [name, r] : config.tier_rules) price_rules |= r.price_min || r.price_max;
   if (price_rules && !im.has_price())
@@ -307,7 +312,8 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   // Value tiers and their rules.
   TierOptions tier_options = config.tiers;
   if (tier_options.names.empty())
-    for (int t = 0; t < tier_options.tiers; ++t) tier_options.names.push_back(fmt::format("tier{}", t + 1));
+    for (int t = 0; t < tier_options.tiers; ++t)
+      tier_options.names.push_back(fmt::format("tier{}", t + 1));
   camp.tier_names = tier_options.names;
   if (has_time) {
     camp.rfm = rfm_scores(data, camp.campaign_time, tier_options);
@@ -327,7 +333,8 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
     tier_rules[slot] = &r;
   }
   auto rules_of = [&](int tier) -> const TierRules* {
-    return tier_rules[tier == kNoTier ? static_cast<std::size_t>(n_tiers) : static_cast<std::size_t>(tier)];
+    return tier_rules[tier == kNoTier ? static_cast<std::size_t>(n_tiers)
+                                      : static_cast<std::size_t>(tier)];
   };
 
   // Items: the global rule (availability, include and exclude lists) and the model's factors.
@@ -480,9 +487,41 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   (void)threads;
 #endif
 
+  // Model scores come in blocks of customers from the register-tiled CPU kernel, over the item
+  // factors in the data's item order (zero rows for items the model does not know; those are
+  // never candidates).
+  const bool need_scores = reach[1] || reach[2];
+  std::vector<float> item_rows;
+  std::optional<CpuScorer> scorer;
+  if (need_scores) {
+    item_rows.assign(static_cast<std::size_t>(n_items) * static_cast<std::size_t>(k), 0.0f);
+    for (std::int64_t i = 0; i < n_items; ++i)
+      if (item_factor[i])
+        std::copy(item_factor[i], item_factor[i] + k,
+                  item_rows.begin() + static_cast<std::ptrdiff_t>(i) * k);
+    scorer.emplace(FactorsView{item_rows.data(), n_items, k}, nt);
+  }
+  const int tile = scorer ? scorer->tile_rows() : 1;
+  const std::int64_t stride = scorer ? scorer->stride() : 0;
+  int block_rows = tile * 4;  // customers per block; their score rows stay under 64 MiB
+  while (block_rows > tile &&
+         static_cast<std::int64_t>(block_rows) * stride * 4 > (std::int64_t{64} << 20))
+    block_rows -= tile;
+  const auto n_listed = static_cast<std::int64_t>(listed.size());
+  const std::int64_t n_blocks = (n_listed + block_rows - 1) / block_rows;
+  auto factors_of = [&](std::uint32_t c) -> const float* {
+    auto it = model_customers.find(data.customer_ids[c]);
+    if (it == model_customers.end()) return nullptr;
+    return model.customer_factors.data() + static_cast<std::size_t>(it->second) * k;
+  };
+
 #pragma omp parallel num_threads(nt) reduction(+ : not_in_model, without_history)
   {
-    std::vector<float> score(static_cast<std::size_t>(n_items));
+    std::vector<float> xb(scorer ? static_cast<std::size_t>(block_rows) * k : 0);
+    std::vector<float> scores(scorer ? static_cast<std::size_t>(scorer->padded_rows(block_rows)) *
+                                           static_cast<std::size_t>(stride)
+                                     : 0);
+    std::vector<int> row_of(static_cast<std::size_t>(block_rows), -1);
     std::vector<std::uint8_t> chosen(static_cast<std::size_t>(n_items), 0);
     std::vector<std::uint8_t> bought(static_cast<std::size_t>(n_items), 0);
     std::vector<std::uint8_t> bought_category(n_categories, 0);
@@ -490,217 +529,225 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
     std::vector<Candidate> cand;
     std::int64_t my_filled[kSlotTypes] = {}, my_fell[kSlotTypes] = {};
 
-#pragma omp for schedule(dynamic, 16)
-    for (std::int64_t li = 0; li < static_cast<std::int64_t>(listed.size()); ++li) {
-      const std::uint32_t c = listed[static_cast<std::size_t>(li)];
-      CustomerList& out = camp.lists[static_cast<std::size_t>(li)];
-      out.customer = c;
-      out.tier = camp.rfm[c].tier;
-      out.control = control[static_cast<std::size_t>(li)] != 0;
-      const TierRules* tr = rules_of(out.tier);
-      const Recipe& recipe = tr && tr->recipe ? *tr->recipe : config.recipe;
-      out.recipe_length = recipe.length();
-      const std::optional<double> pmin = tr && tr->price_min ? tr->price_min : config.price_min;
-      const std::optional<double> pmax = tr && tr->price_max ? tr->price_max : config.price_max;
-
-      const std::int64_t hb = m.customer_items.indptr[c], he = m.customer_items.indptr[c + 1];
-      for (std::int64_t j = hb; j < he; ++j) {
-        const std::uint32_t i = m.customer_items.indices[j];
-        bought[i] = 1;
-        if (im.has_category() && im.category[i] != kNoCategory) bought_category[im.category[i]] = 1;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
+      const std::int64_t first = blk * block_rows, last = std::min(n_listed, first + block_rows);
+      int rows = 0;
+      for (std::int64_t li = first; li < last; ++li) {
+        const std::uint32_t c = listed[static_cast<std::size_t>(li)];
+        row_of[static_cast<std::size_t>(li - first)] = -1;
+        const float* u = scorer && m.customer_items.indptr[c + 1] > m.customer_items.indptr[c]
+                             ? factors_of(c)
+                             : nullptr;
+        if (!u) continue;
+        std::copy(u, u + k, xb.begin() + static_cast<std::ptrdiff_t>(rows) * k);
+        row_of[static_cast<std::size_t>(li - first)] = rows++;
       }
+      if (rows > 0) scorer->score(xb.data(), rows, scores.data());
+      for (std::int64_t li = first; li < last; ++li) {
+        const std::uint32_t c = listed[static_cast<std::size_t>(li)];
+        CustomerList& out = camp.lists[static_cast<std::size_t>(li)];
+        out.customer = c;
+        out.tier = camp.rfm[c].tier;
+        out.control = control[static_cast<std::size_t>(li)] != 0;
+        const TierRules* tr = rules_of(out.tier);
+        const Recipe& recipe = tr && tr->recipe ? *tr->recipe : config.recipe;
+        out.recipe_length = recipe.length();
+        const std::optional<double> pmin = tr && tr->price_min ? tr->price_min : config.price_min;
+        const std::optional<double> pmax = tr && tr->price_max ? tr->price_max : config.price_max;
 
-      // Model scores over all items (kNoScore where the model has no factors).
-      const float* u = nullptr;
-      if (auto it = model_customers.find(data.customer_ids[c]); it != model_customers.end())
-        u = model.customer_factors.data() + static_cast<std::size_t>(it->second) * k;
-      // Without history the model's factors say nothing (they are ~0): popular items instead.
-      if (hb == he) {
-        u = nullptr;
-        ++without_history;
-      } else if (!u && (reach[1] || reach[2])) {
-        ++not_in_model;
-      }
-      if (u && (reach[1] || reach[2])) {
-        for (std::int64_t i = 0; i < n_items; ++i) {
-          const float* v = item_factor[i];
-          if (!v) {
-            score[i] = kNoScore;
-            continue;
-          }
-          float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-          for (int f = 0; f < k; ++f) s += u[f] * v[f];
-          score[i] = s;
-        }
-      }
-
-      const auto& blocked = block.items[c];
-      const auto& gone = removed[c];
-      const auto& low = demoted[c];
-      // The rules every slot obeys.
-      auto eligible = [&](std::uint32_t i) {
-        if (!allowed[i] || chosen[i]) return false;
-        if (pmin || pmax) {
-          const float p = im.price[i];
-          if (std::isnan(p) || (pmin && p < *pmin) || (pmax && p > *pmax)) return false;
-        }
-        if (!blocked.empty() && contains(blocked, i)) return false;
-        if (!gone.empty() && contains(gone, i)) return false;
-        return true;
-      };
-      auto cap_ok = [&](std::uint32_t i) {
-        if (config.max_per_category <= 0) return true;
-        const std::uint32_t cat = im.category[i];
-        return cat == kNoCategory || per_category[cat] < config.max_per_category;
-      };
-      auto place = [&](std::uint32_t i, float s, Slot slot, std::string reason) {
-        chosen[i] = 1;
-        if (config.max_per_category > 0 && im.category[i] != kNoCategory) ++per_category[im.category[i]];
-        out.items.push_back({i, s, slot, std::move(reason)});
-      };
-      auto is_low = [&](std::uint32_t i) { return !low.empty() && contains(low, i); };
-      // Fills up to `need` items of `slot` from `cand`, best first; returns how many.
-      auto fill = [&](int need, Slot slot, auto reason_of) {
-        int got = 0;
-        if (need <= 0) return 0;
-        walk_best_first(cand, static_cast<std::size_t>(need) * 2, [&](const Candidate& x) {
-          if (chosen[x.item] || !cap_ok(x.item)) return true;
-          place(x.item, x.key, slot, reason_of(x.item));
-          return ++got < need;
-        });
-        return got;
-      };
-      auto because = [&](std::uint32_t i) {
-        // The bought item most similar to i (cosine of item factors).
-        const float* v = item_factor[i];
-        float best = -2.0f;
-        std::uint32_t arg = kMissing;
+        const std::int64_t hb = m.customer_items.indptr[c], he = m.customer_items.indptr[c + 1];
         for (std::int64_t j = hb; j < he; ++j) {
-          const std::uint32_t b = m.customer_items.indices[j];
-          const float* w = item_factor[b];
-          if (!w || b == i || item_norm[b] == 0.0f) continue;
-          float s = 0.0f;
-          for (int f = 0; f < k; ++f) s += v[f] * w[f];
-          s /= item_norm[b];
-          if (s > best) {
-            best = s;
-            arg = b;
-          }
+          const std::uint32_t i = m.customer_items.indices[j];
+          bought[i] = 1;
+          if (im.has_category() && im.category[i] != kNoCategory)
+            bought_category[im.category[i]] = 1;
         }
-        if (arg == kMissing) return std::string("recommended for you");
-        const std::string& name =
-            im.name.empty() || im.name[arg].empty() ? data.item_ids[arg] : im.name[arg];
-        return "because you bought " + name;
-      };
 
-      int need[kSlotTypes];
-      for (int t = 0; t < kSlotTypes; ++t) need[t] = recipe.count[t];
-      for (int t = 0; t < kSlotTypes; ++t) {
-        const Slot slot = static_cast<Slot>(t);
-        cand.clear();
-        int got = 0;
-        if (need[t] > 0) {
-          switch (slot) {
-            case Slot::repeat: {
-              std::unordered_map<std::uint32_t, const DueItem*> by_item;
-              for (const DueItem& d : due[c]) {
-                if (!eligible(d.item)) continue;
-                if (!repurchasable.empty() && !is_repurchasable(d.item)) continue;
-                // Timing bump x (1 + the customer's own re-buys of the item): of two items
-                // equally due, the one bought again more often comes first.
-                const double key = d.score * (1.0 + d.customer_intervals);
-                cand.push_back({static_cast<float>(key), d.item, is_low(d.item)});
-                by_item.emplace(d.item, &d);
-              }
-              got = fill(need[t], slot, [&](std::uint32_t i) {
-                const DueItem& d = *by_item.at(i);
-                return fmt::format("{} {} (about every {:.0f} days)",
-                                   d.expected <= camp.campaign_time ? "due since" : "due on",
-                                   utc_date(d.expected), d.interval_days);
-              });
-              // Report the due score in (0, 1], not the ranking key.
-              for (auto it = out.items.end() - got; it != out.items.end(); ++it)
-                it->score = static_cast<float>(by_item.at(it->item)->score);
-              break;
+        // The customer's model scores over all items (sc[i], for items with factors), or none:
+        // without history the model's factors say nothing (they are ~0), so popular items instead.
+        const int row = row_of[static_cast<std::size_t>(li - first)];
+        const float* sc = row >= 0 ? scores.data() + static_cast<std::size_t>(row) *
+                                                         static_cast<std::size_t>(stride)
+                                   : nullptr;
+        const float* u = sc ? factors_of(c) : nullptr;
+        if (hb == he) {
+          ++without_history;
+        } else if (!sc && need_scores) {
+          ++not_in_model;
+        }
+
+        const auto& blocked = block.items[c];
+        const auto& gone = removed[c];
+        const auto& low = demoted[c];
+        // The rules every slot obeys.
+        auto eligible = [&](std::uint32_t i) {
+          if (!allowed[i] || chosen[i]) return false;
+          if (pmin || pmax) {
+            const float p = im.price[i];
+            if (std::isnan(p) || (pmin && p < *pmin) || (pmax && p > *pmax)) return false;
+          }
+          if (!blocked.empty() && contains(blocked, i)) return false;
+          if (!gone.empty() && contains(gone, i)) return false;
+          return true;
+        };
+        auto cap_ok = [&](std::uint32_t i) {
+          if (config.max_per_category <= 0) return true;
+          const std::uint32_t cat = im.category[i];
+          return cat == kNoCategory || per_category[cat] < config.max_per_category;
+        };
+        auto place = [&](std::uint32_t i, float s, Slot slot, std::string reason) {
+          chosen[i] = 1;
+          if (config.max_per_category > 0 && im.category[i] != kNoCategory)
+            ++per_category[im.category[i]];
+          out.items.push_back({i, s, slot, std::move(reason)});
+        };
+        auto is_low = [&](std::uint32_t i) { return !low.empty() && contains(low, i); };
+        // Fills up to `need` items of `slot` from `cand`, best first; returns how many.
+        auto fill = [&](int need, Slot slot, auto reason_of) {
+          int got = 0;
+          if (need <= 0) return 0;
+          walk_best_first(cand, static_cast<std::size_t>(need) * 2, [&](const Candidate& x) {
+            if (chosen[x.item] || !cap_ok(x.item)) return true;
+            place(x.item, x.key, slot, reason_of(x.item));
+            return ++got < need;
+          });
+          return got;
+        };
+        auto because = [&](std::uint32_t i) {
+          // The bought item most similar to i (cosine of item factors).
+          const float* v = item_factor[i];
+          float best = -2.0f;
+          std::uint32_t arg = kMissing;
+          for (std::int64_t j = hb; j < he; ++j) {
+            const std::uint32_t b = m.customer_items.indices[j];
+            const float* w = item_factor[b];
+            if (!w || b == i || item_norm[b] == 0.0f) continue;
+            float s = 0.0f;
+            for (int f = 0; f < k; ++f) s += v[f] * w[f];
+            s /= item_norm[b];
+            if (s > best) {
+              best = s;
+              arg = b;
             }
-            case Slot::discovery: {
-              if (!u) break;
-              for (std::int64_t i = 0; i < n_items; ++i) {
-                const auto ii = static_cast<std::uint32_t>(i);
-                if (score[i] == kNoScore || bought[i] || im.category[i] == kNoCategory ||
-                    bought_category[im.category[i]] || !eligible(ii))
-                  continue;
-                cand.push_back({score[i], ii, is_low(ii)});
-              }
-              // The pool: the best-scored candidates; then ranked by score x price^w.
-              const std::size_t pool = std::min<std::size_t>(cand.size(),
-                                                             static_cast<std::size_t>(config.discovery_pool));
-              if (pool < cand.size()) {
-                std::nth_element(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(pool) - 1,
-                                 cand.end(), better);
-                cand.resize(pool);
-              }
-              if (config.discovery_value_weight > 0 && im.has_price()) {
-                for (Candidate& x : cand) {
-                  const float p = im.price[x.item];
-                  if (x.key > 0 && std::isfinite(p) && p > 0)
-                    x.key = x.key * static_cast<float>(std::pow(p, config.discovery_value_weight));
+          }
+          if (arg == kMissing) return std::string("recommended for you");
+          const std::string& name =
+              im.name.empty() || im.name[arg].empty() ? data.item_ids[arg] : im.name[arg];
+          return "because you bought " + name;
+        };
+
+        int need[kSlotTypes];
+        for (int t = 0; t < kSlotTypes; ++t) need[t] = recipe.count[t];
+        for (int t = 0; t < kSlotTypes; ++t) {
+          const Slot slot = static_cast<Slot>(t);
+          cand.clear();
+          int got = 0;
+          if (need[t] > 0) {
+            switch (slot) {
+              case Slot::repeat: {
+                std::unordered_map<std::uint32_t, const DueItem*> by_item;
+                for (const DueItem& d : due[c]) {
+                  if (!eligible(d.item)) continue;
+                  if (!repurchasable.empty() && !is_repurchasable(d.item)) continue;
+                  // Timing bump x (1 + the customer's own re-buys of the item): of two items
+                  // equally due, the one bought again more often comes first.
+                  const double key = d.score * (1.0 + d.customer_intervals);
+                  cand.push_back({static_cast<float>(key), d.item, is_low(d.item)});
+                  by_item.emplace(d.item, &d);
                 }
+                got = fill(need[t], slot, [&](std::uint32_t i) {
+                  const DueItem& d = *by_item.at(i);
+                  return fmt::format("{} {} (about every {:.0f} days)",
+                                     d.expected <= camp.campaign_time ? "due since" : "due on",
+                                     utc_date(d.expected), d.interval_days);
+                });
+                // Report the due score in (0, 1], not the ranking key.
+                for (auto it = out.items.end() - got; it != out.items.end(); ++it)
+                  it->score = static_cast<float>(by_item.at(it->item)->score);
+                break;
               }
-              got = fill(need[t], slot, [&](std::uint32_t i) {
-                return "new category: " + im.category_name(i);
-              });
-              // Report the model score, not the ranking key.
-              for (auto it = out.items.end() - got; it != out.items.end(); ++it)
-                it->score = score[it->item];
-              break;
-            }
-            case Slot::model: {
-              if (!u) break;
-              for (std::int64_t i = 0; i < n_items; ++i) {
-                const auto ii = static_cast<std::uint32_t>(i);
-                if (score[i] == kNoScore || (bought[i] && !is_repurchasable(ii)) || !eligible(ii))
-                  continue;
-                cand.push_back({score[i], ii, is_low(ii)});
+              case Slot::discovery: {
+                if (!u) break;
+                for (std::int64_t i = 0; i < n_items; ++i) {
+                  const auto ii = static_cast<std::uint32_t>(i);
+                  if (!item_factor[i] || bought[i] || im.category[i] == kNoCategory ||
+                      bought_category[im.category[i]] || !eligible(ii))
+                    continue;
+                  cand.push_back({sc[i], ii, is_low(ii)});
+                }
+                // The pool: the best-scored candidates; then ranked by score x price^w.
+                const std::size_t pool = std::min<std::size_t>(
+                    cand.size(), static_cast<std::size_t>(config.discovery_pool));
+                if (pool < cand.size()) {
+                  std::nth_element(cand.begin(),
+                                   cand.begin() + static_cast<std::ptrdiff_t>(pool) - 1, cand.end(),
+                                   better);
+                  cand.resize(pool);
+                }
+                if (config.discovery_value_weight > 0 && im.has_price()) {
+                  for (Candidate& x : cand) {
+                    const float p = im.price[x.item];
+                    if (x.key > 0 && std::isfinite(p) && p > 0)
+                      x.key =
+                          x.key * static_cast<float>(std::pow(p, config.discovery_value_weight));
+                  }
+                }
+                got = fill(need[t], slot,
+                           [&](std::uint32_t i) { return "new category: " + im.category_name(i); });
+                // Report the model score, not the ranking key.
+                for (auto it = out.items.end() - got; it != out.items.end(); ++it)
+                  it->score = sc[it->item];
+                break;
               }
-              got = fill(need[t], slot, because);
-              break;
-            }
-            case Slot::popular: {
-              for (std::int64_t i = 0; i < n_items; ++i) {
-                const auto ii = static_cast<std::uint32_t>(i);
-                if (popularity[i] == 0 || (bought[i] && !is_repurchasable(ii)) || !eligible(ii))
-                  continue;
-                cand.push_back({static_cast<float>(popularity[i]), ii, is_low(ii)});
+              case Slot::model: {
+                if (!u) break;
+                for (std::int64_t i = 0; i < n_items; ++i) {
+                  const auto ii = static_cast<std::uint32_t>(i);
+                  if (!item_factor[i] || (bought[i] && !is_repurchasable(ii)) || !eligible(ii))
+                    continue;
+                  cand.push_back({sc[i], ii, is_low(ii)});
+                }
+                got = fill(need[t], slot, because);
+                break;
               }
-              got = fill(need[t], slot, [&](std::uint32_t i) {
-                return fmt::format("popular: bought by {} customers", popularity[i]);
-              });
-              for (auto it = out.items.end() - got; it != out.items.end(); ++it)
-                it->score = static_cast<float>(static_cast<double>(popularity[it->item]) /
-                                               static_cast<double>(std::max<std::int64_t>(1, n_customers)));
-              break;
+              case Slot::popular: {
+                for (std::int64_t i = 0; i < n_items; ++i) {
+                  const auto ii = static_cast<std::uint32_t>(i);
+                  if (popularity[i] == 0 || (bought[i] && !is_repurchasable(ii)) || !eligible(ii))
+                    continue;
+                  cand.push_back({static_cast<float>(popularity[i]), ii, is_low(ii)});
+                }
+                got = fill(need[t], slot, [&](std::uint32_t i) {
+                  return fmt::format("popular: bought by {} customers", popularity[i]);
+                });
+                for (auto it = out.items.end() - got; it != out.items.end(); ++it)
+                  it->score = static_cast<float>(
+                      static_cast<double>(popularity[it->item]) /
+                      static_cast<double>(std::max<std::int64_t>(1, n_customers)));
+                break;
+              }
             }
           }
+          my_filled[t] += got;
+          const int missing = need[t] - got;
+          if (missing > 0 && recipe.fallback[t]) {
+            need[static_cast<int>(*recipe.fallback[t])] += missing;
+            my_fell[t] += missing;
+          }
         }
-        my_filled[t] += got;
-        const int missing = need[t] - got;
-        if (missing > 0 && recipe.fallback[t]) {
-          need[static_cast<int>(*recipe.fallback[t])] += missing;
-          my_fell[t] += missing;
-        }
-      }
 
-      // Reset the per-thread scratch for the next customer.
-      for (const auto& e : out.items) chosen[e.item] = 0;
-      if (config.max_per_category > 0)
-        for (const auto& e : out.items)
-          if (im.category[e.item] != kNoCategory) per_category[im.category[e.item]] = 0;
-      for (std::int64_t j = hb; j < he; ++j) {
-        const std::uint32_t i = m.customer_items.indices[j];
-        bought[i] = 0;
-        if (im.has_category() && im.category[i] != kNoCategory) bought_category[im.category[i]] = 0;
+        // Reset the per-thread scratch for the next customer.
+        for (const auto& e : out.items) chosen[e.item] = 0;
+        if (config.max_per_category > 0)
+          for (const auto& e : out.items)
+            if (im.category[e.item] != kNoCategory) per_category[im.category[e.item]] = 0;
+        for (std::int64_t j = hb; j < he; ++j) {
+          const std::uint32_t i = m.customer_items.indices[j];
+          bought[i] = 0;
+          if (im.has_category() && im.category[i] != kNoCategory)
+            bought_category[im.category[i]] = 0;
+        }
       }
     }
 #pragma omp critical
@@ -724,9 +771,10 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
     st.empty_lists += l.items.empty();
   }
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("campaign {}: {} lists ({} control), {} opted out, {} suppressed, {} short, {:.2f} s",
-               camp.campaign_id, st.lists, st.control, st.opted_out, st.suppressed_by_event,
-               st.short_lists, st.seconds);
+  spdlog::info(
+      "campaign {}: {} lists ({} control), {} opted out, {} suppressed, {} short, {:.2f} s",
+      camp.campaign_id, st.lists, st.control, st.opted_out, st.suppressed_by_event, st.short_lists,
+      st.seconds);
   return camp;
 }
 

@@ -130,6 +130,30 @@ struct TopNResult {
 TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                     const TopNParams& params, int threads);
 
+// Full score rows with cpu_topn's register-tiled kernel, for callers that select items under
+// their own rules (campaigns). The items are packed once; score() is thread-safe and runs on the
+// calling thread, so callers parallelise over customer blocks.
+class CpuScorer {
+ public:
+  CpuScorer(const FactorsView& items, int threads);
+  [[nodiscard]] int tile_rows() const { return tile_rows_; }
+  // Floats per output row: the item count rounded up to the kernel's panel width.
+  [[nodiscard]] std::int64_t stride() const { return stride_; }
+  [[nodiscard]] std::int64_t items() const { return items_; }
+  // out[r * stride() + i] = x_r . y_i for r < rows and i < items(); x holds rows x factors floats
+  // (row-major). out must hold padded_rows(rows) * stride() floats; the padding is scratch.
+  void score(const float* x, int rows, float* out) const;
+  [[nodiscard]] int padded_rows(int rows) const {
+    return (rows + tile_rows_ - 1) / tile_rows_ * tile_rows_;
+  }
+
+ private:
+  std::vector<float> panels_;
+  std::int64_t items_ = 0, stride_ = 0;
+  int k_ = 0, tile_rows_ = 1;
+  void (*block_)(const float*, int, const float*, int, int, float*, std::size_t) = nullptr;
+};
+
 // ---- ranking metrics --------------------------------------------------------------------------
 // Per-customer quality of ranked lists against sets of relevant items (docs/evaluation.md has
 // the definitions and how they differ from implicit's ranking_metrics_at_k). For cutoff k:

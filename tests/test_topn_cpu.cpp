@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/cpu/isa.hpp"
@@ -341,6 +342,41 @@ TEST(TopnCpu, RefusesBadArguments) {
   EXPECT_THROW(cpu_topn(xv, yv, &wv, p, 1), std::invalid_argument);
   p.exclude_seen = false;
   EXPECT_NO_THROW(cpu_topn(xv, yv, nullptr, p, 1));
+}
+
+}  // namespace
+}  // namespace tailor
+
+namespace tailor {
+namespace {
+
+// CpuScorer gives the same scores as a double-precision dot product for awkward shapes: item
+// counts that are not a multiple of the panel, row counts that are not a multiple of the tile.
+TEST(CpuScorer, MatchesDotProductsOverShapes) {
+  for (const cpu::Isa isa : testing::isas()) {
+    const testing::IsaScope scope(isa);
+    for (const auto& [rows, items, k] : std::vector<std::tuple<int, int, int>>{
+             {1, 1, 1}, {5, 17, 3}, {7, 16, 64}, {13, 100, 33}, {6, 257, 128}, {2, 5, 1000}}) {
+      SCOPED_TRACE(::testing::Message() << rows << " x " << items << ", k = " << k);
+      const auto x = testing::random_factors(rows, k, 3 + rows);
+      const auto y = testing::random_factors(items, k, 7 + items);
+      const CpuScorer scorer({y.data(), items, k}, 2);
+      ASSERT_EQ(scorer.items(), items);
+      ASSERT_GE(scorer.stride(), items);
+      std::vector<float> out(static_cast<std::size_t>(scorer.padded_rows(rows)) *
+                             static_cast<std::size_t>(scorer.stride()));
+      scorer.score(x.data(), rows, out.data());
+      for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < items; ++i) {
+          double dot = 0.0;
+          for (int l = 0; l < k; ++l)
+            dot += double(x[static_cast<std::size_t>(r) * k + l]) * y[static_cast<std::size_t>(i) * k + l];
+          ASSERT_NEAR(out[static_cast<std::size_t>(r) * scorer.stride() + i], dot,
+                      1e-5 * (1.0 + std::sqrt(double(k))))
+              << "row " << r << " item " << i;
+        }
+    }
+  }
 }
 
 }  // namespace

@@ -212,6 +212,32 @@ std::vector<float> pack_panels(const FactorsView& items, int threads) {
 
 namespace tailor {
 
+CpuScorer::CpuScorer(const FactorsView& items, int threads) {
+  threads = threads >= 1 ? threads : omp_get_max_threads();
+  const cpu::TopnKernels kern = cpu::kernels_for(cpu::active_isa());
+  items_ = items.rows;
+  k_ = items.cols;
+  tile_rows_ = kern.mr;
+  block_ = kern.score_block;
+  stride_ = (items.rows + cpu::kPanel - 1) / cpu::kPanel * cpu::kPanel;
+  panels_ = cpu::pack_panels(items, threads);
+}
+
+void CpuScorer::score(const float* x, int rows, float* out) const {
+  if (rows <= 0 || items_ == 0) return;
+  const int padded = padded_rows(rows);
+  const auto krow = static_cast<std::size_t>(k_);
+  const float* xb = x;
+  std::vector<float> copy;
+  if (padded != rows) {  // the kernel reads whole register tiles of customers
+    copy.assign(static_cast<std::size_t>(padded) * krow, 0.0f);
+    std::copy(x, x + static_cast<std::size_t>(rows) * krow, copy.begin());
+    xb = copy.data();
+  }
+  block_(xb, padded, panels_.data(), static_cast<int>(stride_ / cpu::kPanel), k_, out,
+         static_cast<std::size_t>(stride_));
+}
+
 TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                     const TopNParams& params, int threads) {
   using cpu::Candidate;
