@@ -125,9 +125,8 @@ bool contains(const std::vector<std::uint32_t>& sorted, std::uint32_t x) {
   return std::binary_search(sorted.begin(), sorted.end(), x);
 }
 
-// Walks candidates best first without sorting all of them: the best `chunk` are selected and
-// sorted, then the next chunk (four times larger) when those run out. Order: not demoted first,
-// then higher key, then lower item index.
+// A candidate item of one slot. Order (`better`): not demoted first, then higher key, then lower
+// item index, a total order.
 struct Candidate {
   float key;
   std::uint32_t item;
@@ -143,21 +142,44 @@ struct Better {
 };
 constexpr Better better{};
 
-template <class Take>
-void walk_best_first(std::vector<Candidate>& c, std::size_t first_chunk, Take take) {
-  std::size_t done = 0, chunk = std::max<std::size_t>(first_chunk, 16);
-  while (done < c.size()) {
-    const std::size_t end = std::min(c.size(), done + chunk);
-    auto b = c.begin() + static_cast<std::ptrdiff_t>(done);
-    auto e = c.begin() + static_cast<std::ptrdiff_t>(end);
-    if (end < c.size()) std::nth_element(b, e - 1, c.end(), better);
-    std::sort(b, e, better);
-    for (auto it = b; it != e; ++it)
-      if (!take(*it)) return;
-    done = end;
-    chunk *= 4;
+// Keeps the best candidates offered without sorting them all: when the buffer holds 2 x keep,
+// the best keep stay and the worst of those becomes the bar a later candidate must beat.
+// truncated() says whether any candidate was turned away, i.e. whether more exist.
+class Pool {
+ public:
+  void reset(std::size_t keep) {
+    buf_.clear();
+    keep_ = std::max<std::size_t>(keep, 1);
+    has_bar_ = truncated_ = false;
   }
-}
+  // Cheap test before the caller checks the rules: could this candidate enter?
+  [[nodiscard]] bool admits(const Candidate& c) {
+    if (!has_bar_ || better(c, bar_)) return true;
+    truncated_ = true;
+    return false;
+  }
+  void add(const Candidate& c) {  // after admits()
+    buf_.push_back(c);
+    if (buf_.size() >= 2 * keep_) cut(keep_);
+  }
+  // The best `n` of those kept, as the pool (discovery's fixed pool).
+  void cut(std::size_t n) {
+    if (buf_.size() <= n) return;
+    std::nth_element(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n) - 1, buf_.end(),
+                     better);
+    buf_.resize(n);
+    bar_ = buf_.back();
+    has_bar_ = truncated_ = true;
+  }
+  std::vector<Candidate>& candidates() { return buf_; }
+  [[nodiscard]] bool truncated() const { return truncated_; }
+
+ private:
+  std::vector<Candidate> buf_;
+  std::size_t keep_ = 1;
+  Candidate bar_{};
+  bool has_bar_ = false, truncated_ = false;
+};
 
 }  // namespace
 
@@ -526,7 +548,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
     std::vector<std::uint8_t> bought(static_cast<std::size_t>(n_items), 0);
     std::vector<std::uint8_t> bought_category(n_categories, 0);
     std::vector<int> per_category(n_categories, 0);
-    std::vector<Candidate> cand;
+    Pool pool;
     std::int64_t my_filled[kSlotTypes] = {}, my_fell[kSlotTypes] = {};
 
 #pragma omp for schedule(dynamic, 1)
@@ -603,16 +625,36 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
           out.items.push_back({i, s, slot, std::move(reason)});
         };
         auto is_low = [&](std::uint32_t i) { return !low.empty() && contains(low, i); };
-        // Fills up to `need` items of `slot` from `cand`, best first; returns how many.
-        auto fill = [&](int need, Slot slot, auto reason_of) {
-          int got = 0;
-          if (need <= 0) return 0;
-          walk_best_first(cand, static_cast<std::size_t>(need) * 2, [&](const Candidate& x) {
-            if (chosen[x.item] || !cap_ok(x.item)) return true;
+        // Takes candidates best first, skipping those the category cap refuses. generate()
+        // offers every candidate of the slot to `pool`, which keeps the best few; when those
+        // run out before the slot is full and more exist, it runs again keeping 8 times more.
+        auto take_sorted = [&](int need, Slot slot, int got, auto& reason_of) {
+          auto& kept = pool.candidates();
+          std::sort(kept.begin(), kept.end(), better);
+          for (const Candidate& x : kept) {
+            if (got == need) break;
+            if (chosen[x.item] || !cap_ok(x.item)) continue;
             place(x.item, x.key, slot, reason_of(x.item));
-            return ++got < need;
-          });
+            ++got;
+          }
           return got;
+        };
+        auto fill = [&](int need, Slot slot, auto generate, auto reason_of) {
+          int got = 0;
+          std::size_t keep = std::max<std::size_t>(16, 2 * static_cast<std::size_t>(need));
+          while (got < need) {
+            pool.reset(keep);
+            generate();
+            got = take_sorted(need, slot, got, reason_of);
+            if (!pool.truncated()) break;
+            keep *= 8;
+          }
+          return got;
+        };
+        // Offers candidate (key, i) to the pool when it could enter and passes `rule`.
+        auto offer = [&](float key, std::uint32_t i, auto rule) {
+          const Candidate x{key, i, is_low(i)};
+          if (pool.admits(x) && rule()) pool.add(x);
         };
         auto because = [&](std::uint32_t i) {
           // The bought item most similar to i (cosine of item factors).
@@ -641,22 +683,24 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
         for (int t = 0; t < kSlotTypes; ++t) need[t] = recipe.count[t];
         for (int t = 0; t < kSlotTypes; ++t) {
           const Slot slot = static_cast<Slot>(t);
-          cand.clear();
           int got = 0;
           if (need[t] > 0) {
             switch (slot) {
               case Slot::repeat: {
                 std::unordered_map<std::uint32_t, const DueItem*> by_item;
-                for (const DueItem& d : due[c]) {
-                  if (!eligible(d.item)) continue;
-                  if (!repurchasable.empty() && !is_repurchasable(d.item)) continue;
-                  // Timing bump x (1 + the customer's own re-buys of the item): of two items
-                  // equally due, the one bought again more often comes first.
-                  const double key = d.score * (1.0 + d.customer_intervals);
-                  cand.push_back({static_cast<float>(key), d.item, is_low(d.item)});
-                  by_item.emplace(d.item, &d);
-                }
-                got = fill(need[t], slot, [&](std::uint32_t i) {
+                for (const DueItem& d : due[c]) by_item.emplace(d.item, &d);
+                auto generate = [&] {
+                  for (const DueItem& d : due[c]) {
+                    // Timing bump x (1 + the customer's own re-buys of the item): of two items
+                    // equally due, the one bought again more often comes first.
+                    const double key = d.score * (1.0 + d.customer_intervals);
+                    offer(static_cast<float>(key), d.item, [&] {
+                      return eligible(d.item) &&
+                             (repurchasable.empty() || is_repurchasable(d.item));
+                    });
+                  }
+                };
+                got = fill(need[t], slot, generate, [&](std::uint32_t i) {
                   const DueItem& d = *by_item.at(i);
                   return fmt::format("{} {} (about every {:.0f} days)",
                                      d.expected <= camp.campaign_time ? "due since" : "due on",
@@ -669,32 +713,29 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
               }
               case Slot::discovery: {
                 if (!u) break;
+                // The pool: the best-scored candidates; then ranked by score x price^w.
+                const auto pool_size = static_cast<std::size_t>(config.discovery_pool);
+                pool.reset(pool_size);
                 for (std::int64_t i = 0; i < n_items; ++i) {
                   const auto ii = static_cast<std::uint32_t>(i);
-                  if (!item_factor[i] || bought[i] || im.category[i] == kNoCategory ||
-                      bought_category[im.category[i]] || !eligible(ii))
-                    continue;
-                  cand.push_back({sc[i], ii, is_low(ii)});
+                  offer(sc[i], ii, [&] {
+                    return item_factor[i] && !bought[i] && im.category[i] != kNoCategory &&
+                           !bought_category[im.category[i]] && eligible(ii);
+                  });
                 }
-                // The pool: the best-scored candidates; then ranked by score x price^w.
-                const std::size_t pool = std::min<std::size_t>(
-                    cand.size(), static_cast<std::size_t>(config.discovery_pool));
-                if (pool < cand.size()) {
-                  std::nth_element(cand.begin(),
-                                   cand.begin() + static_cast<std::ptrdiff_t>(pool) - 1, cand.end(),
-                                   better);
-                  cand.resize(pool);
-                }
+                pool.cut(pool_size);
                 if (config.discovery_value_weight > 0 && im.has_price()) {
-                  for (Candidate& x : cand) {
+                  for (Candidate& x : pool.candidates()) {
                     const float p = im.price[x.item];
                     if (x.key > 0 && std::isfinite(p) && p > 0)
                       x.key =
                           x.key * static_cast<float>(std::pow(p, config.discovery_value_weight));
                   }
                 }
-                got = fill(need[t], slot,
-                           [&](std::uint32_t i) { return "new category: " + im.category_name(i); });
+                auto reason = [&](std::uint32_t i) {
+                  return "new category: " + im.category_name(i);
+                };
+                got = take_sorted(need[t], slot, 0, reason);
                 // Report the model score, not the ranking key.
                 for (auto it = out.items.end() - got; it != out.items.end(); ++it)
                   it->score = sc[it->item];
@@ -702,23 +743,28 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
               }
               case Slot::model: {
                 if (!u) break;
-                for (std::int64_t i = 0; i < n_items; ++i) {
-                  const auto ii = static_cast<std::uint32_t>(i);
-                  if (!item_factor[i] || (bought[i] && !is_repurchasable(ii)) || !eligible(ii))
-                    continue;
-                  cand.push_back({sc[i], ii, is_low(ii)});
-                }
-                got = fill(need[t], slot, because);
+                auto generate = [&] {
+                  for (std::int64_t i = 0; i < n_items; ++i) {
+                    const auto ii = static_cast<std::uint32_t>(i);
+                    offer(sc[i], ii, [&] {
+                      return item_factor[i] && (!bought[i] || is_repurchasable(ii)) && eligible(ii);
+                    });
+                  }
+                };
+                got = fill(need[t], slot, generate, because);
                 break;
               }
               case Slot::popular: {
-                for (std::int64_t i = 0; i < n_items; ++i) {
-                  const auto ii = static_cast<std::uint32_t>(i);
-                  if (popularity[i] == 0 || (bought[i] && !is_repurchasable(ii)) || !eligible(ii))
-                    continue;
-                  cand.push_back({static_cast<float>(popularity[i]), ii, is_low(ii)});
-                }
-                got = fill(need[t], slot, [&](std::uint32_t i) {
+                auto generate = [&] {
+                  for (std::int64_t i = 0; i < n_items; ++i) {
+                    const auto ii = static_cast<std::uint32_t>(i);
+                    offer(static_cast<float>(popularity[i]), ii, [&] {
+                      return popularity[i] > 0 && (!bought[i] || is_repurchasable(ii)) &&
+                             eligible(ii);
+                    });
+                  }
+                };
+                got = fill(need[t], slot, generate, [&](std::uint32_t i) {
                   return fmt::format("popular: bought by {} customers", popularity[i]);
                 });
                 for (auto it = out.items.end() - got; it != out.items.end(); ++it)
