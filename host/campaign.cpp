@@ -390,6 +390,10 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   if (!config.repurchasable.empty()) {
     repurchasable.assign(im.category_names.size(), 0);
     for (const auto& name : config.repurchasable) {
+      if (name == "*") {  // every category (groceries: everything is bought again)
+        std::fill(repurchasable.begin(), repurchasable.end(), 1);
+        continue;
+      }
       auto it = std::find(im.category_names.begin(), im.category_names.end(), name);
       if (it == im.category_names.end())
         throw InputError(fmt::format(

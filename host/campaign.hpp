@@ -55,7 +55,8 @@ struct CampaignConfig {
   Recipe recipe;
 
   // Rules.
-  std::vector<std::string> repurchasable;  // category names; bought items there stay eligible
+  std::vector<std::string> repurchasable;  // category names ("*": all); bought items there
+                                           // stay eligible
   std::vector<std::string> include_items;  // non-empty: only these item ids are offered
   std::vector<std::string> exclude_items;  // never offered
   std::optional<std::filesystem::path> blocklist;  // CSV with header customer_id,item_id

@@ -97,6 +97,10 @@ TEST(CampaignRules, ExcludesBoughtItemsExceptRepurchasableCategories) {
   cfg.repurchasable = {"COFFEE"};
   Campaign rep = build_campaign(s.model, s.data, s.m, cfg, 1);
   EXPECT_EQ(ids(s, list_of(rep, 0)), (Ids{"c0", "c1", "c2", "t0"}));
+  cfg.repurchasable = {"*"};  // every category: nothing bought is held back
+  cfg.recipe.count[static_cast<int>(Slot::model)] = 7;
+  Campaign all = build_campaign(s.model, s.data, s.m, cfg, 1);
+  EXPECT_EQ(ids(s, list_of(all, 0)), (Ids{"c0", "c1", "c2", "t0", "t1", "t2", "m0"}));
   cfg.repurchasable = {"NOPE"};
   EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
 }
