@@ -270,7 +270,8 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
         "{}: --as-of {} leaves {} rows before and {} purchase rows in the horizon; the data runs "
         "from {} to {}",
         file, utc_date(as_of), res.train_rows, res.horizon_rows, utc_date(*tmin), utc_date(*tmax)));
-  train.matrices = build_matrices(train.data, config.threads);
+  const std::vector<bool> keep = interaction_rows(train.data, *config.campaign);
+  train.matrices = build_matrices(train.data, config.threads, keep.empty() ? nullptr : &keep);
   spdlog::info("backtest: as of {}: {} training rows, {} purchase rows in the next {:.0f} days",
                utc_date(as_of), res.train_rows, res.horizon_rows,
                static_cast<double>(horizon_seconds) / 86400.0);

@@ -209,6 +209,28 @@ const char* to_string(NegativeAction a) {
   return "?";
 }
 
+std::vector<bool> interaction_rows(const Dataset& data, const CampaignConfig& config) {
+  if (config.negative_events.empty() || data.log.event.empty()) return {};
+  std::vector<std::uint8_t> negative(data.event_names.size(), 0);
+  for (const auto& [name, action] : config.negative_events) {
+    (void)action;
+    auto it = std::find(data.event_names.begin(), data.event_names.end(), name);
+    if (it == data.event_names.end())
+      throw InputError(fmt::format("[suppression] {}: {} has no event \"{}\"; its events are {}",
+                                   name, data.path.string(), name,
+                                   fmt::join(data.event_names, ", ")));
+    negative[static_cast<std::size_t>(it - data.event_names.begin())] = 1;
+  }
+  std::vector<bool> keep(static_cast<std::size_t>(data.log.size()));
+  bool any_dropped = false;
+  for (std::int64_t r = 0; r < data.log.size(); ++r) {
+    keep[static_cast<std::size_t>(r)] = negative[data.log.event[r]] == 0;
+    any_dropped |= !keep[static_cast<std::size_t>(r)];
+  }
+  if (!any_dropped) return {};
+  return keep;
+}
+
 std::string utc_date(std::int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

@@ -127,6 +127,11 @@ struct Campaign {
 Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
                         const CampaignConfig& config, int threads);
 
+// The rows that count as interactions for training and for "already bought": every row except
+// those whose event is one of config.negative_events (a return or a complaint is not a
+// purchase). Empty when no row is left out. InputError for an event name the data lacks.
+std::vector<bool> interaction_rows(const Dataset& data, const CampaignConfig& config);
+
 // Validates ranges and recipe fallbacks; InputError naming `where` and the key.
 void validate(const CampaignConfig& config, const std::string& where);
 

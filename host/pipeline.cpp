@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "host/error.hpp"
@@ -227,6 +228,15 @@ nlohmann::json run_pipeline(const RunConfig& c) {
   manifest["config"] = c.source.string();
 
   LoadedInput input = load_input(c.input, c.threads);
+  if (c.campaign) {
+    // Negative events (returns, complaints) are neither training signal nor purchases.
+    const std::vector<bool> keep = interaction_rows(input.data, *c.campaign);
+    if (!keep.empty()) {
+      input.matrices = build_matrices(input.data, c.threads, &keep);
+      spdlog::info("campaign: {} negative-event rows left out of training and of bought items",
+                   std::count(keep.begin(), keep.end(), false));
+    }
+  }
   manifest["inputs"] = {describe_input(input)};
 
   TrainOptions topts;

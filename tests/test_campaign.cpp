@@ -674,3 +674,26 @@ TEST(CampaignRecipe, CustomersWithoutHistoryGetPopularItems) {
 
 }  // namespace
 }  // namespace tailor
+
+namespace tailor {
+namespace {
+
+TEST(CampaignSuppression, NegativeEventRowsAreNotInteractions) {
+  Shop s = make_shop(2, {{0, 11}, {0, 0}, {1, 0}, {1, 3}});
+  s.data.event_names = {"purchase", "return"};
+  s.data.log.event = {0, 1, 0, 1};
+  CampaignConfig cfg = model_only(2);
+  EXPECT_TRUE(interaction_rows(s.data, cfg).empty());  // no negative events configured
+  cfg.negative_events["return"] = NegativeAction::demote;
+  const std::vector<bool> keep = interaction_rows(s.data, cfg);
+  EXPECT_EQ(keep, (std::vector<bool>{true, false, true, false}));
+  // Built without the returns, u0 has not bought c0: the demoted c0 is offered only after
+  // everything else, and u1's returned t0 likewise.
+  const InteractionMatrices m = build_matrices(s.data, 1, &keep);
+  EXPECT_EQ(m.customer_items.indptr[1] - m.customer_items.indptr[0], 1);
+  cfg.negative_events["refund"] = NegativeAction::remove;
+  EXPECT_THROW(interaction_rows(s.data, cfg), InputError);
+}
+
+}  // namespace
+}  // namespace tailor
