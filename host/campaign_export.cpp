@@ -21,7 +21,11 @@ inline constexpr std::int64_t kCampaignFormatVersion = 1;
 
 // Slot names as exported, index = the Slot value (the /slots/name dataset of the HDF5 export).
 const std::vector<std::string>& slot_names() {
-  static const std::vector<std::string> names = {"repeat", "discovery", "model", "popular"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (int t = 0; t < kSlotTypes; ++t) v.emplace_back(to_string(static_cast<Slot>(t)));
+    return v;
+  }();
   return names;
 }
 

@@ -67,9 +67,7 @@ std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& p) {
   return rows;
 }
 
-void write_text(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
+using testing::write_text;
 
 std::string config(const testing::TempDir& dir, const std::filesystem::path& input, int n,
                    const std::string& extra = "") {

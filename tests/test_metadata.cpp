@@ -409,19 +409,8 @@ TEST(Metadata, RawCustomerIdsWithItemMetadataStillLoad) {
 
 // ---- import side files --------------------------------------------------------------------------
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-void write_gzip(const fs::path& path, const std::string& text) {
-  gzFile gz = gzopen(path.c_str(), "wb6");
-  ASSERT_NE(gz, nullptr) << path;
-  ASSERT_EQ(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())),
-            static_cast<int>(text.size()));
-  ASSERT_EQ(gzclose(gz), Z_OK);
-}
+using testing::write_gzip;
+using testing::write_text;
 
 // Customers c1..c3, items i1..i4 (in that order of first appearance).
 const char* kTransactions =

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -86,6 +87,22 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Writes `text` to `path` as is (binary: no line-end translation).
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+// Writes `text` gzip-compressed.
+inline void write_gzip(const std::filesystem::path& path, const std::string& text) {
+  gzFile gz = gzopen(path.c_str(), "wb6");
+  ASSERT_NE(gz, nullptr) << path;
+  ASSERT_EQ(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())),
+            static_cast<int>(text.size()));
+  ASSERT_EQ(gzclose(gz), Z_OK);
+}
 
 // A whole file's bytes.
 inline std::string read_file(const std::filesystem::path& p) {

@@ -72,6 +72,17 @@ struct DeviceFlags {
   }
 };
 
+// A TOML config with the command line's model and device flags laid over it.
+RunConfig load_run_config(const std::string& path, const ModelFlags& flags, const DeviceFlags& device,
+                          const char* command) {
+  RunConfig config = load_config(path);
+  flags.apply(config.ials);
+  validate_ials_params(config.ials, command);
+  if (!device.device.empty()) config.device = parse_device(device.device);
+  if (device.threads > 0) config.threads = device.threads;
+  return config;
+}
+
 int run_import(const std::string& csv, const std::string& out, ImportOptions opts) {
   Progress progress("import", 0, "rows");
   ImportReport r = import_csv(csv, out, opts, [&](std::int64_t rows) { progress.update(rows); });
@@ -574,11 +585,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*bt_cmd) {
-      RunConfig config = load_config(bt_config);
-      bt_flags.apply(config.ials);
-      validate_ials_params(config.ials, "backtest");
-      if (!bt_device.device.empty()) config.device = parse_device(bt_device.device);
-      if (bt_device.threads > 0) config.threads = bt_device.threads;
+      const RunConfig config = load_run_config(bt_config, bt_flags, bt_device, "backtest");
       std::int64_t as_of = 0;
       if (!parse_time(bt_as_of, std::nullopt, as_of))
         throw InputError(fmt::format("--as-of {}: expected a date YYYY-MM-DD", bt_as_of));
@@ -590,11 +597,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*run_cmd) {
-      RunConfig config = load_config(run_config);
-      run_flags.apply(config.ials);
-      validate_ials_params(config.ials, "run");
-      if (!run_device.device.empty()) config.device = parse_device(run_device.device);
-      if (run_device.threads > 0) config.threads = run_device.threads;
+      const RunConfig config = load_run_config(run_config, run_flags, run_device, "run");
       run_pipeline(config);
       std::cout << fmt::format("{}: {}\n", config.campaign ? "campaign" : "recommendations",
                                config.output.string());
