@@ -496,7 +496,9 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
 
   std::vector<std::vector<DueItem>> due(static_cast<std::size_t>(n_customers));
   if (reach[0]) {
-    for (DueItem& d : due_items(data, camp.campaign_time, config.replenish))
+    ReplenishOptions replenish = config.replenish;
+    replenish.purchase_event = config.tiers.purchase_event;
+    for (DueItem& d : due_items(data, camp.campaign_time, replenish))
       due[d.customer].push_back(d);
   }
 

@@ -932,6 +932,7 @@ std::string ImportReport::to_json() const {
   j["rows_read"] = rows_read;
   j["rows_kept"] = rows_kept;
   j["rows_dropped"] = rows_dropped();
+  if (cancel_events > 0) j["cancel_events"] = cancel_events;
   j["dropped"] = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : dropped) j["dropped"][reason] = count;
   j["first_dropped_line"] = nlohmann::ordered_json::object();
@@ -961,6 +962,8 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
   if (options.time_format) check_time_format(*options.time_format);
   if (options.cancel_col && options.cancel_prefix.empty())
     throw InputError("import: a cancel column needs a non-empty cancel prefix");
+  if (options.cancel_event && (!options.cancel_col || options.cancel_event->empty()))
+    throw InputError("import: --cancel-event needs a cancel column (--cancel-column) and a name");
   if (options.price_col && options.value_col)
     throw InputError("import: give a unit price column or a value column, not both");
   if (options.item_price_from_value && !options.price_col && !options.value_col)
@@ -1056,6 +1059,7 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
   // One row's values, filled by classify() as far as the checks get.
   struct Row {
     string_view customer, item, event;
+    bool cancelled = false;  // kept as the cancel event
     int64_t time = 0;
     double quantity = 1.0, price = 0.0, value = 0.0;
   } row;
@@ -1070,13 +1074,17 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
     if (trim(row.customer).empty()) return blank_customer;
     if (trim(row.item).empty()) return blank_item;
     if (col.event >= 0 && (row.event = trim(field(col.event))).empty()) return blank_event;
-    if (col.cancel >= 0 && trim(field(col.cancel)).starts_with(options.cancel_prefix))
-      return cancelled;
+    row.cancelled = false;
+    if (col.cancel >= 0 && trim(field(col.cancel)).starts_with(options.cancel_prefix)) {
+      if (!options.cancel_event) return cancelled;
+      row.cancelled = true;
+    }
     if (!excluded.empty() && excluded.count(trim(row.item))) return excluded_item;
     if (col.time >= 0 && !parse_time(field(col.time), options.time_format, row.time))
       return unparsable_time;
     if (col.quantity >= 0) {
       if (!parse_number(field(col.quantity), row.quantity)) return unparsable_quantity;
+      if (row.cancelled) row.quantity = std::fabs(row.quantity);  // a cancellation's -3 is 3
       if (row.quantity < 0) return negative_quantity;
       if (row.quantity == 0) return zero_quantity;
     }
@@ -1085,6 +1093,7 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
       if (row.price < 0) return negative_price;
     }
     if (col.value >= 0 && !parse_number(field(col.value), row.value)) return unparsable_value;
+    if (row.cancelled) row.value = std::fabs(row.value);
     return kept;
   };
 
@@ -1108,7 +1117,13 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
     if (options.item_price_from_value)  // value / quantity in double, before the float32 rounding
       unit_price.push_back(static_cast<float>(
           col.price >= 0 ? row.price : row.value < 0 ? -1.0 : row.value / row.quantity));
-    if (col.event >= 0) {
+    if (options.cancel_event) {
+      report.cancel_events += row.cancelled;
+      row.event = row.cancelled ? string_view(*options.cancel_event)
+                  : col.event >= 0 ? row.event
+                                   : string_view("purchase");
+    }
+    if (col.event >= 0 || options.cancel_event) {
       const std::uint32_t e = events.intern(row.event);
       if (events.size() > kMaxEvents)
         throw InputError(fmt::format("{}: line {}: more than {} distinct event names (at '{}')",

@@ -44,7 +44,7 @@
 // Cancellations: in the UCI Online Retail file a cancellation has an InvoiceNo starting with "C"
 // and a negative Quantity. Without a cancel column such rows are dropped as negative_quantity;
 // with cancel_col = "InvoiceNo" they are counted as cancelled instead. Cancellations are dropped,
-// not netted against the original purchase.
+// not netted against the original purchase, unless cancel_event names an event to keep them as.
 //
 // Structural problems (a missing file, a broken gzip stream, an unterminated quoted field, a
 // missing or duplicate column, more than 255 event names) throw InputError naming the file and,
@@ -104,6 +104,10 @@ struct ImportOptions {
   // Rows whose cancel column starts with cancel_prefix are dropped as cancellations.
   std::optional<std::string> cancel_col;
   std::string cancel_prefix = "C";
+  // Set: cancellations are kept as this event (e.g. "return") instead of dropped, with the
+  // absolute quantity (and value), and every other row gets the event "purchase" unless an event
+  // column names it. Campaigns can then act on them ([suppression] return = "demote").
+  std::optional<std::string> cancel_event;
   // Decompression runs on a second thread when threads >= 2; parsing is sequential.
   int threads = 1;
   std::optional<ItemsFileOptions> items_file;
@@ -135,6 +139,7 @@ struct ImportReport {
   std::string source;          // the CSV path as given
   std::int64_t rows_read = 0;  // data records after the header
   std::int64_t rows_kept = 0;
+  std::int64_t cancel_events = 0;  // kept rows recorded as the cancel event (with cancel_event)
   std::map<std::string, std::int64_t> dropped;             // reason (snake_case, see above) -> rows
   std::map<std::string, std::int64_t> first_dropped_line;  // reason -> line of its first row
   std::map<std::string, std::string> columns;  // role (customer, item, time, ...) -> column name

@@ -71,15 +71,26 @@ void check_log(const Dataset& data) {
 }
 
 // The purchase pairs from the rows at or before `cutoff`, ordered by (customer, item).
-std::vector<Pair> purchase_pairs(const Dataset& data, std::int64_t cutoff) {
+std::vector<Pair> purchase_pairs(const Dataset& data, std::int64_t cutoff,
+                                 const ReplenishOptions& options) {
   check_log(data);
   const InteractionLog& log = data.log;
   const bool has_quantity = !log.quantity.empty();
+  int purchase = -1;  // event index of purchases; -1: every row
+  if (!log.event.empty()) {
+    auto it = std::find(data.event_names.begin(), data.event_names.end(), options.purchase_event);
+    if (it == data.event_names.end())
+      throw InputError(fmt::format(
+          "{}: /events/name has no event \"{}\" (the purchase event for replenishment timing)",
+          data.path.string(), options.purchase_event));
+    purchase = static_cast<int>(it - data.event_names.begin());
+  }
   std::vector<Row> rows;
   rows.reserve(static_cast<std::size_t>(log.size()));
   for (std::size_t r = 0; r < log.customer.size(); ++r) {
     if (log.time[r] > cutoff) continue;
     if (has_quantity && !(log.quantity[r] > 0.0f)) continue;
+    if (purchase >= 0 && log.event[r] != purchase) continue;
     rows.push_back({log.customer[r], log.item[r], day_of(log.time[r]), log.time[r]});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
@@ -136,13 +147,13 @@ void validate(const ReplenishOptions& o) {
 std::vector<double> item_typical_interval_days(const Dataset& data, std::int64_t as_of,
                                                const ReplenishOptions& options) {
   validate(options);
-  return item_medians(purchase_pairs(data, as_of), data.items(), options);
+  return item_medians(purchase_pairs(data, as_of, options), data.items(), options);
 }
 
 std::vector<DueItem> due_items(const Dataset& data, std::int64_t campaign_time,
                                const ReplenishOptions& options) {
   validate(options);
-  std::vector<Pair> pairs = purchase_pairs(data, campaign_time);
+  std::vector<Pair> pairs = purchase_pairs(data, campaign_time, options);
   const std::vector<double> m = item_medians(pairs, data.items(), options);
   std::vector<DueItem> out;
   for (Pair& p : pairs) {

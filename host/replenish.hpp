@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "host/dataset.hpp"
@@ -38,6 +39,9 @@ struct ReplenishOptions {
   double due_from = 0.8;        // > 0: smallest due ratio that is due
   double overdue_until = 3.0;   // >= due_from: largest due ratio that is still due
   double bump_width = 0.35;     // > 0: standard deviation of the score bump in ln(ratio)
+  // With an event column, only rows of this event are purchases (returns, views and the like are
+  // not); the file must have the event. Without an event column every row is a purchase.
+  std::string purchase_event = "purchase";
 };
 
 struct DueItem {

@@ -214,6 +214,33 @@ TEST(Import, WithoutCancelColumnCancellationsAreNegativeQuantities) {
   EXPECT_EQ(r.rows_read, r.rows_kept + sum(r.dropped));
 }
 
+TEST(Import, CancellationsKeptAsAnEvent) {
+  testing::TempDir dir;
+  write_text(dir / "in.csv", hand_csv());
+  ImportOptions o = hand_options();
+  o.cancel_event = "return";
+  ImportReport r = import_csv(dir / "in.csv", dir / "out.h5", o);
+  EXPECT_EQ(r.dropped.count("cancelled"), 0u);
+  EXPECT_EQ(r.cancel_events, 1);
+  EXPECT_EQ(r.rows_read, r.rows_kept + sum(r.dropped));
+  const Dataset d = load_dataset(dir / "out.h5", {});
+  EXPECT_THAT(d.event_names, ElementsAre("purchase", "return"));
+  std::int64_t returns = 0;
+  for (std::int64_t k = 0; k < d.log.size(); ++k) {
+    if (d.log.event[k] != 1) continue;
+    ++returns;
+    // "C1006,c1,i1,x,-2,...,1.5": quantity 2 and value 3, as magnitudes.
+    EXPECT_EQ(d.customer_ids[d.log.customer[k]], "c1");
+    EXPECT_EQ(d.item_ids[d.log.item[k]], "i1");
+    EXPECT_FLOAT_EQ(d.log.quantity[k], 2.0f);
+    EXPECT_FLOAT_EQ(d.log.value[k], 3.0f);
+  }
+  EXPECT_EQ(returns, 1);
+  EXPECT_NE(r.to_json().find("\"cancel_events\":1"), std::string::npos);
+  o.cancel_col.reset();
+  EXPECT_THROW(import_csv(dir / "in.csv", dir / "bad.h5", o), InputError);
+}
+
 TEST(Import, OptionalColumnsAreWrittenOnlyWhenNamed) {
   testing::TempDir dir;
   write_text(dir / "in.csv", hand_csv());

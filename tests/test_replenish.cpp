@@ -256,6 +256,22 @@ TEST(Replenish, ReturnsAreNotPurchases) {
   EXPECT_EQ(t->last_purchase, at(100));
 }
 
+TEST(Replenish, OnlyThePurchaseEventCounts) {
+  Dataset data = make_data();
+  // Every row is a purchase except kQ's second A, now a "view": kQ has one purchase left.
+  data.event_names = {"purchase", "view"};
+  data.log.event.assign(data.log.customer.size(), 0);
+  for (std::size_t r = 0; r < data.log.customer.size(); ++r)
+    if (data.log.customer[r] == kQ && data.log.time[r] == at(110)) data.log.event[r] = 1;
+  const auto q = find(due_items(data, at(250), wide()), kQ, kA);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->customer_intervals, 0);
+  EXPECT_EQ(q->last_purchase, at(100));
+  ReplenishOptions o = wide();
+  o.purchase_event = "order";
+  EXPECT_THROW(due_items(data, at(250), o), InputError);
+}
+
 TEST(Replenish, RareItemsAreNeverDue) {
   const Dataset data = make_data();
   for (std::int64_t day = 0; day <= 300; ++day)

@@ -170,6 +170,9 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--cancel-column", iopts.cancel_col,
                          "Rows whose value here starts with --cancel-prefix are cancellations");
   import_cmd->add_option("--cancel-prefix", iopts.cancel_prefix, "Cancellation prefix [C]");
+  import_cmd->add_option("--cancel-event", iopts.cancel_event,
+                         "Keep cancellations as this event (e.g. return) instead of dropping them; "
+                         "other rows become 'purchase'");
   import_cmd->add_option("--threads", iopts.threads, "Threads (decompression) [2]");
   iopts.threads = 2;
   import_cmd->add_option("--value", iopts.value_col,
