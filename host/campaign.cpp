@@ -288,8 +288,8 @@ void validate(const CampaignConfig& c, const std::string& where) {
     throw InputError(fmt::format("{} [discovery]: value_weight = {} must be in [0, 4]", where,
                                  c.discovery_value_weight));
   if (!(c.control_fraction >= 0.0 && c.control_fraction < 1.0))
-    throw InputError(
-        fmt::format("{} [control]: fraction = {} must be in [0, 1)", where, c.control_fraction));
+    throw InputError(fmt::format("{} [campaign]: control_fraction = {} must be in [0, 1)", where,
+                                 c.control_fraction));
   if (c.tiers.tiers < 1 || c.tiers.tiers > 10)
     throw InputError(fmt::format("{} [tiers]: count = {} must be in 1..10", where, c.tiers.tiers));
   if (!c.tiers.names.empty() && static_cast<int>(c.tiers.names.size()) != c.tiers.tiers)
@@ -498,8 +498,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   if (reach[0]) {
     ReplenishOptions replenish = config.replenish;
     replenish.purchase_event = config.tiers.purchase_event;
-    for (DueItem& d : due_items(data, camp.campaign_time, replenish))
-      due[d.customer].push_back(d);
+    for (DueItem& d : due_items(data, camp.campaign_time, replenish)) due[d.customer].push_back(d);
   }
 
   // Who gets a list, and who is in control (stratified by tier among those listed).
