@@ -121,12 +121,9 @@ ExportSummary export_campaign_csv(const std::filesystem::path& path, const Campa
                      csv_field(e.reason), tier, group);
       ++s.rows;
     }
-    if (buf.size() > (std::size_t{1} << 20)) {
-      out.write({buf.data(), buf.size()});
-      buf.clear();
-    }
+    out.write({buf.data(), buf.size()});  // AtomicTextFile buffers 1 MiB itself
+    buf.clear();
   }
-  out.write({buf.data(), buf.size()});
   out.commit();
   s.bytes = out.bytes_written();
   s.seconds = seconds_since(start);
@@ -167,12 +164,9 @@ ExportSummary export_campaign_jsonl(const std::filesystem::path& path, const Cam
     buf += '\n';
     ++s.rows;
     if (!list.items.empty()) ++s.customers;
-    if (buf.size() > (std::size_t{1} << 20)) {
-      out.write(buf);
-      buf.clear();
-    }
+    out.write(buf);  // AtomicTextFile buffers 1 MiB itself
+    buf.clear();
   }
-  out.write(buf);
   out.commit();
   s.bytes = out.bytes_written();
   s.seconds = seconds_since(start);

@@ -38,12 +38,9 @@ ExportSummary export_csv(const std::filesystem::path& path, const Recommendation
                      j - lists.offsets[c] + 1, item_field[lists.items[j]], lists.scores[j]);
       ++s.rows;
     }
-    if (buf.size() > (std::size_t{1} << 20)) {
-      out.write({buf.data(), buf.size()});
-      buf.clear();
-    }
+    out.write({buf.data(), buf.size()});  // AtomicTextFile buffers 1 MiB itself
+    buf.clear();
   }
-  out.write({buf.data(), buf.size()});
   out.commit();
   s.bytes = out.bytes_written();
   s.customers = static_cast<std::int64_t>(rec.customers.size());
