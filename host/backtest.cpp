@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "host/baselines.hpp"
+#include "host/device.hpp"
 #include "host/error.hpp"
 #include "host/pipeline.hpp"
 
@@ -211,8 +212,10 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
     throw InputError(fmt::format("{}: backtest needs a campaign config (a [campaign] section)",
                                  config.source.string()));
   if (horizon_seconds <= 0) throw InputError("--horizon must be positive");
-  LoadedInput full = load_input(config.input, config.threads);
-  const Dataset& d = full.data;
+  // The whole file's log only: the matrices are built from the rows before the date below.
+  LoadOptions load_options;
+  load_options.threads = resolve_threads(config.threads);
+  const Dataset d = load_dataset(config.input, load_options);
   const InteractionLog& log = d.log;
   const std::string file = d.path.string();
   if (log.time.empty())
@@ -221,15 +224,13 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   // Purchases in the horizon (the tiers' purchase event, positive quantities).
   int purchase_event = -1;
   if (!log.event.empty()) {
-    for (std::size_t e = 0; e < d.event_names.size(); ++e)
-      if (d.event_names[e] == config.campaign->tiers.purchase_event) purchase_event = static_cast<int>(e);
+    purchase_event = d.event_index(config.campaign->tiers.purchase_event);
   }
   BacktestResult res;
   res.as_of = as_of;
   res.horizon_seconds = horizon_seconds;
   LoadedInput train;
-  train.path = full.path;
-  train.file_fingerprint = full.file_fingerprint;
+  train.path = config.input;
   train.data.path = d.path;
   train.data.format_version = d.format_version;
   train.data.customer_ids = d.customer_ids;

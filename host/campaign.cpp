@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fstream>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -18,6 +17,8 @@
 #include <unordered_set>
 
 #include "host/error.hpp"
+#include "host/import_csv.hpp"
+#include "host/progress.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -35,85 +36,43 @@ std::unordered_map<std::string_view, std::uint32_t> index_of(const std::vector<s
   return out;
 }
 
-// Reads `customer_id,item_id` pairs (header required, RFC 4180 quoting for simple cases:
-// a field may be wrapped in double quotes with "" inside). Unknown ids are counted, not errors:
-// the blocklist is kept across nights while customers and items come and go.
+// `customer_id,item_id` pairs after that header, read with the importer's CSV parser (quoting,
+// gzip). Unknown ids are counted, not errors: the blocklist is kept across nights while customers
+// and items come and go.
 struct Blocklist {
   std::vector<std::vector<std::uint32_t>> items;  // per customer, sorted
   std::int64_t rows = 0, unknown = 0;
 };
 
-std::vector<std::string> split_csv_line(const std::string& line, const std::string& file,
-                                        std::int64_t line_no) {
-  std::vector<std::string> out;
-  std::string field;
-  bool quoted = false, was_quoted = false;
-  for (std::size_t k = 0; k < line.size(); ++k) {
-    const char c = line[k];
-    if (quoted) {
-      if (c == '"') {
-        if (k + 1 < line.size() && line[k + 1] == '"') {
-          field += '"';
-          ++k;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-    } else if (c == '"' && field.empty() && !was_quoted) {
-      quoted = was_quoted = true;
-    } else if (c == ',') {
-      out.push_back(std::move(field));
-      field.clear();
-      was_quoted = false;
-    } else if (c == '\r' && k + 1 == line.size()) {
-    } else {
-      if (was_quoted)
-        throw InputError(fmt::format("{}: line {}: text after a closing quote", file, line_no));
-      field += c;
-    }
-  }
-  if (quoted)
-    throw InputError(fmt::format("{}: line {}: unterminated quoted field", file, line_no));
-  out.push_back(std::move(field));
-  return out;
-}
-
 Blocklist read_blocklist(const std::filesystem::path& path, const Dataset& data) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot open the blocklist", path.string()));
   const std::string file = path.string();
   Blocklist b;
   b.items.resize(data.customer_ids.size());
   const auto customers = index_of(data.customer_ids);
   const auto items = index_of(data.item_ids);
-  std::string line;
-  std::int64_t line_no = 0;
-  if (!std::getline(in, line)) throw InputError(fmt::format("{}: the blocklist is empty", file));
-  ++line_no;
-  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-  const auto header = split_csv_line(line, file, line_no);
-  if (header.size() != 2 || header[0] != "customer_id" || header[1] != "item_id")
-    throw InputError(fmt::format(
-        "{}: line 1: the blocklist header must be \"customer_id,item_id\", found \"{}\"", file,
-        line));
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    const auto f = split_csv_line(line, file, line_no);
+  bool header = true;
+  read_csv_records(path, ',', [&](const std::vector<std::string_view>& f, std::int64_t line) {
+    if (header) {
+      if (f.size() != 2 || f[0] != "customer_id" || f[1] != "item_id")
+        throw InputError(fmt::format(
+            "{}: line {}: the blocklist header must be \"customer_id,item_id\", found \"{}\"", file,
+            line, fmt::join(f, ",")));
+      header = false;
+      return;
+    }
     if (f.size() != 2)
       throw InputError(fmt::format("{}: line {}: expected 2 fields (customer_id,item_id), found {}",
-                                   file, line_no, f.size()));
+                                   file, line, f.size()));
     ++b.rows;
     auto c = customers.find(f[0]);
     auto i = items.find(f[1]);
     if (c == customers.end() || i == items.end()) {
       ++b.unknown;
-      continue;
+      return;
     }
     b.items[c->second].push_back(i->second);
-  }
+  });
+  if (header) throw InputError(fmt::format("{}: the blocklist is empty (no header row)", file));
   for (auto& v : b.items) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -209,22 +168,32 @@ const char* to_string(NegativeAction a) {
   return "?";
 }
 
-std::vector<bool> interaction_rows(const Dataset& data, const CampaignConfig& config) {
-  if (config.negative_events.empty() || data.log.event.empty()) return {};
-  std::vector<std::uint8_t> negative(data.event_names.size(), 0);
-  for (const auto& [name, action] : config.negative_events) {
-    (void)action;
-    auto it = std::find(data.event_names.begin(), data.event_names.end(), name);
-    if (it == data.event_names.end())
+namespace {
+
+// Per event index, the NegativeAction of [suppression] as an int, or -1 for other events.
+// InputError for an event name the file does not have.
+std::vector<int> negative_actions(const Dataset& data, const CampaignConfig& config) {
+  std::vector<int> action(data.event_names.size(), -1);
+  for (const auto& [name, a] : config.negative_events) {
+    const int e = data.event_index(name);
+    if (e < 0)
       throw InputError(fmt::format("[suppression] {}: {} has no event \"{}\"; its events are {}",
                                    name, data.path.string(), name,
                                    fmt::join(data.event_names, ", ")));
-    negative[static_cast<std::size_t>(it - data.event_names.begin())] = 1;
+    action[static_cast<std::size_t>(e)] = static_cast<int>(a);
   }
+  return action;
+}
+
+}  // namespace
+
+std::vector<bool> interaction_rows(const Dataset& data, const CampaignConfig& config) {
+  if (config.negative_events.empty() || data.log.event.empty()) return {};
+  const std::vector<int> action = negative_actions(data, config);
   std::vector<bool> keep(static_cast<std::size_t>(data.log.size()));
   bool any_dropped = false;
   for (std::int64_t r = 0; r < data.log.size(); ++r) {
-    keep[static_cast<std::size_t>(r)] = negative[data.log.event[r]] == 0;
+    keep[static_cast<std::size_t>(r)] = action[data.log.event[r]] < 0;
     any_dropped |= !keep[static_cast<std::size_t>(r)];
   }
   if (!any_dropped) return {};
@@ -469,14 +438,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
       throw InputError(fmt::format(
           "{}: [suppression] names negative events but the file has no /interactions/event column",
           file));
-    std::vector<int> action(data.event_names.size(), -1);
-    for (const auto& [name, a] : config.negative_events) {
-      auto it = std::find(data.event_names.begin(), data.event_names.end(), name);
-      if (it == data.event_names.end())
-        throw InputError(fmt::format("[suppression] {}: {} has no event \"{}\"; its events are {}",
-                                     name, file, name, fmt::join(data.event_names, ", ")));
-      action[static_cast<std::size_t>(it - data.event_names.begin())] = static_cast<int>(a);
-    }
+    const std::vector<int> action = negative_actions(data, config);
     for (std::int64_t r = 0; r < log.size(); ++r) {
       const int a = action[log.event[r]];
       if (a < 0 || (has_time && log.time[r] > camp.campaign_time)) continue;
@@ -843,7 +805,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
     st.short_lists += static_cast<std::int64_t>(l.items.size()) < l.recipe_length;
     st.empty_lists += l.items.empty();
   }
-  st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  st.seconds = seconds_since(start);
   spdlog::info(
       "campaign {}: {} lists ({} control), {} opted out, {} suppressed, {} short, {:.2f} s",
       camp.campaign_id, st.lists, st.control, st.opted_out, st.suppressed_by_event, st.short_lists,

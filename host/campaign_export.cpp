@@ -12,6 +12,7 @@
 #include "host/atomic_file.hpp"
 #include "host/error.hpp"
 #include "host/h5.hpp"
+#include "host/progress.hpp"
 
 namespace tailor {
 namespace {
@@ -27,10 +28,6 @@ const std::vector<std::string>& slot_names() {
     return v;
   }();
   return names;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // Checks that a list's indices fit the data and the campaign before it is written; an export

@@ -653,6 +653,12 @@ InteractionMatrices build_matrices(const Dataset& data, int threads,
   return m;
 }
 
+int Dataset::event_index(std::string_view name) const {
+  for (std::size_t e = 0; e < event_names.size(); ++e)
+    if (event_names[e] == name) return static_cast<int>(e);
+  return -1;
+}
+
 const std::string& ItemMeta::category_name(std::size_t item) const {
   static const std::string kNone;
   if (category.empty() || category[item] == kNoCategory) return kNone;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/csr.hpp"
@@ -74,6 +75,8 @@ struct Dataset {
     return static_cast<std::int64_t>(customer_ids.size());
   }
   [[nodiscard]] std::int64_t items() const { return static_cast<std::int64_t>(item_ids.size()); }
+  // The index of an event name in event_names, or -1 when the file has no such event.
+  [[nodiscard]] int event_index(std::string_view name) const;
 };
 
 struct LoadOptions {

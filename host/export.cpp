@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "host/atomic_file.hpp"
+#include "host/progress.hpp"
 
 namespace tailor {
 
@@ -44,7 +45,7 @@ ExportSummary export_csv(const std::filesystem::path& path, const Recommendation
   out.commit();
   s.bytes = out.bytes_written();
   s.customers = static_cast<std::int64_t>(rec.customers.size());
-  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  s.seconds = seconds_since(start);
   return s;
 }
 

@@ -913,6 +913,25 @@ nlohmann::ordered_json side_json(const SideFileReport& r) {
 
 // ---- public -----------------------------------------------------------------------------------
 
+void read_csv_records(
+    const std::filesystem::path& path, char delimiter,
+    const std::function<void(const std::vector<string_view>& fields, std::int64_t line)>& record) {
+  ByteSource source(path, false);
+  CsvReader reader(source, delimiter, path.string());
+  Record rec;
+  bool first = true;
+  while (reader.next(rec)) {
+    if (rec.blank) continue;
+    if (rec.bad_quotes)
+      throw InputError(
+          fmt::format("{}: line {}: text after a closing quote", path.string(), rec.line));
+    if (first && !rec.fields.empty() && rec.fields[0].starts_with("\xEF\xBB\xBF"))
+      rec.fields[0].remove_prefix(3);
+    first = false;
+    record(rec.fields, rec.line);
+  }
+}
+
 bool parse_time(std::string_view text, const std::optional<std::string>& format,
                 std::int64_t& unix_seconds) {
   string_view s = trim(text);

@@ -164,6 +164,15 @@ ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem:
                         const ImportOptions& options,
                         std::function<void(std::int64_t rows)> progress = {});
 
+// Every record of a CSV file (plain or gzip) through the importer's RFC 4180 parser, the header
+// included: record(fields, line) with line the 1-based line the record starts on. A leading UTF-8
+// byte order mark is dropped and blank lines are skipped; text after a closing quote throws
+// InputError naming the file and line. The fields are valid during the call only.
+void read_csv_records(
+    const std::filesystem::path& path, char delimiter,
+    const std::function<void(const std::vector<std::string_view>& fields, std::int64_t line)>&
+        record);
+
 // Parses one time value the way import_csv does (format unset: auto-detect). Exposed for tests
 // and for other readers of user-written times. Returns false when the text does not parse.
 bool parse_time(std::string_view text, const std::optional<std::string>& format,

@@ -13,14 +13,16 @@
 #include "host/progress.hpp"
 
 namespace tailor {
-LoadedInput load_input(const std::filesystem::path& path, int threads) {
+LoadedInput load_input(const std::filesystem::path& path, int threads,
+                       const std::function<std::vector<bool>(const Dataset&)>& rows) {
   const auto start = std::chrono::steady_clock::now();
   LoadedInput in;
   in.path = path;
   LoadOptions opts;
   opts.threads = resolve_threads(threads);
   in.data = load_dataset(path, opts);
-  in.matrices = build_matrices(in.data, opts.threads);
+  const std::vector<bool> keep = rows ? rows(in.data) : std::vector<bool>{};
+  in.matrices = build_matrices(in.data, opts.threads, keep.empty() ? nullptr : &keep);
   in.file_fingerprint = file_fingerprint(path);
   in.seconds = seconds_since(start);
   spdlog::info("load: {}: {} interactions, {} customers x {} items, {} distinct pairs ({:.2f}s)",
@@ -227,16 +229,18 @@ nlohmann::json run_pipeline(const RunConfig& c) {
   nlohmann::json manifest = new_manifest("run " + c.source.string());
   manifest["config"] = c.source.string();
 
-  LoadedInput input = load_input(c.input, c.threads);
-  if (c.campaign) {
-    // Negative events (returns, complaints) are neither training signal nor purchases.
-    const std::vector<bool> keep = interaction_rows(input.data, *c.campaign);
-    if (!keep.empty()) {
-      input.matrices = build_matrices(input.data, c.threads, &keep);
-      spdlog::info("campaign: {} negative-event rows left out of training and of bought items",
-                   std::count(keep.begin(), keep.end(), false));
-    }
-  }
+  // In campaigns, negative events (returns, complaints) are neither training signal nor
+  // purchases.
+  std::function<std::vector<bool>(const Dataset&)> interactions;
+  if (c.campaign)
+    interactions = [&](const Dataset& data) {
+      std::vector<bool> keep = interaction_rows(data, *c.campaign);
+      if (!keep.empty())
+        spdlog::info("campaign: {} negative-event rows left out of training and of bought items",
+                     std::count(keep.begin(), keep.end(), false));
+      return keep;
+    };
+  LoadedInput input = load_input(c.input, c.threads, interactions);
   manifest["inputs"] = {describe_input(input)};
 
   TrainOptions topts;

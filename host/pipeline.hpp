@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "host/campaign.hpp"
@@ -27,7 +28,10 @@ struct LoadedInput {
   double seconds = 0.0;
 };
 
-LoadedInput load_input(const std::filesystem::path& path, int threads);
+// rows(data), when set, picks the log rows that become interactions (e.g. all but returns; an
+// empty result keeps every row); the matrices are built once, from those rows.
+LoadedInput load_input(const std::filesystem::path& path, int threads,
+                       const std::function<std::vector<bool>(const Dataset&)>& rows = {});
 
 // Trains on `input` and packs the result with its ids, parameters and data fingerprint.
 Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result = nullptr);

@@ -78,12 +78,11 @@ std::vector<Pair> purchase_pairs(const Dataset& data, std::int64_t cutoff,
   const bool has_quantity = !log.quantity.empty();
   int purchase = -1;  // event index of purchases; -1: every row
   if (!log.event.empty()) {
-    auto it = std::find(data.event_names.begin(), data.event_names.end(), options.purchase_event);
-    if (it == data.event_names.end())
+    purchase = data.event_index(options.purchase_event);
+    if (purchase < 0)
       throw InputError(fmt::format(
           "{}: /events/name has no event \"{}\" (the purchase event for replenishment timing)",
           data.path.string(), options.purchase_event));
-    purchase = static_cast<int>(it - data.event_names.begin());
   }
   std::vector<Row> rows;
   rows.reserve(static_cast<std::size_t>(log.size()));

@@ -70,8 +70,7 @@ std::vector<Rfm> rfm_scores(const Dataset& data, std::int64_t as_of, const TierO
   int purchase = -1;
   const bool has_event = !log.event.empty();
   if (has_event) {
-    for (std::size_t e = 0; e < data.event_names.size(); ++e)
-      if (data.event_names[e] == options.purchase_event) purchase = static_cast<int>(e);
+    purchase = data.event_index(options.purchase_event);
     if (purchase < 0)
       throw InputError(fmt::format(
           "{}: /events/name has no event \"{}\" (the purchase event for value tiers)",
