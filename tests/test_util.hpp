@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "host/csr.hpp"
+#include "host/data/csr.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor::testing {

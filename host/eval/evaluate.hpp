@@ -1,0 +1,113 @@
+// Offline evaluation: a split, a relevance protocol, lists from the model and the baselines,
+// ranking metrics at several cutoffs, overall and per customer-activity bucket.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host/core/device.hpp"
+#include "host/data/dataset.hpp"
+#include "host/eval/split.hpp"
+#include "host/train/model.hpp"
+#include "kernels/kernels.hpp"
+
+namespace tailor {
+
+// "new": relevant = test items the customer had not interacted with before (in training or
+//        fold-in rows); those seen items are excluded from every list.
+// "all": relevant = every test item, repeats included; nothing is excluded from the lists.
+enum class Protocol { new_items, all_items };
+Protocol parse_protocol(const std::string& name);  // "new" | "all"; InputError otherwise
+const char* to_string(Protocol p);
+
+// Parses "10,20" into ascending distinct cutoffs in 1..kMaxTopN; InputError otherwise.
+std::vector<int> parse_ks(const std::string& text);
+
+// Activity buckets by the number of history rows a customer has: "0", "1-4", "5-9", "10-19",
+// "20-49", "50+".
+std::string activity_bucket(std::int64_t history_rows);
+
+// Everything fixed by (data, split, protocol, ks): the training matrices, each evaluated
+// customer's relevant items and history, and the metric computation. Models and baselines are
+// scored against it.
+class Evaluation {
+ public:
+  Evaluation(const Dataset& data, const Split& split, Protocol protocol, std::vector<int> ks,
+             Device device, int threads);
+
+  [[nodiscard]] const InteractionMatrices& train() const { return train_; }
+  [[nodiscard]] const std::vector<int>& ks() const { return ks_; }
+  [[nodiscard]] int max_k() const { return ks_.back(); }
+  // Customers scored: at least one relevant item under the protocol (indices into the data).
+  [[nodiscard]] const std::vector<std::uint32_t>& customers() const { return customers_; }
+  // Customers with test rows but no relevant item: left out of the averages, counted.
+  [[nodiscard]] std::int64_t without_relevant() const { return without_relevant_; }
+  [[nodiscard]] const Csr& history() const { return history_; }  // train + fold-in rows
+  [[nodiscard]] const Split& split() const { return split_; }
+  [[nodiscard]] Device device() const { return device_; }
+
+  // Factors for the evaluated customers: rows of X (trained on train()), except held-out
+  // customers (customer split), whose factors are folded in from their fold-in rows.
+  [[nodiscard]] std::vector<float> customer_factors(std::span<const float> X,
+                                                    std::span<const float> Y,
+                                                    const IalsParams& params) const;
+  // Top-max_k lists of a factor model for customers() (the protocol decides exclusion).
+  [[nodiscard]] TopNResult model_lists(std::span<const float> X, std::span<const float> Y,
+                                       const IalsParams& params) const;
+  [[nodiscard]] TopNResult baseline_lists(const std::string& name, std::uint64_t seed) const;
+
+  // {"precision@10": ..., "recall@10": ..., ..., "coverage@10": ..., "popularity@10": ...}
+  [[nodiscard]] nlohmann::json metrics(const TopNResult& lists) const;
+  // Overall metrics and the same per activity bucket: {"overall": {...}, "buckets": [...]}.
+  [[nodiscard]] nlohmann::json metrics_with_buckets(const TopNResult& lists) const;
+
+ private:
+  [[nodiscard]] std::vector<float> per_customer(const TopNResult& lists) const;
+  [[nodiscard]] nlohmann::json aggregate(const TopNResult& lists, const std::vector<float>& values,
+                                         const std::vector<std::size_t>& rows) const;
+
+  const Dataset& data_;
+  Split split_;
+  Protocol protocol_;
+  std::vector<int> ks_;
+  Device device_;
+  int threads_;
+  InteractionMatrices train_;
+  Csr history_;
+  Csr relevant_;  // one row per evaluated customer
+  Csr seen_;      // one row per evaluated customer: its history
+  std::vector<std::uint32_t> customers_;
+  std::vector<std::int64_t> history_rows_;  // per evaluated customer
+  std::vector<double> item_popularity_;     // distinct training customers per item
+  std::int64_t without_relevant_ = 0;
+};
+
+struct EvaluateOptions {
+  SplitSpec split;
+  Protocol protocol = Protocol::new_items;
+  std::vector<int> ks = {10, 20};
+  IalsParams ials;
+  Device device = Device::automatic;
+  int threads = 0;
+  bool baselines = true;
+  bool per_epoch_metrics = true;  // score the model after every epoch (for the report)
+  std::uint64_t seed = 42;        // random baseline
+  // Score these factors instead of training (e.g. a model trained elsewhere on the split's
+  // training file); its ids must equal the input's. Not owned.
+  const Model* model = nullptr;
+  std::string model_name = "ials";  // the key of the model in "models"
+};
+
+// The whole evaluation as the JSON document `tailor evaluate --json` writes:
+// {"kind": "evaluation", "split": {...}, "protocol": "new", "k": [10, 20],
+//  "models": {"ials": {...}, "popularity": {...}, "buy_again": {...}, "random": {...}},
+//  "buckets": {...}, "epochs": [...], "customers": {...}, "parameters": {...}, "timings": {...}}
+nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& options);
+
+// The evaluation table for the terminal: one block per cutoff, models as rows.
+std::string format_evaluation(const nlohmann::json& result);
+
+}  // namespace tailor

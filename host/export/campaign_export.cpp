@@ -1,0 +1,396 @@
+// Campaign exports and QA gates. docs/campaign-exports.md describes the formats and the gates.
+#include "host/export/campaign_export.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+#include "host/core/atomic_file.hpp"
+#include "host/core/error.hpp"
+#include "host/core/progress.hpp"
+#include "host/io/h5.hpp"
+
+namespace tailor {
+namespace {
+
+inline constexpr const char* kCampaignFormat = "tailor-campaign";
+inline constexpr std::int64_t kCampaignFormatVersion = 1;
+
+// Slot names as exported, index = the Slot value (the /slots/name dataset of the HDF5 export).
+const std::vector<std::string>& slot_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (int t = 0; t < kSlotTypes; ++t) v.emplace_back(to_string(static_cast<Slot>(t)));
+    return v;
+  }();
+  return names;
+}
+
+// Checks that a list's indices fit the data and the campaign before it is written; an export
+// that finds a bad list throws and leaves no file (the atomic output is abandoned).
+void check_list(const CustomerList& list, std::size_t position, const Campaign& campaign,
+                const Dataset& data, const std::filesystem::path& path) {
+  if (list.customer >= data.customer_ids.size())
+    throw RunError(fmt::format("{}: campaign list {} is for customer index {}, the data has {} "
+                               "customers",
+                               path.string(), position, list.customer, data.customer_ids.size()));
+  if (list.tier != kNoTier &&
+      (list.tier < 0 || static_cast<std::size_t>(list.tier) >= campaign.tier_names.size()))
+    throw RunError(fmt::format("{}: customer {} has tier {}, the campaign has {} tier names",
+                               path.string(), data.customer_ids[list.customer], list.tier,
+                               campaign.tier_names.size()));
+  for (std::size_t j = 0; j < list.items.size(); ++j) {
+    const CampaignEntry& e = list.items[j];
+    if (e.item >= data.item_ids.size())
+      throw RunError(fmt::format("{}: customer {}, rank {}: item index {}, the data has {} items",
+                                 path.string(), data.customer_ids[list.customer], j + 1, e.item,
+                                 data.item_ids.size()));
+    if (static_cast<int>(e.slot) >= kSlotTypes)
+      throw RunError(fmt::format("{}: customer {}, rank {}: unknown slot type {}", path.string(),
+                                 data.customer_ids[list.customer], j + 1,
+                                 static_cast<int>(e.slot)));
+  }
+}
+
+const std::string& tier_name(const Campaign& campaign, int tier) {
+  static const std::string none = kNoTierName;
+  return tier == kNoTier ? none : campaign.tier_names[static_cast<std::size_t>(tier)];
+}
+
+const char* group_name(bool control) { return control ? "control" : "treatment"; }
+
+// A float score as the JSON number with the fewest digits that reads back as the same float
+// (0.42f is written 0.42, not 0.41999998688697815). Non-finite scores become null.
+nlohmann::ordered_json json_score(float score) {
+  if (!std::isfinite(score)) return nullptr;
+  return std::strtod(fmt::format("{}", score).c_str(), nullptr);
+}
+
+std::string percent(double share) { return fmt::format("{:.1f}%", 100.0 * share); }
+
+// "42.0%" and "10.0%", with more digits when one decimal would show a breach as equal values.
+std::pair<std::string, std::string> percents(double value, double limit) {
+  std::string v = percent(value), l = percent(limit);
+  if (v == l) {
+    v = fmt::format("{:.4f}%", 100.0 * value);
+    l = fmt::format("{:.4f}%", 100.0 * limit);
+  }
+  return {v, l};
+}
+
+}  // namespace
+
+ExportSummary export_campaign_csv(const std::filesystem::path& path, const Campaign& campaign,
+                                  const Dataset& data) {
+  const auto start = std::chrono::steady_clock::now();
+  ExportSummary s;
+  s.path = path;
+  AtomicTextFile out(path);
+  out.write("customer_id,rank,item_id,score,slot,reason,tier,group\n");
+  // Item ids are quoted once, when first listed, not once per row.
+  std::vector<std::string> item_field(data.item_ids.size());
+  std::vector<std::uint8_t> item_quoted(data.item_ids.size(), 0);
+  std::vector<std::string> tier_field(campaign.tier_names.size());
+  for (std::size_t t = 0; t < tier_field.size(); ++t) tier_field[t] = csv_field(campaign.tier_names[t]);
+  const std::string no_tier = csv_field(kNoTierName);
+  fmt::memory_buffer buf;
+  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
+    const CustomerList& list = campaign.lists[k];
+    check_list(list, k, campaign, data, path);
+    if (list.items.empty()) continue;
+    ++s.customers;
+    const std::string customer = csv_field(data.customer_ids[list.customer]);
+    const std::string& tier =
+        list.tier == kNoTier ? no_tier : tier_field[static_cast<std::size_t>(list.tier)];
+    const char* group = group_name(list.control);
+    for (std::size_t j = 0; j < list.items.size(); ++j) {
+      const CampaignEntry& e = list.items[j];
+      if (!item_quoted[e.item]) {
+        item_field[e.item] = csv_field(data.item_ids[e.item]);
+        item_quoted[e.item] = 1;
+      }
+      fmt::format_to(std::back_inserter(buf), "{},{},{},{:.7g},{},{},{},{}\n", customer, j + 1,
+                     item_field[e.item], e.score, slot_names()[static_cast<std::size_t>(e.slot)],
+                     csv_field(e.reason), tier, group);
+      ++s.rows;
+    }
+    out.write({buf.data(), buf.size()});  // AtomicTextFile buffers 1 MiB itself
+    buf.clear();
+  }
+  out.commit();
+  s.bytes = out.bytes_written();
+  s.seconds = seconds_since(start);
+  return s;
+}
+
+ExportSummary export_campaign_jsonl(const std::filesystem::path& path, const Campaign& campaign,
+                                    const Dataset& data) {
+  const auto start = std::chrono::steady_clock::now();
+  ExportSummary s;
+  s.path = path;
+  AtomicTextFile out(path);
+  std::string buf;
+  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
+    const CustomerList& list = campaign.lists[k];
+    check_list(list, k, campaign, data, path);
+    nlohmann::ordered_json line;
+    line["customer_id"] = data.customer_ids[list.customer];
+    line["tier"] = tier_name(campaign, list.tier);
+    line["group"] = group_name(list.control);
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const CampaignEntry& e : list.items) {
+      nlohmann::ordered_json item;
+      item["item_id"] = data.item_ids[e.item];
+      item["score"] = json_score(e.score);
+      item["slot"] = slot_names()[static_cast<std::size_t>(e.slot)];
+      item["reason"] = e.reason;
+      items.push_back(std::move(item));
+    }
+    line["items"] = std::move(items);
+    try {
+      buf += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::strict);
+    } catch (const nlohmann::ordered_json::type_error& e) {
+      throw InputError(fmt::format("{}: the list of customer index {} holds text that is not "
+                                   "valid UTF-8 (customer id, item id or reason): {}",
+                                   path.string(), list.customer, e.what()));
+    }
+    buf += '\n';
+    ++s.rows;
+    if (!list.items.empty()) ++s.customers;
+    out.write(buf);  // AtomicTextFile buffers 1 MiB itself
+    buf.clear();
+  }
+  out.commit();
+  s.bytes = out.bytes_written();
+  s.seconds = seconds_since(start);
+  return s;
+}
+
+ExportSummary export_campaign_h5(const std::filesystem::path& path, const Campaign& campaign,
+                                 const Dataset& data) {
+  const auto start = std::chrono::steady_clock::now();
+  ExportSummary s;
+  s.path = path;
+  AtomicOutput out(path);
+  {
+    h5::File f = h5::File::create(out.temp_path());
+    f.set_attr("/", "format", std::string(kCampaignFormat));
+    f.set_attr("/", "format_version", kCampaignFormatVersion);
+    f.set_attr("/", "campaign_id", campaign.campaign_id);
+    f.set_attr("/", "campaign_time", campaign.campaign_time);
+    f.set_attr("/", "list_length", static_cast<std::int64_t>(campaign.list_length));
+
+    std::size_t n = 0;
+    for (const CustomerList& list : campaign.lists) n += list.items.size();
+    std::vector<std::uint32_t> customer, rank, item;
+    std::vector<float> score;
+    std::vector<std::uint8_t> slot;
+    std::vector<std::string> reason;
+    customer.reserve(n);
+    rank.reserve(n);
+    item.reserve(n);
+    score.reserve(n);
+    slot.reserve(n);
+    reason.reserve(n);
+    const std::size_t lists = campaign.lists.size();
+    std::vector<std::uint32_t> list_customer(lists);
+    std::vector<std::int32_t> list_tier(lists);
+    std::vector<std::uint8_t> list_control(lists);
+    for (std::size_t k = 0; k < lists; ++k) {
+      const CustomerList& list = campaign.lists[k];
+      check_list(list, k, campaign, data, path);
+      list_customer[k] = list.customer;
+      list_tier[k] = list.tier;
+      list_control[k] = list.control ? 1 : 0;
+      if (!list.items.empty()) ++s.customers;
+      for (std::size_t j = 0; j < list.items.size(); ++j) {
+        const CampaignEntry& e = list.items[j];
+        customer.push_back(list.customer);
+        rank.push_back(static_cast<std::uint32_t>(j + 1));
+        item.push_back(e.item);
+        score.push_back(e.score);
+        slot.push_back(static_cast<std::uint8_t>(e.slot));
+        reason.push_back(e.reason);
+      }
+    }
+    const auto rows = static_cast<std::int64_t>(n);
+    f.write_strings("/customers/id", data.customer_ids);
+    f.write_strings("/items/id", data.item_ids);
+    f.write("/lists/customer", customer.data(), rows);
+    f.write("/lists/rank", rank.data(), rows);
+    f.write("/lists/item", item.data(), rows);
+    f.write("/lists/score", score.data(), rows);
+    f.write("/lists/slot", slot.data(), rows);
+    f.write_strings("/lists/reason", reason);
+    const auto nl = static_cast<std::int64_t>(lists);
+    f.write("/list_customers/customer", list_customer.data(), nl);
+    f.write("/list_customers/tier", list_tier.data(), nl);
+    f.write("/list_customers/control", list_control.data(), nl);
+    f.write_strings("/slots/name", slot_names());
+    f.write_strings("/tiers/name", campaign.tier_names);
+    f.close();
+    s.rows = rows;
+  }
+  out.commit();
+  std::error_code ec;
+  s.bytes = std::filesystem::file_size(path, ec);
+  if (ec) s.bytes = 0;
+  s.seconds = seconds_since(start);
+  return s;
+}
+
+PreviousLists read_previous_jsonl(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(fmt::format("{}: previous campaign export not found", path.string()));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open the previous campaign export", path.string()));
+  PreviousLists out;
+  std::map<std::string, std::int64_t> first_line;
+  std::string text;
+  std::int64_t line_no = 0;
+  while (std::getline(in, text)) {
+    ++line_no;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.find_first_not_of(" \t") == std::string::npos) continue;
+    auto where = [&] { return fmt::format("{}, line {}", path.string(), line_no); };
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw InputError(fmt::format("{}: not valid JSON: {}", where(), e.what()));
+    }
+    if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", where()));
+    auto id = j.find("customer_id");
+    if (id == j.end()) throw InputError(fmt::format("{}: no \"customer_id\"", where()));
+    if (!id->is_string())
+      throw InputError(fmt::format("{}: \"customer_id\" is {}, expected a string", where(),
+                                   id->dump()));
+    auto items = j.find("items");
+    if (items == j.end()) throw InputError(fmt::format("{}: no \"items\"", where()));
+    if (!items->is_array())
+      throw InputError(fmt::format("{}: \"items\" is not an array", where()));
+    const std::string customer = id->get<std::string>();
+    auto [seen, fresh] = first_line.emplace(customer, line_no);
+    if (!fresh)
+      throw InputError(fmt::format("{}: customer {} is listed again (first on line {})", where(),
+                                   customer, seen->second));
+    std::set<std::string>& ids = out[customer];
+    for (std::size_t k = 0; k < items->size(); ++k) {
+      const nlohmann::json& item = (*items)[k];
+      if (!item.is_object())
+        throw InputError(fmt::format("{}: item {} is not an object", where(), k + 1));
+      auto item_id = item.find("item_id");
+      if (item_id == item.end())
+        throw InputError(fmt::format("{}: item {} has no \"item_id\"", where(), k + 1));
+      if (!item_id->is_string())
+        throw InputError(fmt::format("{}: item {}: \"item_id\" is {}, expected a string", where(),
+                                     k + 1, item_id->dump()));
+      ids.insert(item_id->get<std::string>());
+    }
+  }
+  if (in.bad())
+    throw InputError(fmt::format("{}: read error after line {}", path.string(), line_no));
+  return out;
+}
+
+nlohmann::json QaReport::to_json() const {
+  nlohmann::json j;
+  j["lists"] = lists;
+  j["short_share"] = short_share;
+  j["empty_share"] = empty_share;
+  j["coverage"] = coverage;
+  j["bought_share"] = bought_share;
+  j["churn"] = churn ? nlohmann::json(*churn) : nlohmann::json(nullptr);
+  j["churn_customers"] = churn_customers;
+  j["breaches"] = breaches;
+  j["passed"] = passed();
+  return j;
+}
+
+QaReport qa_check(const Campaign& campaign, const Dataset& data, const Csr& bought,
+                  const std::optional<PreviousLists>& previous, const QaLimits& limits) {
+  if (bought.rows != data.customers() || bought.cols != data.items())
+    throw InputError(fmt::format("qa: the bought matrix is {} x {}, the data has {} customers "
+                                 "and {} items",
+                                 bought.rows, bought.cols, data.customers(), data.items()));
+  QaReport r;
+  r.lists = static_cast<std::int64_t>(campaign.lists.size());
+  std::int64_t short_lists = 0, empty_lists = 0, listed = 0, listed_bought = 0;
+  std::vector<std::uint8_t> listed_item(data.item_ids.size(), 0);
+  double churn_sum = 0.0;
+  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
+    const CustomerList& list = campaign.lists[k];
+    check_list(list, k, campaign, data, "qa");
+    const int length = list.recipe_length > 0 ? list.recipe_length : campaign.list_length;
+    if (static_cast<std::int64_t>(list.items.size()) < length) ++short_lists;
+    if (list.items.empty()) {
+      ++empty_lists;
+      continue;
+    }
+    const auto row_begin = bought.indices.begin() + bought.indptr[list.customer];
+    const auto row_end = bought.indices.begin() + bought.indptr[list.customer + 1];
+    for (const CampaignEntry& e : list.items) {
+      listed_item[e.item] = 1;
+      if (e.slot == Slot::repeat) continue;  // repeat slots offer bought items on purpose
+      ++listed;
+      listed_bought += std::binary_search(row_begin, row_end, e.item) ? 1 : 0;
+    }
+    if (previous) {
+      auto prev = previous->find(data.customer_ids[list.customer]);
+      if (prev != previous->end()) {
+        std::set<std::string> today;
+        for (const CampaignEntry& e : list.items) today.insert(data.item_ids[e.item]);
+        std::int64_t kept = 0;
+        for (const std::string& id : today) kept += prev->second.count(id) ? 1 : 0;
+        churn_sum += 1.0 - static_cast<double>(kept) / static_cast<double>(today.size());
+        ++r.churn_customers;
+      }
+    }
+  }
+  if (r.lists > 0) {
+    r.short_share = static_cast<double>(short_lists) / static_cast<double>(r.lists);
+    r.empty_share = static_cast<double>(empty_lists) / static_cast<double>(r.lists);
+  }
+  std::int64_t available = 0, distinct = 0;
+  for (std::size_t i = 0; i < data.item_ids.size(); ++i) {
+    available += data.item_meta.is_available(i) ? 1 : 0;
+    distinct += listed_item[i];
+  }
+  if (available > 0) r.coverage = static_cast<double>(distinct) / static_cast<double>(available);
+  if (listed > 0) r.bought_share = static_cast<double>(listed_bought) / static_cast<double>(listed);
+  if (r.churn_customers > 0) r.churn = churn_sum / static_cast<double>(r.churn_customers);
+
+  if (limits.max_short_share && r.short_share > *limits.max_short_share) {
+    auto [v, l] = percents(r.short_share, *limits.max_short_share);
+    r.breaches.push_back(fmt::format("short lists: {} of customers, limit {} (max_short_share)", v, l));
+  }
+  if (limits.max_empty_share && r.empty_share > *limits.max_empty_share) {
+    auto [v, l] = percents(r.empty_share, *limits.max_empty_share);
+    r.breaches.push_back(fmt::format("empty lists: {} of customers, limit {} (max_empty_share)", v, l));
+  }
+  if (limits.min_coverage && r.coverage < *limits.min_coverage) {
+    auto [v, l] = percents(r.coverage, *limits.min_coverage);
+    r.breaches.push_back(fmt::format(
+        "coverage: {} of available items listed, minimum {} (min_coverage)", v, l));
+  }
+  if (limits.max_bought_share && r.bought_share > *limits.max_bought_share) {
+    auto [v, l] = percents(r.bought_share, *limits.max_bought_share);
+    r.breaches.push_back(fmt::format(
+        "already bought: {} of listed items outside repeat slots, limit {} (max_bought_share)", v, l));
+  }
+  if (limits.max_churn && r.churn && *r.churn > *limits.max_churn) {
+    auto [v, l] = percents(*r.churn, *limits.max_churn);
+    r.breaches.push_back(fmt::format(
+        "churn: {} of today's items are new (mean over {} customers listed both nights), limit {} "
+        "(max_churn)",
+        v, r.churn_customers, l));
+  }
+  return r;
+}
+
+}  // namespace tailor

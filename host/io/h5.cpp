@@ -1,0 +1,465 @@
+#include "host/io/h5.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+namespace tailor::h5 {
+namespace {
+
+// HDF5 prints its own error stack to stderr by default; tailor reports errors itself.
+void silence_hdf5() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+constexpr std::int64_t kChunkElements = 1 << 18;  // 1 MiB chunks for 4-byte columns
+constexpr unsigned kGzipLevel = 4;
+
+Handle type_handle(hid_t id) { return Handle(id, H5Tclose); }
+
+std::vector<std::string> split_path(const std::string& object) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start < object.size()) {
+    std::size_t slash = object.find('/', start);
+    if (slash == std::string::npos) slash = object.size();
+    if (slash > start) parts.push_back(object.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// Creation properties for a 1-D chunked, shuffled, gzip-compressed dataset of n elements.
+Handle chunked_plist(std::int64_t n, std::int64_t row_width = 1) {
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (row_width == 1) {
+    hsize_t chunk = static_cast<hsize_t>(std::clamp<std::int64_t>(n, 1, kChunkElements));
+    H5Pset_chunk(plist.get(), 1, &chunk);
+  } else {
+    hsize_t rows = static_cast<hsize_t>(
+        std::clamp<std::int64_t>(kChunkElements / std::max<std::int64_t>(row_width, 1), 1,
+                                 std::max<std::int64_t>(n, 1)));
+    hsize_t chunk[2] = {rows, static_cast<hsize_t>(row_width)};
+    H5Pset_chunk(plist.get(), 2, chunk);
+  }
+  H5Pset_shuffle(plist.get());
+  H5Pset_deflate(plist.get(), kGzipLevel);
+  return plist;
+}
+
+}  // namespace
+
+std::string ColumnInfo::type_name() const {
+  switch (kind) {
+    case Kind::integer:
+      return fmt::format("{}int{}", is_signed ? "" : "u", bytes * 8);
+    case Kind::floating:
+      return fmt::format("float{}", bytes * 8);
+    case Kind::string:
+      return variable_length ? "variable-length string" : fmt::format("string of {} bytes", bytes);
+    default:
+      return "an unsupported type";
+  }
+}
+
+File File::open(const std::filesystem::path& path) {
+  silence_hdf5();
+  if (!std::filesystem::exists(path)) throw InputError(fmt::format("{}: no such file", path.string()));
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw InputError(fmt::format("{}: not an HDF5 file", path.string()));
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) throw InputError(fmt::format("{}: cannot open as HDF5", path.string()));
+  return File(path, Handle(id, H5Fclose));
+}
+
+File File::create(const std::filesystem::path& path) {
+  silence_hdf5();
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (id < 0) throw RunError(fmt::format("{}: cannot create HDF5 file", path.string()));
+  return File(path, Handle(id, H5Fclose));
+}
+
+std::string File::where(const std::string& object) const {
+  return fmt::format("{}: {}", path_.string(), object);
+}
+
+bool File::exists(const std::string& object) const {
+  if (object == "/") return true;
+  std::string prefix;
+  for (const auto& part : split_path(object)) {
+    prefix += "/" + part;
+    if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+  }
+  return H5Oexists_by_name(file_.get(), object.c_str(), H5P_DEFAULT) > 0;
+}
+
+Handle File::open_dataset(const std::string& dataset) const {
+  if (!exists(dataset)) throw InputError(fmt::format("{}: dataset is missing", where(dataset)));
+  hid_t id = H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT);
+  if (id < 0) throw InputError(fmt::format("{}: not a dataset", where(dataset)));
+  return Handle(id, H5Dclose);
+}
+
+ColumnInfo File::info(const std::string& dataset) const {
+  Handle ds = open_dataset(dataset);
+  Handle type = type_handle(H5Dget_type(ds.get()));
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  ColumnInfo info;
+  info.bytes = H5Tget_size(type.get());
+  switch (H5Tget_class(type.get())) {
+    case H5T_INTEGER:
+      info.kind = ColumnInfo::Kind::integer;
+      info.is_signed = H5Tget_sign(type.get()) == H5T_SGN_2;
+      break;
+    case H5T_FLOAT:
+      info.kind = ColumnInfo::Kind::floating;
+      break;
+    case H5T_STRING:
+      info.kind = ColumnInfo::Kind::string;
+      info.variable_length = H5Tis_variable_str(type.get()) > 0;
+      break;
+    default:
+      info.kind = ColumnInfo::Kind::other;
+  }
+  info.rank = H5Sget_simple_extent_ndims(space.get());
+  if (info.rank < 0) throw InputError(fmt::format("{}: unreadable dataspace", where(dataset)));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(info.rank));
+  if (info.rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  for (auto d : dims) info.dims.push_back(static_cast<std::int64_t>(d));
+  return info;
+}
+
+template <class T>
+void File::read(const std::string& dataset, std::int64_t offset, std::int64_t count, T* out) const {
+  if (count <= 0) return;
+  Handle ds = open_dataset(dataset);
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    throw InputError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
+                                 offset + count));
+  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (H5Dread(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, out) < 0)
+    throw InputError(fmt::format("{}: cannot read rows {}..{} (corrupt data, or a type that "
+                                 "does not convert to {} bytes)",
+                                 where(dataset), offset, offset + count, sizeof(T)));
+}
+
+template <class T>
+std::vector<T> File::read_all(const std::string& dataset) const {
+  ColumnInfo ci = info(dataset);
+  if (ci.rank != 1)
+    throw InputError(fmt::format("{}: expected a 1-D dataset, found rank {}", where(dataset), ci.rank));
+  std::vector<T> out(static_cast<std::size_t>(ci.length()));
+  read(dataset, 0, ci.length(), out.data());
+  return out;
+}
+
+std::vector<std::string> File::read_strings(const std::string& dataset, std::int64_t offset,
+                                            std::int64_t count) const {
+  ColumnInfo ci = info(dataset);
+  if (ci.kind != ColumnInfo::Kind::string || ci.rank != 1)
+    throw InputError(fmt::format("{}: expected a 1-D string dataset, found {} of rank {}",
+                                 where(dataset), ci.type_name(), ci.rank));
+  if (count < 0) count = ci.length() - offset;
+  std::vector<std::string> out;
+  if (count <= 0) return out;
+  out.reserve(static_cast<std::size_t>(count));
+
+  Handle ds = open_dataset(dataset);
+  Handle file_type = type_handle(H5Dget_type(ds.get()));
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
+  Handle mem_space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem_type = type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));
+
+  if (ci.variable_length) {
+    H5Tset_size(mem_type.get(), H5T_VARIABLE);
+    std::vector<char*> raw(static_cast<std::size_t>(count), nullptr);
+    if (H5Dread(ds.get(), mem_type.get(), mem_space.get(), space.get(), H5P_DEFAULT, raw.data()) < 0)
+      throw InputError(fmt::format("{}: cannot read strings {}..{}", where(dataset), offset,
+                                   offset + count));
+    for (char* s : raw) out.emplace_back(s ? s : "");
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(mem_type.get(), mem_space.get(), H5P_DEFAULT, raw.data());
+#else
+    H5Dvlen_reclaim(mem_type.get(), mem_space.get(), H5P_DEFAULT, raw.data());
+#endif
+  } else {
+    const std::size_t width = ci.bytes;
+    H5Tset_size(mem_type.get(), width);
+    H5Tset_strpad(mem_type.get(), H5T_STR_NULLPAD);
+    std::vector<char> raw(width * static_cast<std::size_t>(count));
+    if (H5Dread(ds.get(), mem_type.get(), mem_space.get(), space.get(), H5P_DEFAULT, raw.data()) < 0)
+      throw InputError(fmt::format("{}: cannot read strings {}..{}", where(dataset), offset,
+                                   offset + count));
+    for (std::int64_t k = 0; k < count; ++k) {
+      const char* s = raw.data() + static_cast<std::size_t>(k) * width;
+      std::size_t len = strnlen(s, width);
+      while (len > 0 && s[len - 1] == ' ') --len;  // space-padded strings (Fortran style)
+      out.emplace_back(s, len);
+    }
+  }
+  return out;
+}
+
+std::vector<float> File::read_matrix(const std::string& dataset, std::int64_t& rows,
+                                     std::int64_t& cols) const {
+  ColumnInfo ci = info(dataset);
+  if (ci.rank != 2 || ci.kind != ColumnInfo::Kind::floating)
+    throw InputError(fmt::format("{}: expected a 2-D float matrix, found {} of rank {}",
+                                 where(dataset), ci.type_name(), ci.rank));
+  rows = ci.dims[0];
+  cols = ci.dims[1];
+  std::vector<float> out(static_cast<std::size_t>(rows * cols));
+  Handle ds = open_dataset(dataset);
+  if (!out.empty() &&
+      H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    throw InputError(fmt::format("{}: cannot read matrix", where(dataset)));
+  return out;
+}
+
+void File::ensure_parent_groups(const std::string& object) {
+  auto parts = split_path(object);
+  std::string prefix;
+  for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
+    prefix += "/" + parts[k];
+    if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) > 0) continue;
+    Handle g(H5Gcreate2(file_.get(), prefix.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Gclose);
+    if (!g.valid()) throw RunError(fmt::format("{}: cannot create group", where(prefix)));
+  }
+}
+
+void File::write_raw(const std::string& dataset, hid_t file_type, hid_t mem_type,
+                     const void* data, std::int64_t n) {
+  ensure_parent_groups(dataset);
+  hsize_t dims = static_cast<hsize_t>(n);
+  Handle space(H5Screate_simple(1, &dims, nullptr), H5Sclose);
+  Handle plist = chunked_plist(n);
+  Handle ds(H5Dcreate2(file_.get(), dataset.c_str(), file_type, space.get(), H5P_DEFAULT,
+                       plist.get(), H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.valid()) throw RunError(fmt::format("{}: cannot create dataset", where(dataset)));
+  if (n > 0 && H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw RunError(fmt::format("{}: cannot write {} elements", where(dataset), n));
+}
+
+template <class T>
+void File::write(const std::string& dataset, const T* data, std::int64_t n) {
+  // Stored little-endian with the same width and signedness as T.
+  hid_t file_type = native_type<T>();
+  write_raw(dataset, file_type, native_type<T>(), data, n);
+}
+
+template <class T>
+void File::create_column(const std::string& dataset, std::int64_t n) {
+  if (n < 0) throw RunError(fmt::format("{}: negative column length {}", where(dataset), n));
+  ensure_parent_groups(dataset);
+  hsize_t dims = static_cast<hsize_t>(n);
+  Handle space(H5Screate_simple(1, &dims, nullptr), H5Sclose);
+  Handle plist = chunked_plist(n);
+  // Chunks never written need no storage and read back as the fill value 0.
+  H5Pset_fill_time(plist.get(), H5D_FILL_TIME_IFSET);
+  Handle ds(H5Dcreate2(file_.get(), dataset.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
+                       plist.get(), H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.valid()) throw RunError(fmt::format("{}: cannot create dataset", where(dataset)));
+}
+
+template <class T>
+void File::write_range(const std::string& dataset, std::int64_t offset, const T* data,
+                       std::int64_t count) {
+  if (count <= 0) return;
+  hid_t id = H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT);
+  if (id < 0) throw RunError(fmt::format("{}: cannot open dataset for writing", where(dataset)));
+  Handle ds(id, H5Dclose);
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  const hssize_t length = H5Sget_simple_extent_npoints(space.get());
+  if (offset < 0 || offset + count > static_cast<std::int64_t>(length))
+    throw RunError(fmt::format("{}: rows {}..{} are outside the column's {} rows", where(dataset),
+                               offset, offset + count, static_cast<std::int64_t>(length)));
+  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    throw RunError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
+                               offset + count));
+  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (H5Dwrite(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, data) < 0)
+    throw RunError(fmt::format("{}: cannot write rows {}..{}", where(dataset), offset,
+                               offset + count));
+}
+
+void File::write_strings(const std::string& dataset, const std::vector<std::string>& values) {
+  Handle type = type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<const char*> ptrs;
+  ptrs.reserve(values.size());
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  write_raw(dataset, type.get(), type.get(), ptrs.data(), static_cast<std::int64_t>(values.size()));
+}
+
+void File::write_matrix(const std::string& dataset, const float* data, std::int64_t rows,
+                        std::int64_t cols) {
+  ensure_parent_groups(dataset);
+  hsize_t dims[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)};
+  Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+  Handle plist = chunked_plist(rows, std::max<std::int64_t>(cols, 1));
+  Handle ds(H5Dcreate2(file_.get(), dataset.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                       plist.get(), H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.valid()) throw RunError(fmt::format("{}: cannot create matrix", where(dataset)));
+  if (rows * cols > 0 &&
+      H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw RunError(fmt::format("{}: cannot write matrix", where(dataset)));
+}
+
+namespace {
+
+Handle open_object(hid_t file, const std::string& object) {
+  return Handle(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
+}
+
+void write_attr(hid_t file, const std::string& where, const std::string& object,
+                const std::string& name, hid_t type, const void* value) {
+  Handle obj = open_object(file, object);
+  if (!obj.valid()) throw RunError(fmt::format("{}: cannot open object for attribute", where));
+  if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(obj.get(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+  if (!attr.valid() || H5Awrite(attr.get(), type, value) < 0)
+    throw RunError(fmt::format("{}: cannot write attribute '{}'", where, name));
+}
+
+}  // namespace
+
+void File::set_attr(const std::string& object, const std::string& name, const std::string& value) {
+  Handle type = type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  const char* p = value.c_str();
+  write_attr(file_.get(), where(object), object, name, type.get(), &p);
+}
+
+void File::set_attr(const std::string& object, const std::string& name, std::int64_t value) {
+  write_attr(file_.get(), where(object), object, name, H5T_NATIVE_INT64, &value);
+}
+
+void File::set_attr(const std::string& object, const std::string& name, double value) {
+  write_attr(file_.get(), where(object), object, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+bool File::has_attr(const std::string& object, const std::string& name) const {
+  if (!exists(object)) return false;
+  Handle obj = open_object(file_.get(), object);
+  return obj.valid() && H5Aexists(obj.get(), name.c_str()) > 0;
+}
+
+std::optional<std::string> File::attr_string(const std::string& object,
+                                             const std::string& name) const {
+  if (!has_attr(object, name)) return std::nullopt;
+  Handle obj = open_object(file_.get(), object);
+  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw InputError(fmt::format("{}: attribute '{}' is not a string", where(object), name));
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw InputError(fmt::format("{}: attribute '{}' is not a single string", where(object), name));
+  Handle mem = type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+  if (H5Tis_variable_str(type.get()) > 0) {
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    char* s = nullptr;
+    if (H5Aread(attr.get(), mem.get(), &s) < 0)
+      throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
+    std::string out = s ? s : "";
+    Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(mem.get(), scalar.get(), H5P_DEFAULT, &s);
+#else
+    H5Dvlen_reclaim(mem.get(), scalar.get(), H5P_DEFAULT, &s);
+#endif
+    return out;
+  }
+  std::size_t width = H5Tget_size(type.get());
+  H5Tset_size(mem.get(), width);
+  std::vector<char> buf(width + 1, '\0');
+  if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
+    throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
+  return std::string(buf.data(), strnlen(buf.data(), width));
+}
+
+std::optional<std::int64_t> File::attr_int(const std::string& object,
+                                           const std::string& name) const {
+  if (!has_attr(object, name)) return std::nullopt;
+  Handle obj = open_object(file_.get(), object);
+  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  if (H5Tget_class(type.get()) != H5T_INTEGER)
+    throw InputError(fmt::format("{}: attribute '{}' is not an integer", where(object), name));
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the read below fills one value
+    throw InputError(fmt::format("{}: attribute '{}' is not a single integer", where(object), name));
+  std::int64_t v = 0;
+  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &v) < 0)
+    throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
+  return v;
+}
+
+std::optional<double> File::attr_double(const std::string& object, const std::string& name) const {
+  if (!has_attr(object, name)) return std::nullopt;
+  Handle obj = open_object(file_.get(), object);
+  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  auto cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+    throw InputError(fmt::format("{}: attribute '{}' is not a number", where(object), name));
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the read below fills one value
+    throw InputError(fmt::format("{}: attribute '{}' is not a single number", where(object), name));
+  double v = 0;
+  if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
+    throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
+  return v;
+}
+
+void File::close() {
+  if (file_.valid() && H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0)
+    throw RunError(fmt::format("{}: cannot flush", path_.string()));
+  file_ = Handle();
+}
+
+#define TAILOR_H5_INSTANTIATE(T)                                                              \
+  template void File::read<T>(const std::string&, std::int64_t, std::int64_t, T*) const;     \
+  template std::vector<T> File::read_all<T>(const std::string&) const;                         \
+  template void File::write<T>(const std::string&, const T*, std::int64_t);
+TAILOR_H5_INSTANTIATE(float)
+TAILOR_H5_INSTANTIATE(double)
+TAILOR_H5_INSTANTIATE(std::int8_t)
+TAILOR_H5_INSTANTIATE(std::uint8_t)
+TAILOR_H5_INSTANTIATE(std::int32_t)
+TAILOR_H5_INSTANTIATE(std::uint32_t)
+TAILOR_H5_INSTANTIATE(std::int64_t)
+TAILOR_H5_INSTANTIATE(std::uint64_t)
+#undef TAILOR_H5_INSTANTIATE
+
+#define TAILOR_H5_INSTANTIATE_RANGE(T)                                                       \
+  template void File::create_column<T>(const std::string&, std::int64_t);                     \
+  template void File::write_range<T>(const std::string&, std::int64_t, const T*, std::int64_t);
+TAILOR_H5_INSTANTIATE_RANGE(float)
+TAILOR_H5_INSTANTIATE_RANGE(double)
+TAILOR_H5_INSTANTIATE_RANGE(std::uint8_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::int32_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::uint32_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::int64_t)
+TAILOR_H5_INSTANTIATE_RANGE(std::uint64_t)
+#undef TAILOR_H5_INSTANTIATE_RANGE
+
+}  // namespace tailor::h5

@@ -1,0 +1,359 @@
+#include "host/pipeline/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "host/core/atomic_file.hpp"
+#include "host/core/error.hpp"
+#include "host/io/time.hpp"
+#include "host/score/recommend.hpp"
+#include "host/train/model.hpp"
+#include "host/train/train.hpp"
+
+namespace tailor {
+namespace {
+
+class Reader {
+ public:
+  Reader(const toml::table& root, std::string file) : root_(root), file_(std::move(file)) {}
+
+  // Every section and key must be known: a typo in a nightly config must not be ignored.
+  void check_known(const std::map<std::string, std::set<std::string>>& schema) const {
+    for (const auto& [section, node] : root_) {
+      const std::string name(section.str());
+      auto it = schema.find(name);
+      if (it == schema.end())
+        throw InputError(fmt::format("{}: unknown section [{}]", file_, name));
+      const toml::table* t = node.as_table();
+      if (!t) throw InputError(fmt::format("{}: '{}' must be a section ([{}])", file_, name, name));
+      if (name == "suppression") continue;  // event names are data, checked against the file
+      if (name == "tier") {  // [tier.NAME] sections, one per tier name
+        for (const auto& [tier, sub] : *t) {
+          const toml::table* st = sub.as_table();
+          if (!st)
+            throw InputError(fmt::format("{}: 'tier.{}' must be a section ([tier.{}])", file_,
+                                         tier.str(), tier.str()));
+          for (const auto& [key, value] : *st) {
+            (void)value;
+            if (!it->second.count(std::string(key.str())))
+              throw InputError(fmt::format("{}: unknown key '{}' in [tier.{}]", file_, key.str(),
+                                           tier.str()));
+          }
+        }
+        continue;
+      }
+      for (const auto& [key, value] : *t) {
+        (void)value;
+        if (!it->second.count(std::string(key.str())))
+          throw InputError(fmt::format("{}: unknown key '{}' in [{}]", file_, key.str(), name));
+      }
+    }
+  }
+
+  template <class T>
+  std::optional<T> get(const std::string& section, const std::string& key) const {
+    const toml::node* node = root_.at_path(section + "." + key).node();
+    if (!node) return std::nullopt;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = node->value<std::string>()) return *v;
+      throw type_error(section, key, "a string");
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (node->is_boolean()) return *node->value<bool>();
+      throw type_error(section, key, "true or false");
+    } else if constexpr (std::is_integral_v<T>) {
+      if (node->is_integer()) return static_cast<T>(*node->value<std::int64_t>());
+      throw type_error(section, key, "an integer");
+    } else {
+      if (node->is_number()) return static_cast<T>(*node->value<double>());
+      throw type_error(section, key, "a number");
+    }
+  }
+
+  template <class T>
+  T require(const std::string& section, const std::string& key) const {
+    auto v = get<T>(section, key);
+    if (!v) throw InputError(fmt::format("{}: [{}] {} is required", file_, section, key));
+    return *v;
+  }
+
+  std::optional<std::vector<std::string>> strings(const std::string& section,
+                                                 const std::string& key) const {
+    const toml::node* node = root_.at_path(section + "." + key).node();
+    if (!node) return std::nullopt;
+    const toml::array* a = node->as_array();
+    if (!a) throw type_error(section, key, "an array of strings");
+    std::vector<std::string> out;
+    for (const auto& v : *a) {
+      auto s = v.value<std::string>();
+      if (!s) throw type_error(section, key, "an array of strings");
+      out.push_back(*s);
+    }
+    return out;
+  }
+
+  [[nodiscard]] bool has(const std::string& section) const { return root_.contains(section); }
+  [[nodiscard]] const toml::table* table(const std::string& path) const {
+    return root_.at_path(path).as_table();
+  }
+
+  template <class T>
+  void set(const std::string& section, const std::string& key, T& target) const {
+    if (auto v = get<T>(section, key)) target = *v;
+  }
+
+  [[nodiscard]] const std::string& file() const { return file_; }
+
+ private:
+  InputError type_error(const std::string& section, const std::string& key,
+                        const char* expected) const {
+    return InputError(fmt::format("{}: [{}] {} must be {}", file_, section, key, expected));
+  }
+  const toml::table& root_;
+  std::string file_;
+};
+
+}  // namespace
+
+namespace {
+
+std::optional<Slot> parse_fallback(const Reader& r, const std::string& section,
+                                   const std::string& key, std::optional<Slot> current) {
+  auto v = r.get<std::string>(section, key);
+  if (!v) return current;
+  if (*v == "none") return std::nullopt;
+  try {
+    return parse_slot(*v);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: [{}] {}: {}", r.file(), section, key, e.what()));
+  }
+}
+
+// Reads the recipe keys of `section` over `recipe`; returns whether any key was present.
+bool read_recipe(const Reader& r, const std::string& section, Recipe& recipe) {
+  bool any = false;
+  for (int t = 0; t < kSlotTypes; ++t) {
+    const std::string name = to_string(static_cast<Slot>(t));
+    if (auto v = r.get<std::int64_t>(section, name)) {
+      recipe.count[t] = static_cast<int>(std::clamp<std::int64_t>(*v, -1, kMaxTopN + 1));
+      any = true;
+    }
+    const std::string fb = name + "_fallback";
+    if (r.get<std::string>(section, fb)) any = true;
+    recipe.fallback[t] = parse_fallback(r, section, fb, recipe.fallback[t]);
+  }
+  return any;
+}
+
+void parse_campaign(const Reader& r, RunConfig& c) {
+  const std::string& file = r.file();
+  for (const char* s : {"recipe", "rules", "discovery", "tiers", "tier", "replenish",
+                        "suppression", "qa"})
+    if (r.has(s) && !r.has("campaign"))
+      throw InputError(fmt::format(
+          "{}: [{}] only applies to campaign runs; add a [campaign] section (id = \"...\")",
+          file, s));
+  if (!r.has("campaign")) return;
+  CampaignConfig cc;
+  r.set("campaign", "id", cc.campaign_id);
+  if (auto d = r.get<std::string>("campaign", "date")) {
+    std::int64_t t = 0;
+    if (!parse_time(*d, std::nullopt, t))
+      throw InputError(fmt::format(
+          "{}: [campaign] date = \"{}\" is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC)",
+          file, *d));
+    cc.campaign_time = t;
+  }
+  r.set("campaign", "control_fraction", cc.control_fraction);
+  read_recipe(r, "recipe", cc.recipe);
+  if (auto v = r.strings("rules", "repurchasable")) cc.repurchasable = *v;
+  if (auto v = r.strings("rules", "include_items")) cc.include_items = *v;
+  if (auto v = r.strings("rules", "exclude_items")) cc.exclude_items = *v;
+  if (auto v = r.get<std::string>("rules", "blocklist")) cc.blocklist = *v;
+  r.set("rules", "max_per_category", cc.max_per_category);
+  if (auto v = r.get<double>("rules", "price_min")) cc.price_min = *v;
+  if (auto v = r.get<double>("rules", "price_max")) cc.price_max = *v;
+  r.set("discovery", "pool", cc.discovery_pool);
+  r.set("discovery", "value_weight", cc.discovery_value_weight);
+  r.set("tiers", "count", cc.tiers.tiers);
+  if (auto v = r.strings("tiers", "names")) {
+    cc.tiers.names = *v;
+  } else if (cc.tiers.tiers != 3) {
+    cc.tiers.names.clear();  // tier1 .. tierN
+  }
+  r.set("tiers", "purchase_event", cc.tiers.purchase_event);
+  if (const toml::table* tiers = r.table("tier")) {
+    for (const auto& [name, node] : *tiers) {
+      (void)node;
+      const std::string section = "tier." + std::string(name.str());
+      TierRules tr;
+      Recipe recipe = cc.recipe;
+      if (read_recipe(r, section, recipe)) tr.recipe = recipe;
+      if (auto v = r.get<double>(section, "price_min")) tr.price_min = *v;
+      if (auto v = r.get<double>(section, "price_max")) tr.price_max = *v;
+      cc.tier_rules[std::string(name.str())] = tr;
+    }
+  }
+  r.set("replenish", "min_item_intervals", cc.replenish.min_item_intervals);
+  r.set("replenish", "kappa", cc.replenish.kappa);
+  r.set("replenish", "due_from", cc.replenish.due_from);
+  r.set("replenish", "overdue_until", cc.replenish.overdue_until);
+  r.set("replenish", "bump_width", cc.replenish.bump_width);
+  if (const toml::table* sup = r.table("suppression")) {
+    for (const auto& [event, node] : *sup) {
+      const std::string key(event.str());
+      auto v = node.value<std::string>();
+      if (!v) throw InputError(fmt::format("{}: [suppression] {} must be a string", file, key));
+      if (*v == "remove") {
+        cc.negative_events[key] = NegativeAction::remove;
+      } else if (*v == "demote") {
+        cc.negative_events[key] = NegativeAction::demote;
+      } else if (*v == "suppress") {
+        cc.negative_events[key] = NegativeAction::suppress;
+      } else {
+        throw InputError(fmt::format(
+            "{}: [suppression] {} = \"{}\": the action must be \"remove\", \"demote\" or "
+            "\"suppress\"",
+            file, key, *v));
+      }
+    }
+  }
+  auto share = [&](const char* key, std::optional<double>& target) {
+    if (auto v = r.get<double>("qa", key)) {
+      if (!(*v >= 0.0 && *v <= 1.0))
+        throw InputError(fmt::format("{}: [qa] {} = {} must be a share in [0, 1]", file, key, *v));
+      target = *v;
+    }
+  };
+  share("max_short_share", c.qa.max_short_share);
+  share("max_empty_share", c.qa.max_empty_share);
+  share("min_coverage", c.qa.min_coverage);
+  share("max_bought_share", c.qa.max_bought_share);
+  share("max_churn", c.qa.max_churn);
+  if (auto p = r.get<std::string>("qa", "previous")) c.qa_previous = *p;
+  validate(cc, file);
+  c.campaign = std::move(cc);
+}
+
+}  // namespace
+
+RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
+  const std::string file = source.string();
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw InputError(fmt::format("{}:{}:{}: {}", file, where.line, where.column, e.description()));
+  }
+  Reader r(root, file);
+  r.check_known({
+      {"input", {"path"}},
+      {"model",
+       {"path", "factors", "regularization", "alpha", "iterations", "cg_steps", "confidence",
+        "log_epsilon", "seed", "report_objective"}},
+      {"run", {"device", "threads"}},
+      {"recommend", {"n", "exclude_seen", "memory_budget_mb"}},
+      {"output", {"path", "jsonl", "h5", "manifest"}},
+      {"campaign", {"id", "date", "control_fraction"}},
+      {"recipe", {"repeat", "discovery", "model", "popular", "repeat_fallback",
+                  "discovery_fallback", "model_fallback", "popular_fallback"}},
+      {"rules", {"repurchasable", "include_items", "exclude_items", "blocklist",
+                 "max_per_category", "price_min", "price_max"}},
+      {"discovery", {"pool", "value_weight"}},
+      {"tiers", {"count", "names", "purchase_event"}},
+      {"tier", {"repeat", "discovery", "model", "popular", "repeat_fallback",
+                "discovery_fallback", "model_fallback", "popular_fallback", "price_min",
+                "price_max"}},
+      {"replenish", {"min_item_intervals", "kappa", "due_from", "overdue_until", "bump_width"}},
+      {"suppression", {}},  // any event name -> "remove" | "demote" | "suppress"
+      {"qa", {"max_short_share", "max_empty_share", "min_coverage", "max_bought_share",
+              "max_churn", "previous"}},
+  });
+
+  RunConfig c;
+  c.source = source;
+  c.input = r.require<std::string>("input", "path");
+  if (auto p = r.get<std::string>("model", "path")) c.model_path = *p;
+  r.set("model", "factors", c.ials.factors);
+  r.set("model", "regularization", c.ials.regularization);
+  r.set("model", "alpha", c.ials.alpha);
+  r.set("model", "iterations", c.ials.iterations);
+  r.set("model", "cg_steps", c.ials.cg_steps);
+  if (auto s = r.get<std::string>("model", "confidence")) c.ials.scaling = parse_scaling(*s);
+  r.set("model", "log_epsilon", c.ials.log_epsilon);
+  if (auto seed = r.get<std::int64_t>("model", "seed")) {
+    if (*seed < 0) throw InputError(fmt::format("{}: [model] seed must be >= 0", file));
+    c.ials.seed = static_cast<std::uint64_t>(*seed);
+  }
+  r.set("model", "report_objective", c.report_objective);
+  if (auto d = r.get<std::string>("run", "device")) c.device = parse_device(*d);
+  r.set("run", "threads", c.threads);
+  if (c.threads < 0) throw InputError(fmt::format("{}: [run] threads must be >= 0 (0 = all cores)", file));
+  r.set("recommend", "n", c.topn.n);
+  r.set("recommend", "exclude_seen", c.topn.exclude_seen);
+  if (auto mb = r.get<std::int64_t>("recommend", "memory_budget_mb")) {
+    if (*mb < 1) throw InputError(fmt::format("{}: [recommend] memory_budget_mb must be >= 1", file));
+    c.topn.memory_budget = static_cast<std::size_t>(*mb) << 20;
+  }
+  c.output = r.require<std::string>("output", "path");
+  if (auto p = r.get<std::string>("output", "jsonl")) c.output_jsonl = *p;
+  if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
+  parse_campaign(r, c);
+  c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
+  validate_ials_params(c.ials, file + ": [model]");
+  validate_topn_params(c.topn, file + ": [recommend]");
+  return c;
+}
+
+RunConfig load_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot read config file", path.string()));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+void write_best_config(const std::filesystem::path& path, const nlohmann::json& r,
+                       const std::optional<std::filesystem::path>& base_config) {
+  toml::table root;
+  if (base_config) {
+    try {
+      root = toml::parse_file(base_config->string());
+    } catch (const toml::parse_error& e) {
+      throw InputError(fmt::format("{}: {}", base_config->string(), e.description()));
+    }
+  } else {
+    root.insert("input", toml::table{{"path", r["input"].get<std::string>()}});
+    root.insert("output", toml::table{{"path", "out/recommendations.csv"}});
+  }
+  const auto& p = r["best"]["params"];
+  // The searched keys are written by hand so that numbers keep their shortest form (0.1, not
+  // 0.10000000000000001); keys of the base config's [model] that were not searched stay.
+  toml::table model;
+  if (const toml::table* base = root["model"].as_table()) model = *base;
+  root.erase("model");
+  std::string searched = fmt::format(
+      "factors = {}\nregularization = {}\nalpha = {}\niterations = {}\ncg_steps = {}\n"
+      "confidence = \"{}\"\n",
+      p["factors"].get<int>(), p["regularization"].get<double>(), p["alpha"].get<double>(),
+      std::max(1, r["best"]["best_epoch"].get<int>()), p["cg_steps"].get<int>(),
+      p["confidence"].get<std::string>());
+  for (const char* key : {"factors", "regularization", "alpha", "iterations", "cg_steps", "confidence"})
+    model.erase(key);
+  std::stringstream ss;
+  ss << "# Best trial of `tailor sweep` (" << r["metric"].get<std::string>() << " = "
+     << r["best"]["score"].get<double>() << " on split " << r["split"].value("spec", std::string("?"))
+     << ", protocol " << r["protocol"].get<std::string>() << ")\n"
+     << root << "\n\n[model]\n" << searched;
+  if (!model.empty()) ss << model << "\n";
+  // Check that `tailor run` accepts what was written.
+  (void)parse_config(ss.str(), path);
+  write_file_atomically(path, ss.str());
+}
+
+}  // namespace tailor

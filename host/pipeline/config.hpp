@@ -1,0 +1,60 @@
+// The nightly job's configuration: a TOML file (data/nightly.example.toml documents every key).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "host/campaign/campaign.hpp"
+#include "host/core/device.hpp"
+#include "host/export/campaign_export.hpp"
+#include "kernels/kernels.hpp"
+
+namespace tailor {
+
+struct RunConfig {
+  std::filesystem::path source;  // the config file itself
+
+  // [input]
+  std::filesystem::path input;  // interactions (HDF5 contract)
+
+  // [model]
+  std::optional<std::filesystem::path> model_path;  // where the trained model is saved
+  IalsParams ials;
+  bool report_objective = true;
+
+  // [run]
+  Device device = Device::automatic;
+  int threads = 0;  // 0 = all cores
+
+  // [recommend]
+  TopNParams topn;
+
+  // [campaign], [recipe], [rules], [discovery], [tiers], [tier.NAME], [replenish],
+  // [suppression], [control]: present when the config has a [campaign] section; the job then
+  // builds campaign lists (host/campaign/campaign.hpp) instead of plain top-N lists.
+  std::optional<CampaignConfig> campaign;
+  // [qa]: checked before anything is published (campaign runs only).
+  QaLimits qa;
+  std::optional<std::filesystem::path> qa_previous;  // the previous night's JSON lines export
+
+  // [output]
+  std::filesystem::path output;    // campaign CSV
+  std::optional<std::filesystem::path> output_jsonl;  // campaign runs: JSON lines export
+  std::optional<std::filesystem::path> output_h5;     // campaign runs: HDF5 export
+  std::filesystem::path manifest;  // default: <output>.manifest.json
+};
+
+// Parses and validates a config. Unknown sections or keys, wrong types and out-of-range values
+// throw InputError naming the file, the key and the value. Relative paths are taken relative to
+// the current working directory, like paths given on the command line.
+RunConfig load_config(const std::filesystem::path& path);
+RunConfig parse_config(const std::string& toml_text, const std::filesystem::path& source);
+
+// The best trial as a config `tailor run` accepts: the [model] section from the sweep (iterations
+// = the best epoch), the other sections from `base_config` when given, else input = the swept
+// file and output = out/recommendations.csv. Written atomically.
+void write_best_config(const std::filesystem::path& path, const nlohmann::json& sweep_result,
+                       const std::optional<std::filesystem::path>& base_config);
+
+}  // namespace tailor

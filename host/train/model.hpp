@@ -1,0 +1,55 @@
+// The model file: HDF5 with factors, ids, hyper-parameters, training history and the
+// fingerprint of the data it was trained on (format documented in docs/model-format.md).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+
+namespace tailor {
+
+inline constexpr const char* kModelFormat = "tailor-model";
+inline constexpr std::int64_t kModelFormatVersion = 1;
+
+struct Model {
+  std::string algorithm = "ials";  // "ials" or "bpr"
+  IalsParams params;  // iALS parameters; for every algorithm params.factors is the factor width
+  BprParams bpr;      // BPR parameters when algorithm == "bpr"
+  std::vector<std::string> customer_ids;
+  std::vector<std::string> item_ids;
+  std::vector<float> customer_factors;  // customers x params.factors
+  std::vector<float> item_factors;      // items x params.factors
+  std::string data_fingerprint;         // data_fingerprint() of the training matrix
+  std::string training_input;           // path of the training file, as given
+  std::string created_at;               // ISO 8601 UTC
+  std::string tailor_version = TAILOR_VERSION;
+  std::vector<double> objective;        // per epoch (empty when not computed)
+  std::vector<double> epoch_seconds;
+
+  [[nodiscard]] std::int64_t customers() const { return static_cast<std::int64_t>(customer_ids.size()); }
+  [[nodiscard]] std::int64_t items() const { return static_cast<std::int64_t>(item_ids.size()); }
+  [[nodiscard]] FactorsView customer_view() const {
+    return {customer_factors.data(), customers(), params.factors};
+  }
+  [[nodiscard]] FactorsView item_view() const { return {item_factors.data(), items(), params.factors}; }
+};
+
+// Written atomically (temporary file, fsync, rename).
+void save_model(const std::filesystem::path& path, const Model& model);
+// Validates the format, version and shapes; InputError naming the file and dataset otherwise.
+Model load_model(const std::filesystem::path& path);
+
+// A float parameter as the double with the same shortest decimal form (0.05f -> 0.05, not
+// 0.0500000007), so JSON outputs show the value the user wrote.
+double decimal(float f);
+
+const char* to_string(ConfidenceScaling s);
+ConfidenceScaling parse_scaling(const std::string& name);  // "linear" | "log"; InputError
+BprNegatives parse_negatives(const std::string& name);      // "uniform" | "popularity"
+const char* to_string(BprNegatives n);
+LrSchedule parse_schedule(const std::string& name);         // "constant" | "linear"
+const char* to_string(LrSchedule s);
+
+}  // namespace tailor

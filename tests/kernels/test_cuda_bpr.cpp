@@ -1,0 +1,198 @@
+// The CUDA BPR engine against the CPU one. The GPU draws the same triples as the CPU (one sampler
+// compiled for both), so sampling is compared exactly; training is Hogwild with atomics and not
+// bitwise reproducible, so it is judged by what it achieves on a planted problem. Every test
+// except the first two starts with TAILOR_REQUIRE_GPU() and is skipped without a usable device.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "bpr_test_util.hpp"
+#include "host/data/csr.hpp"
+#include "host/data/dataset.hpp"
+#include "host/train/train_bpr.hpp"
+#include "kernels/kernels.hpp"
+#include "test_util.hpp"
+
+namespace tailor {
+namespace {
+
+using testing::random_csr;
+using testing::random_factors;
+
+// Each customer's `top` best items under rank-4 Gaussian true factors are its positives.
+Csr planted(std::int64_t customers, std::int64_t items, int top, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const auto best = testing::planted_top_items(customers, items, top, rng);
+  std::vector<std::uint32_t> r, c;
+  for (std::int64_t u = 0; u < customers; ++u)
+    for (auto i : best[static_cast<std::size_t>(u)]) {
+      r.push_back(static_cast<std::uint32_t>(u));
+      c.push_back(i);
+    }
+  return build_csr(customers, items, r.data(), c.data(), nullptr,
+                   static_cast<std::int64_t>(r.size()), 1);
+}
+
+BprParams planted_params() {
+  BprParams p;
+  p.factors = 16;
+  p.learning_rate = 0.05f;
+  p.regularization = 0.01f;
+  p.epochs = 40;
+  p.seed = 7;
+  return p;
+}
+
+// ---- runs everywhere ----------------------------------------------------------------------------
+
+TEST(CudaBpr, FactoryThrowsWithoutDevice) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is usable";
+  const Csr m = random_csr(20, 15, 5, 1);
+  EXPECT_THROW((void)make_cuda_bpr(m.view(), BprParams{}), std::runtime_error);
+}
+
+// In a CUDA build the factory validates before it looks for a device; without one, the stub
+// refuses everything with std::runtime_error.
+TEST(CudaBpr, RefusesBadFactorCountsBeforeTouchingTheDevice) {
+  if (!cuda_built()) GTEST_SKIP() << "no CUDA backend in this build";
+  const Csr m = random_csr(20, 15, 5, 1);
+  BprParams p;
+  for (const int k : {0, kMaxFactors + 1}) {
+    p.factors = k;
+    EXPECT_THROW((void)make_cuda_bpr(m.view(), p), std::invalid_argument) << "factors " << k;
+  }
+}
+
+// ---- needs a GPU --------------------------------------------------------------------------------
+
+// Same seed, same (epoch, sample) keys: the GPU draws exactly the CPU's triples, including the
+// skipped ones (row 30 holds every item) and the all-but-one row (row 10 misses only item 7).
+TEST(CudaBpr, SamplesMatchTheCpuAndNeverHitPositives) {
+  TAILOR_REQUIRE_GPU();
+  constexpr std::int64_t kItems = testing::kSamplerItems;
+  const Csr m = testing::sampler_edge_cases();
+  for (const BprNegatives neg : {BprNegatives::uniform, BprNegatives::popularity}) {
+    BprParams p;
+    p.factors = 4;
+    p.negatives = neg;
+    p.seed = 1234;
+    auto cpu = make_cpu_bpr(m.view(), p, 1);
+    auto gpu = make_cuda_bpr(m.view(), p);
+    for (const int epoch : {0, 5}) {
+      const std::vector<BprTriple> want = cpu->sample(epoch, 17, 30000);
+      const std::vector<BprTriple> got = gpu->sample(epoch, 17, 30000);
+      ASSERT_EQ(got.size(), want.size());
+      std::int64_t skipped = 0;
+      for (std::size_t s = 0; s < got.size(); ++s) {
+        ASSERT_EQ(got[s].customer, want[s].customer) << "sample " << s;
+        ASSERT_EQ(got[s].positive, want[s].positive) << "sample " << s;
+        ASSERT_EQ(got[s].negative, want[s].negative) << "sample " << s;
+        if (got[s].skipped()) {
+          ++skipped;
+          continue;
+        }
+        const auto b = m.indices.begin() + m.indptr[got[s].customer];
+        const auto e = m.indices.begin() + m.indptr[got[s].customer + 1];
+        ASSERT_TRUE(std::binary_search(b, e, got[s].positive));
+        ASSERT_FALSE(std::binary_search(b, e, got[s].negative));
+        if (got[s].customer == 10) ASSERT_EQ(got[s].negative, 7u);
+      }
+      EXPECT_GT(skipped, 0);
+    }
+  }
+}
+
+// objective() changes nothing, so for the same factors both backends see the same triples and
+// differ only by the float summation order of each dot product.
+TEST(CudaBpr, ObjectiveMatchesTheCpuForTheSameFactors) {
+  TAILOR_REQUIRE_GPU();
+  const Csr m = planted(500, 150, 12, 3);
+  for (const int k : {1, 16, 33, 130}) {
+    BprParams p;
+    p.factors = k;
+    p.objective_samples = 20000;
+    auto cpu = make_cpu_bpr(m.view(), p, 1);
+    auto gpu = make_cuda_bpr(m.view(), p);
+    const std::vector<float> X = random_factors(m.rows, k, 10 + static_cast<std::uint64_t>(k));
+    const std::vector<float> Y = random_factors(m.cols, k, 20 + static_cast<std::uint64_t>(k));
+    cpu->set_factors(X, Y);
+    gpu->set_factors(X, Y);
+    const BprStats a = cpu->objective();
+    const BprStats b = gpu->objective();
+    std::printf("k=%d: cpu loss %.6f acc %.5f, gpu loss %.6f acc %.5f\n", k, a.loss, a.accuracy,
+                b.loss, b.accuracy);
+    EXPECT_NEAR(b.loss, a.loss, 1e-4 * std::max(1.0, a.loss)) << "k=" << k;
+    EXPECT_NEAR(b.accuracy, a.accuracy, 1e-3) << "k=" << k;  // near-ties may flip
+    EXPECT_EQ(b.samples, a.samples);
+    EXPECT_EQ(b.skipped, a.skipped);
+    // Unchanged factors.
+    std::vector<float> X2(X.size()), Y2(Y.size());
+    gpu->get_factors(X2, Y2);
+    EXPECT_EQ(X2, X);
+    EXPECT_EQ(Y2, Y);
+  }
+}
+
+// Training on the GPU lowers the sampled loss and orders the planted positives; two runs from
+// the same seed both get there (their factors may differ: Hogwild is not deterministic).
+TEST(CudaBpr, LowersTheLossOnAPlantedProblem) {
+  TAILOR_REQUIRE_GPU();
+  const Csr m = planted(2000, 400, 20, 5);
+  for (const BprNegatives neg : {BprNegatives::uniform, BprNegatives::popularity}) {
+    BprParams p = planted_params();
+    p.negatives = neg;
+    double last_loss[2] = {0.0, 0.0};
+    for (int run = 0; run < 2; ++run) {
+      auto gpu = make_cuda_bpr(m.view(), p);
+      const BprStats before = gpu->objective();
+      BprStats first, last;
+      for (int e = 0; e < p.epochs; ++e) {
+        const BprStats s = gpu->epoch();
+        if (e == 0) first = s;
+        last = s;
+      }
+      const BprStats after = gpu->objective();
+      std::printf("%s run %d: eval loss %.4f -> %.4f, acc %.3f -> %.3f, train loss %.4f -> %.4f\n",
+                  neg == BprNegatives::uniform ? "uniform" : "popularity", run, before.loss,
+                  after.loss, before.accuracy, after.accuracy, first.loss, last.loss);
+      EXPECT_NEAR(before.loss, std::log(2.0), 0.01);
+      EXPECT_LT(after.loss, 0.7 * before.loss);
+      EXPECT_GT(after.accuracy, 0.85);
+      EXPECT_LT(last.loss, first.loss);
+      EXPECT_EQ(gpu->epochs_done(), p.epochs);
+      std::vector<float> X(static_cast<std::size_t>(m.rows) * p.factors);
+      std::vector<float> Y(static_cast<std::size_t>(m.cols) * p.factors);
+      gpu->get_factors(X, Y);
+      for (const float v : X) ASSERT_TRUE(std::isfinite(v));
+      for (const float v : Y) ASSERT_TRUE(std::isfinite(v));
+      last_loss[run] = after.loss;
+    }
+    EXPECT_NEAR(last_loss[0], last_loss[1], 0.1);
+  }
+}
+
+TEST(CudaBpr, TrainBprOnTheGpu) {
+  TAILOR_REQUIRE_GPU();
+  InteractionMatrices m;
+  m.customer_items = planted(800, 200, 15, 8);
+  m.item_customers = transpose(m.customer_items, 1);
+  BprTrainOptions o;
+  o.bpr = planted_params();
+  o.bpr.epochs = 10;
+  o.device = Device::cuda;
+  o.log_epochs = false;
+  const TrainResult r = train_bpr(m, o);
+  EXPECT_EQ(r.device, Device::cuda);
+  ASSERT_EQ(r.epochs.size(), 10u);
+  EXPECT_LT(r.epochs.back().objective.total, r.epochs.front().objective.total);
+}
+
+}  // namespace
+}  // namespace tailor

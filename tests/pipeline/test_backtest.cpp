@@ -1,0 +1,152 @@
+// Backtests: the cut at the date, the horizon, and hits and revenue per variant, slot and group
+// on a shop whose answer is known.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "host/core/error.hpp"
+#include "host/io/time.hpp"
+#include "host/pipeline/backtest.hpp"
+#include "test_util.hpp"
+
+namespace tailor {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kT0 = 1700000000;
+
+// Six customers buy i0 every 10 days from day 0 to day 40 (value 2). In the 30 days after day
+// 50 each buys i0 again (value 2) and i3 (value 5); u0 also has a zero-quantity row of i4 (not a
+// purchase). On day 100, after the horizon, everyone buys i5.
+std::filesystem::path write_shop(const testing::TempDir& dir) {
+  Dataset d;
+  for (int c = 0; c < 6; ++c) d.customer_ids.push_back("u" + std::to_string(c));
+  for (int i = 0; i < 6; ++i) d.item_ids.push_back("i" + std::to_string(i));
+  d.item_meta.category_names = {"A", "B"};
+  d.item_meta.category = {0, 0, 0, 1, 1, 1};
+  d.item_meta.price = {2, 3, 4, 5, 6, 7};
+  auto row = [&](int c, int i, std::int64_t day, float q, float v) {
+    d.log.customer.push_back(static_cast<std::uint32_t>(c));
+    d.log.item.push_back(static_cast<std::uint32_t>(i));
+    d.log.time.push_back(kT0 + day * kDay);
+    d.log.quantity.push_back(q);
+    d.log.value.push_back(v);
+  };
+  for (int c = 0; c < 6; ++c) {
+    for (int k = 0; k <= 4; ++k) row(c, 0, 10 * k, 1, 2);
+    row(c, 0, 51, 1, 2);
+    row(c, 3, 52, 1, 5);
+    row(c, 5, 100, 1, 7);
+  }
+  row(0, 4, 53, 0, 0);
+  const auto path = dir / "shop.h5";
+  write_dataset(path, d);
+  return path;
+}
+
+RunConfig shop_config(const std::filesystem::path& input, const std::string& campaign) {
+  return parse_config(fmt::format(R"(
+[input]
+path = "{}"
+[model]
+factors = 4
+iterations = 3
+[run]
+device = "cpu"
+threads = 1
+[output]
+path = "unused.csv"
+{}
+)",
+                                  input.string(), campaign),
+                      "shop.toml");
+}
+
+TEST(Backtest, KnownShopHitsAndRevenue) {
+  testing::TempDir dir;
+  const RunConfig cfg = shop_config(write_shop(dir), R"(
+[campaign]
+id = "bt"
+[recipe]
+repeat = 1
+model = 1
+)");
+  const BacktestResult r = run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds("30d"));
+  EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
+  EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
+  EXPECT_EQ(r.list_length, 2);
+  ASSERT_EQ(r.variants.size(), 4u);
+  const BacktestVariant& recipe = r.variants[0];
+  EXPECT_EQ(recipe.name, "recipe");
+  EXPECT_EQ(recipe.all.customers, 6);
+  EXPECT_EQ(recipe.all.active, 6);
+  EXPECT_EQ(recipe.all.items, 12);
+  EXPECT_EQ(recipe.all.hit_items, 6);  // every repeat slot holds i0, due on day 50
+  EXPECT_EQ(recipe.all.hit_customers, 6);
+  EXPECT_DOUBLE_EQ(recipe.all.revenue, 42.0);
+  EXPECT_DOUBLE_EQ(recipe.all.revenue_captured, 12.0);
+  const BacktestCell& repeat = recipe.by_slot[static_cast<int>(Slot::repeat)];
+  EXPECT_EQ(repeat.items, 6);
+  EXPECT_EQ(repeat.hit_items, 6);
+  EXPECT_DOUBLE_EQ(repeat.precision(), 1.0);
+  const BacktestCell& model_slot = recipe.by_slot[static_cast<int>(Slot::model)];
+  EXPECT_EQ(model_slot.items, 6);
+  EXPECT_EQ(model_slot.hit_items, 0);  // the model never saw i3: the horizon is not trained on
+  EXPECT_DOUBLE_EQ(model_slot.revenue, 42.0);  // slot shares are over all customers' revenue
+  EXPECT_EQ(recipe.treatment.customers, 6);
+  EXPECT_EQ(recipe.control.customers, 0);
+
+  const BacktestVariant& model = r.variants[1];
+  EXPECT_EQ(model.name, "model");
+  EXPECT_EQ(model.all.hit_items, 0);  // i0 is bought and not repurchasable: excluded
+  const BacktestVariant& again = r.variants[2];
+  EXPECT_EQ(again.name, "buy-again");
+  EXPECT_EQ(again.all.items, 6);  // only i0 was bought
+  EXPECT_EQ(again.all.hit_items, 6);
+  EXPECT_DOUBLE_EQ(again.all.revenue_share(), 12.0 / 42.0);
+  EXPECT_EQ(r.variants[3].name, "popular");
+
+  const std::string md = r.to_markdown();
+  EXPECT_NE(md.find("| recipe | 6 | 6 | 100.0% | 50.0% | 28.6% |"), std::string::npos) << md;
+  const auto j = r.to_json();
+  EXPECT_EQ(j["variants"][0]["by_slot"]["repeat"]["hit_items"], 6);
+}
+
+TEST(Backtest, RepurchasableCategoryLetsTheModelOfferBoughtItems) {
+  testing::TempDir dir;
+  const RunConfig cfg = shop_config(write_shop(dir), R"(
+[campaign]
+id = "bt"
+[recipe]
+model = 1
+[rules]
+repurchasable = ["A"]
+)");
+  const BacktestResult r = run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds("4w"));
+  // i0 is everyone's only item, so it has the highest score; repurchasable, it is offered.
+  EXPECT_EQ(r.variants[0].all.hit_items, 6);
+}
+
+TEST(Backtest, RefusesWhatItCannotMeasure) {
+  testing::TempDir dir;
+  const auto shop = write_shop(dir);
+  const RunConfig plain = shop_config(shop, "");
+  EXPECT_THROW(run_backtest(plain, kT0 + 50 * kDay, 30 * kDay), InputError);
+  const RunConfig cfg = shop_config(shop, "[campaign]\nid = \"bt\"\n");
+  try {
+    run_backtest(cfg, kT0 - 10 * kDay, 30 * kDay);
+    FAIL() << "a date before all data was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("leaves 0 rows before"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(run_backtest(cfg, kT0 + 200 * kDay, 30 * kDay), InputError);  // empty horizon
+  EXPECT_EQ(parse_horizon_seconds("30d"), 30 * kDay);
+  EXPECT_EQ(parse_horizon_seconds("2w"), 14 * kDay);
+  EXPECT_EQ(parse_horizon_seconds("36h"), 36 * 3600);
+  EXPECT_EQ(parse_horizon_seconds("7"), 7 * kDay);
+  for (const char* bad : {"", "d", "-3d", "30x", "0d", "nand"})
+    EXPECT_THROW(parse_horizon_seconds(bad), InputError) << bad;
+}
+
+}  // namespace
+}  // namespace tailor
