@@ -5,26 +5,47 @@
 #include "kernels/kernels.hpp"
 
 namespace tailor {
+namespace {
+
+[[noreturn]] void unavailable() {
+  throw std::runtime_error("--device cuda: this build of tailor has no CUDA backend");
+}
+
+}  // namespace
 
 bool cuda_built() { return false; }
-int cuda_device_count() noexcept { return 0; }
-std::string cuda_device_description() { return "this build of tailor has no CUDA backend"; }
-std::size_t cuda_device_memory() noexcept { return 0; }
 
-std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView&, const CsrView&, const IalsParams&) {
-  throw std::runtime_error("--device cuda: " + cuda_device_description());
+CudaProbe probe_cuda() noexcept {
+  CudaProbe p;
+  p.error = "this build of tailor has no CUDA backend";
+  return p;
 }
 
-TopNResult cuda_topn(const FactorsView&, const FactorsView&, const CsrView*, const TopNParams&) {
-  throw std::runtime_error("--device cuda: " + cuda_device_description());
+std::shared_ptr<cuda::Context> make_cuda_context(int) { unavailable(); }
+
+std::unique_ptr<IalsEngine> make_cuda_ials(std::shared_ptr<cuda::Context>, const CsrView&,
+                                           const CsrView&, const IalsParams&) {
+  unavailable();
 }
 
-std::unique_ptr<BprEngine> make_cuda_bpr(const CsrView&, const BprParams&) {
-  throw std::runtime_error("--device cuda: " + cuda_device_description());
+TopNResult cuda_topn(cuda::Context&, const FactorsView&, const FactorsView&, const CsrView*,
+                     const TopNParams&) {
+  unavailable();
 }
 
-std::vector<float> cuda_ranking_metrics(const TopNResult&, const CsrView&, std::span<const int>) {
-  throw std::runtime_error("--device cuda: " + cuda_device_description());
+std::unique_ptr<BprEngine> make_cuda_bpr(std::shared_ptr<cuda::Context>, const CsrView&,
+                                         const BprParams&) {
+  unavailable();
+}
+
+std::vector<float> cuda_ranking_metrics(cuda::Context&, const TopNResult&, const CsrView&,
+                                        std::span<const int>) {
+  unavailable();
+}
+
+std::unique_ptr<Scorer> make_cuda_scorer(std::shared_ptr<cuda::Context>, const FactorsView&,
+                                         std::size_t) {
+  unavailable();
 }
 
 }  // namespace tailor

@@ -130,19 +130,64 @@ struct TopNResult {
 TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                     const TopNParams& params, int threads);
 
-// Full score rows with cpu_topn's register-tiled kernel, for callers that select items under
-// their own rules (campaigns). The items are packed once; score() is thread-safe and runs on the
-// calling thread, so callers parallelise over customer blocks.
-class CpuScorer {
+// Host memory for score rows: page-locked when a CUDA scorer fills it (copies then run at full
+// link speed), ordinary memory on the CPU. Movable, not copyable.
+struct HostRowsFree {
+  void (*release)(float*) noexcept = nullptr;
+  void operator()(float* p) const noexcept {
+    if (p != nullptr && release != nullptr) release(p);
+  }
+};
+
+class HostRows {
+ public:
+  using Release = void (*)(float*) noexcept;
+  HostRows() = default;
+  HostRows(float* data, std::size_t size, Release release) noexcept
+      : data_(data, HostRowsFree{release}), size_(size) {}
+  [[nodiscard]] float* data() { return data_.get(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<float, HostRowsFree> data_;
+  std::size_t size_ = 0;
+};
+
+// Full score rows, for callers that select items under their own rules (campaigns): a block of
+// customers against every item. The item factors are prepared once (packed panels on the CPU,
+// resident on the device with CUDA). score() is thread-safe: callers parallelise over blocks of
+// customers, each thread with its own rows().
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  [[nodiscard]] virtual std::string backend_name() const = 0;
+  [[nodiscard]] virtual std::int64_t items() const = 0;
+  // Floats from one output row to the next (>= items()).
+  [[nodiscard]] virtual std::int64_t stride() const = 0;
+  // The most customers one score() call takes, sized so that a block's rows stay small.
+  [[nodiscard]] virtual int block_rows() const = 0;
+  // Output memory for block_rows() customers (and any padding the kernel needs as scratch).
+  [[nodiscard]] virtual HostRows rows() const = 0;
+  // out[r * stride() + i] = x_r . y_i for r < rows <= block_rows(), i < items(); x holds rows x
+  // factors floats (row-major); out comes from rows().
+  virtual void score(const float* x, int rows, float* out) const = 0;
+};
+
+// The Scorer of the CPU backend, with cpu_topn's register-tiled kernel. score() runs on the
+// calling thread.
+class CpuScorer final : public Scorer {
  public:
   CpuScorer(const FactorsView& items, int threads);
+  [[nodiscard]] std::string backend_name() const override { return "cpu"; }
   [[nodiscard]] int tile_rows() const { return tile_rows_; }
-  // Floats per output row: the item count rounded up to the kernel's panel width.
-  [[nodiscard]] std::int64_t stride() const { return stride_; }
-  [[nodiscard]] std::int64_t items() const { return items_; }
-  // out[r * stride() + i] = x_r . y_i for r < rows and i < items(); x holds rows x factors floats
-  // (row-major). out must hold padded_rows(rows) * stride() floats; the padding is scratch.
-  void score(const float* x, int rows, float* out) const;
+  // The item count rounded up to the kernel's panel width.
+  [[nodiscard]] std::int64_t stride() const override { return stride_; }
+  [[nodiscard]] std::int64_t items() const override { return items_; }
+  // Four register tiles of customers, fewer when their rows would pass 64 MiB.
+  [[nodiscard]] int block_rows() const override;
+  [[nodiscard]] HostRows rows() const override;
+  // out must hold padded_rows(rows) * stride() floats; the padding is scratch.
+  void score(const float* x, int rows, float* out) const override;
   [[nodiscard]] int padded_rows(int rows) const {
     return (rows + tile_rows_ - 1) / tile_rows_ * tile_rows_;
   }
@@ -178,28 +223,69 @@ std::vector<float> cpu_ranking_metrics(const TopNResult& lists, const CsrView& r
                                        std::span<const int> ks, int threads);
 
 // ---- the CUDA backend ------------------------------------------------------------------------
-// Always declared; without the CUDA build, cuda_built() is false, cuda_device_count() is 0 and
-// the factories throw std::runtime_error.
+// Always declared; without the CUDA build, cuda_built() is false, probe_cuda() finds nothing and
+// the factories throw std::runtime_error. Host code reaches these through Backend
+// (kernels/backend.hpp), which owns the one cuda::Context of a run.
+
+namespace cuda {
+class Context;  // one device's stream, cuBLAS handle and properties (kernels/cuda/common.cuh)
+}  // namespace cuda
 
 bool cuda_built();
-// Number of usable CUDA devices; 0 when there is no driver, no device, or no CUDA build.
-// Never throws: this is how `--device auto` decides to fall back to the CPU.
+
+// What the CUDA runtime and driver report, read without touching any device beyond its
+// properties and one probe kernel. Never throws.
+struct CudaDeviceInfo {
+  int index = 0;              // among the visible devices (CUDA_VISIBLE_DEVICES)
+  std::string name;           // "NVIDIA H100 80GB HBM3"
+  int major = 0, minor = 0;   // compute capability
+  std::size_t memory = 0;     // bytes
+  // Why this binary cannot run here (no code for the compute capability, ...); empty: usable.
+  std::string problem;
+  [[nodiscard]] bool usable() const { return problem.empty(); }
+  // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)"
+  [[nodiscard]] std::string describe() const;
+};
+struct CudaProbe {
+  bool built = false;
+  int driver_version = 0;   // 12040 = CUDA 12.4; 0 without a driver
+  int runtime_version = 0;  // the toolkit this binary was built with
+  std::string error;        // why no device could be listed (no driver, driver too old, ...)
+  std::vector<CudaDeviceInfo> devices;
+  // "driver 12.4, runtime 13.0" or "no CUDA driver"
+  [[nodiscard]] std::string versions() const;
+};
+CudaProbe probe_cuda() noexcept;
+
+// Number of usable CUDA devices (present and with code in this binary); 0 when there is no
+// driver, no device, or no CUDA build. Never throws.
 int cuda_device_count() noexcept;
 // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" for device 0, or why there is none.
 std::string cuda_device_description();
 // Total memory of device 0 in bytes; 0 when there is no usable device. Never throws.
 std::size_t cuda_device_memory() noexcept;
 
-std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView& customer_items,
+// The context of device `device`: made once per run (Backend does), shared by every engine and
+// call. Throws std::runtime_error naming the reason when the device is not usable.
+std::shared_ptr<cuda::Context> make_cuda_context(int device);
+
+std::unique_ptr<IalsEngine> make_cuda_ials(std::shared_ptr<cuda::Context> context,
+                                           const CsrView& customer_items,
                                            const CsrView& item_customers,
                                            const IalsParams& params);
 
-TopNResult cuda_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
-                     const TopNParams& params);
+TopNResult cuda_topn(cuda::Context& context, const FactorsView& customers,
+                     const FactorsView& items, const CsrView* seen, const TopNParams& params);
 
 // The same as cpu_ranking_metrics, computed on the GPU.
-std::vector<float> cuda_ranking_metrics(const TopNResult& lists, const CsrView& relevant,
-                                        std::span<const int> ks);
+std::vector<float> cuda_ranking_metrics(cuda::Context& context, const TopNResult& lists,
+                                        const CsrView& relevant, std::span<const int> ks);
+
+// The Scorer of the CUDA backend: item factors resident on the device, one SGEMM per block of
+// customers, rows copied back into page-locked memory. memory_budget bounds the device memory
+// of the score tiles in flight.
+std::unique_ptr<Scorer> make_cuda_scorer(std::shared_ptr<cuda::Context> context,
+                                         const FactorsView& items, std::size_t memory_budget);
 
 }  // namespace tailor
 
@@ -289,7 +375,8 @@ class BprEngine {
 // Throws std::invalid_argument on bad parameters (factors outside 1..kMaxFactors, ...).
 std::unique_ptr<BprEngine> make_cpu_bpr(const CsrView& customer_items, const BprParams& params,
                                         int threads);
-// The same on the GPU (std::runtime_error without a usable device or CUDA build).
-std::unique_ptr<BprEngine> make_cuda_bpr(const CsrView& customer_items, const BprParams& params);
+// The same on the GPU (std::runtime_error without a CUDA build).
+std::unique_ptr<BprEngine> make_cuda_bpr(std::shared_ptr<cuda::Context> context,
+                                         const CsrView& customer_items, const BprParams& params);
 
 }  // namespace tailor

@@ -2,6 +2,8 @@
 // calls these first and throws std::invalid_argument with a precise message; internals assert.
 #pragma once
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -15,17 +17,55 @@ inline void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
+// The shortest text that reads back as v ("0.05", not "0.050000").
+inline std::string shortest(float v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+
+// The one set of rules for model parameters, applied at every entry point (config, command
+// line, training, fold-in, the kernels): the first rule `p` breaks as "key = value: rule", or an
+// empty string when there is none.
+inline std::string ials_params_problem(const IalsParams& p) {
+  if (p.factors < 1 || p.factors > kMaxFactors)
+    return "factors = " + std::to_string(p.factors) + ": the iALS kernels support 1.." +
+           std::to_string(kMaxFactors);
+  if (p.iterations < 1) return "iterations = " + std::to_string(p.iterations) + ": must be >= 1";
+  if (p.cg_steps < 1) return "cg_steps = " + std::to_string(p.cg_steps) + ": must be >= 1";
+  if (!(p.regularization >= 0.0f) || !std::isfinite(p.regularization))
+    return "regularization = " + shortest(p.regularization) + ": must be finite and >= 0";
+  if (!(p.alpha >= 0.0f) || !std::isfinite(p.alpha))
+    return "alpha = " + shortest(p.alpha) + ": must be finite and >= 0";
+  if (!(p.log_epsilon > 0.0f) || !std::isfinite(p.log_epsilon))
+    return "log_epsilon = " + shortest(p.log_epsilon) + ": must be finite and > 0";
+  return {};
+}
+
+inline std::string bpr_params_problem(const BprParams& p) {
+  if (p.factors < 1 || p.factors > kMaxFactors)
+    return "factors = " + std::to_string(p.factors) + ": the BPR kernels support 1.." +
+           std::to_string(kMaxFactors);
+  if (p.epochs < 1) return "epochs = " + std::to_string(p.epochs) + ": must be >= 1";
+  if (!(p.learning_rate > 0.0f) || !std::isfinite(p.learning_rate))
+    return "learning_rate = " + shortest(p.learning_rate) + ": must be finite and > 0";
+  if (!(p.regularization >= 0.0f) || !std::isfinite(p.regularization))
+    return "regularization = " + shortest(p.regularization) + ": must be finite and >= 0";
+  if (!(p.popularity_exponent >= 0.0f) || !std::isfinite(p.popularity_exponent))
+    return "popularity_exponent = " + shortest(p.popularity_exponent) + ": must be finite and >= 0";
+  if (!(p.lr_floor >= 0.0f && p.lr_floor <= 1.0f))
+    return "lr_floor = " + shortest(p.lr_floor) + ": must be in [0, 1]";
+  if (p.samples_per_epoch < 0)
+    return "samples_per_epoch = " + std::to_string(p.samples_per_epoch) + ": must be >= 0";
+  if (p.objective_samples < 0)
+    return "objective_samples = " + std::to_string(p.objective_samples) + ": must be >= 0";
+  return {};
+}
+
 inline void validate_ials_problem(const CsrView& customer_items, const CsrView& item_customers,
                                   const IalsParams& p) {
-  require(p.factors >= 1 && p.factors <= kMaxFactors,
-          "iALS: factors must be in 1.." + std::to_string(kMaxFactors) + ", got " +
-              std::to_string(p.factors));
-  require(p.cg_steps >= 1, "iALS: cg_steps must be >= 1, got " + std::to_string(p.cg_steps));
-  require(p.regularization >= 0.0f && std::isfinite(p.regularization),
-          "iALS: regularization must be finite and >= 0");
-  require(p.alpha >= 0.0f && std::isfinite(p.alpha), "iALS: alpha must be finite and >= 0");
-  require(p.scaling == ConfidenceScaling::linear || p.log_epsilon > 0.0f,
-          "iALS: log scaling needs epsilon > 0");
+  if (std::string problem = ials_params_problem(p); !problem.empty())
+    throw std::invalid_argument("iALS: " + problem);
   require(customer_items.rows == item_customers.cols && customer_items.cols == item_customers.rows,
           "iALS: item-major matrix is not the transpose shape of the customer-major matrix");
   require(customer_items.nnz() == item_customers.nnz(),
@@ -103,20 +143,8 @@ inline void validate_ranking_metrics(const TopNResult& lists, const CsrView& rel
 namespace tailor::detail {
 
 inline void validate_bpr_problem(const CsrView& customer_items, const BprParams& p) {
-  require(p.factors >= 1 && p.factors <= kMaxFactors,
-          "BPR: factors must be in 1.." + std::to_string(kMaxFactors) + ", got " +
-              std::to_string(p.factors));
-  require(std::isfinite(p.learning_rate) && p.learning_rate > 0.0f,
-          "BPR: learning_rate must be finite and > 0");
-  require(std::isfinite(p.regularization) && p.regularization >= 0.0f,
-          "BPR: regularization must be finite and >= 0");
-  require(p.epochs >= 1, "BPR: epochs must be >= 1, got " + std::to_string(p.epochs));
-  require(std::isfinite(p.popularity_exponent) && p.popularity_exponent >= 0.0f,
-          "BPR: popularity_exponent must be finite and >= 0");
-  require(std::isfinite(p.lr_floor) && p.lr_floor >= 0.0f && p.lr_floor <= 1.0f,
-          "BPR: lr_floor must be in [0, 1]");
-  require(p.samples_per_epoch >= 0, "BPR: samples_per_epoch must be >= 0");
-  require(p.objective_samples >= 0, "BPR: objective_samples must be >= 0");
+  if (std::string problem = bpr_params_problem(p); !problem.empty())
+    throw std::invalid_argument("BPR: " + problem);
   require(customer_items.rows >= 1 && customer_items.cols >= 1,
           "BPR: the interaction matrix is empty");
   require(customer_items.cols <= std::numeric_limits<std::uint32_t>::max(),

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/data/csr.hpp"
+#include "kernels/backend.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor::testing {
@@ -126,5 +127,12 @@ inline int hidden_files(const std::filesystem::path& dir) {
     if (::tailor::cuda_device_count() == 0)                                         \
       GTEST_SKIP() << "no usable CUDA device: " << ::tailor::cuda_device_description(); \
   } while (0)
+
+// The CUDA backend of device 0, made once per test program (after TAILOR_REQUIRE_GPU): every GPU
+// test shares one context, as every stage of a run does.
+inline const Backend& cuda_backend() {
+  static const Backend backend = Backend::cuda(0);
+  return backend;
+}
 
 }  // namespace tailor::testing

@@ -57,6 +57,7 @@ void BM_Campaign(benchmark::State& state) {
   const std::int64_t customers = state.range(0), items = state.range(1);
   const int k = static_cast<int>(state.range(2));
   const int threads = static_cast<int>(state.range(3));
+  const tailor::Backend backend = tailor::Backend::cpu({threads});
   const Shop& s = shop(customers, items);
   tailor::Model model;
   model.params.factors = k;
@@ -73,7 +74,7 @@ void BM_Campaign(benchmark::State& state) {
 
   std::int64_t lists = 0;
   for (auto _ : state) {
-    tailor::Campaign c = tailor::build_campaign(model, s.data, s.m, config, threads);
+    tailor::Campaign c = tailor::build_campaign(model, s.data, s.m, config, backend);
     lists = c.stats.lists;
     benchmark::DoNotOptimize(c.lists.data());
   }

@@ -61,7 +61,7 @@ void BM_CudaHalfStep(benchmark::State& state) {
   tailor::IalsParams params;
   params.factors = k;
   params.cg_steps = 3;
-  auto engine = tailor::make_cuda_ials(ci.view(), ic.view(), params);
+  auto engine = tailor::testing::cuda_backend().ials(ci.view(), ic.view(), params);
   engine->set_factors(random_factors(customers, k, 8, 0.1f), random_factors(items, k, 9, 0.1f));
   // Warm-up: first launches load modules and grow the stream-ordered memory pool.
   if (item_side)
@@ -101,10 +101,10 @@ void BM_CudaTopN(benchmark::State& state) {
   const tailor::CsrView sv = seen.view();
   const tailor::FactorsView cf{C.data(), customers, k};
   const tailor::FactorsView itf{I.data(), items, k};
-  benchmark::DoNotOptimize(tailor::cuda_topn(cf, itf, &sv, p));  // warm-up
+  benchmark::DoNotOptimize(tailor::testing::cuda_backend().topn(cf, itf, &sv, p));  // warm-up
 
   for (auto _ : state) {
-    auto result = tailor::cuda_topn(cf, itf, &sv, p);
+    auto result = tailor::testing::cuda_backend().topn(cf, itf, &sv, p);
     benchmark::DoNotOptimize(result.items.data());
   }
   const double flops = 2.0 * static_cast<double>(customers) * static_cast<double>(items) * k;

@@ -21,10 +21,6 @@
 #include "host/io/csv.hpp"
 #include "host/io/time.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace tailor {
 namespace {
 
@@ -261,7 +257,7 @@ void validate(const CampaignConfig& c, const std::string& where) {
 }
 
 Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
-                        const CampaignConfig& config, int threads) {
+                        const CampaignConfig& config, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   validate(config, "campaign");
   const std::string file = data.path.string();
@@ -484,33 +480,24 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   const std::size_t n_categories = im.category_names.size();
   std::int64_t filled[kSlotTypes] = {}, fell[kSlotTypes] = {};
   std::int64_t not_in_model = 0, without_history = 0;
-#ifdef _OPENMP
-  const int nt = threads > 0 ? threads : omp_get_max_threads();
-#else
-  const int nt = 1;
-  (void)threads;
-#endif
+  const int nt = backend.threads();
 
-  // Model scores come in blocks of customers from the register-tiled CPU kernel, over the item
-  // factors in the data's item order (zero rows for items the model does not know; those are
-  // never candidates).
+  // Model scores come in blocks of customers from the backend's scorer, over the item factors in
+  // the data's item order (zero rows for items the model does not know; those are never
+  // candidates).
   const bool need_scores = reach[1] || reach[2];
   std::vector<float> item_rows;
-  std::optional<CpuScorer> scorer;
+  std::unique_ptr<Scorer> scorer;
   if (need_scores) {
     item_rows.assign(static_cast<std::size_t>(n_items) * static_cast<std::size_t>(k), 0.0f);
     for (std::int64_t i = 0; i < n_items; ++i)
       if (item_factor[i])
         std::copy(item_factor[i], item_factor[i] + k,
                   item_rows.begin() + static_cast<std::ptrdiff_t>(i) * k);
-    scorer.emplace(FactorsView{item_rows.data(), n_items, k}, nt);
+    scorer = backend.scorer(FactorsView{item_rows.data(), n_items, k});
   }
-  const int tile = scorer ? scorer->tile_rows() : 1;
   const std::int64_t stride = scorer ? scorer->stride() : 0;
-  int block_rows = tile * 4;  // customers per block; their score rows stay under 64 MiB
-  while (block_rows > tile &&
-         static_cast<std::int64_t>(block_rows) * stride * 4 > (std::int64_t{64} << 20))
-    block_rows -= tile;
+  const int block_rows = scorer ? scorer->block_rows() : 4;  // customers per block
   const auto n_listed = static_cast<std::int64_t>(listed.size());
   const std::int64_t n_blocks = (n_listed + block_rows - 1) / block_rows;
   auto factors_of = [&](std::uint32_t c) -> const float* {
@@ -522,9 +509,8 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
 #pragma omp parallel num_threads(nt) reduction(+ : not_in_model, without_history)
   {
     std::vector<float> xb(scorer ? static_cast<std::size_t>(block_rows) * k : 0);
-    std::vector<float> scores(scorer ? static_cast<std::size_t>(scorer->padded_rows(block_rows)) *
-                                           static_cast<std::size_t>(stride)
-                                     : 0);
+    HostRows rows_buffer = scorer ? scorer->rows() : HostRows();
+    float* const scores = rows_buffer.data();
     std::vector<int> row_of(static_cast<std::size_t>(block_rows), -1);
     std::vector<std::uint8_t> chosen(static_cast<std::size_t>(n_items), 0);
     std::vector<std::uint8_t> bought(static_cast<std::size_t>(n_items), 0);
@@ -547,7 +533,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
         std::copy(u, u + k, xb.begin() + static_cast<std::ptrdiff_t>(rows) * k);
         row_of[static_cast<std::size_t>(li - first)] = rows++;
       }
-      if (rows > 0) scorer->score(xb.data(), rows, scores.data());
+      if (rows > 0) scorer->score(xb.data(), rows, scores);
       for (std::int64_t li = first; li < last; ++li) {
         const std::uint32_t c = listed[static_cast<std::size_t>(li)];
         CustomerList& out = camp.lists[static_cast<std::size_t>(li)];
@@ -571,8 +557,8 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
         // The customer's model scores over all items (sc[i], for items with factors), or none:
         // without history the model's factors say nothing (they are ~0), so popular items instead.
         const int row = row_of[static_cast<std::size_t>(li - first)];
-        const float* sc = row >= 0 ? scores.data() + static_cast<std::size_t>(row) *
-                                                         static_cast<std::size_t>(stride)
+        const float* sc = row >= 0 ? scores + static_cast<std::size_t>(row) *
+                                                  static_cast<std::size_t>(stride)
                                    : nullptr;
         const float* u = sc ? factors_of(c) : nullptr;
         if (hb == he) {

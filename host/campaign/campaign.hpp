@@ -14,6 +14,7 @@
 #include "host/campaign/tiers.hpp"
 #include "host/data/dataset.hpp"
 #include "host/train/model.hpp"
+#include "kernels/backend.hpp"
 
 namespace tailor {
 
@@ -124,8 +125,9 @@ struct Campaign {
 // interaction matrices are those of `data`. Throws InputError for a config the data cannot
 // satisfy (a category rule without categories, a price rule without prices, an unknown event,
 // tier or category name, a malformed blocklist).
+// Model scores come from `backend`'s scorer (CPU or CUDA), the rest runs on its CPU threads.
 Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
-                        const CampaignConfig& config, int threads);
+                        const CampaignConfig& config, const Backend& backend);
 
 // The rows that count as interactions for training and for "already bought": every row except
 // those whose event is one of config.negative_events (a return or a complaint is not a

@@ -67,11 +67,13 @@ struct DeviceFlags {
   std::string device = "auto";
   int threads = 0;
   void add_to(CLI::App& app, bool from_config = false) {
-    app.add_option("--device", device, "Where to compute: auto, cpu or cuda [auto]")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda", "gpu"}));
+    app.add_option("--device", device, "Where to compute: auto, cpu, cuda or cuda:N [auto]");
     app.add_option("--threads", threads, "CPU threads, 0 = all cores [0]")
         ->check(CLI::NonNegativeNumber);
     if (from_config) device.clear();
+  }
+  [[nodiscard]] Backend backend(std::size_t memory_budget = BackendOptions{}.memory_budget) const {
+    return make_backend(parse_device(device), threads, memory_budget);
   }
 };
 
@@ -429,20 +431,18 @@ int main(int argc, char** argv) {
         if (train_flags.seed) opts.bpr.seed = *train_flags.seed;
         opts.bpr.negatives = parse_negatives(bpr_negatives);
         opts.bpr.schedule = parse_schedule(bpr_schedule);
-        opts.device = parse_device(train_device.device);
-        opts.threads = train_device.threads;
         opts.report_objective = !no_objective;
+        const Backend backend = train_device.backend();
         LoadedInput input = load_input(train_input, train_device.threads);
-        model = train_bpr_model(input, opts, &result);
+        model = train_bpr_model(input, opts, backend, &result);
       } else {
         TrainOptions opts;
         train_flags.apply(opts.ials);
         validate_ials_params(opts.ials, "train");
-        opts.device = parse_device(train_device.device);
-        opts.threads = train_device.threads;
         opts.report_objective = !no_objective;
+        const Backend backend = train_device.backend();
         LoadedInput input = load_input(train_input, train_device.threads);
-        model = train_model(input, opts, &result);
+        model = train_model(input, opts, backend, &result);
       }
       save_model(train_model_path, model);
       spdlog::info("train: {} epochs in {:.2f}s on {}; model -> {}", result.epochs.size(),
@@ -462,9 +462,8 @@ int main(int argc, char** argv) {
                      model.training_input);
       RecommendOptions ropts;
       ropts.topn = rec_topn;
-      ropts.device = parse_device(rec_device.device);
-      ropts.threads = rec_device.threads;
-      Recommendations rec = recommend(model, input.data, input.matrices, ropts);
+      Recommendations rec =
+          recommend(model, input.data, input.matrices, ropts, rec_device.backend(budget_mb << 20));
       ExportSummary exported = export_csv(rec_output, rec, model);
       manifest["inputs"] = {describe_input(input)};
       manifest["model"] = {{"path", rec_model},
@@ -552,8 +551,6 @@ int main(int argc, char** argv) {
       opts.split = parse_split(eval_split, eval_split_seed);
       opts.ks = parse_ks(eval_k);
       opts.protocol = parse_protocol(eval_protocol);
-      opts.device = parse_device(eval_device.device);
-      opts.threads = eval_device.threads;
       opts.per_epoch_metrics = !eval_no_epochs;
       LoadedInput input = load_input(eval_input, eval_device.threads);
       std::optional<Model> external;
@@ -562,7 +559,7 @@ int main(int argc, char** argv) {
         opts.model = &*external;
       }
       opts.model_name = eval_model_name;
-      nlohmann::json result = evaluate(input.data, opts);
+      nlohmann::json result = evaluate(input.data, opts, eval_device.backend());
       std::cout << format_evaluation(result);
       if (!eval_json.empty()) write_file_atomically(eval_json, result.dump(2) + "\n");
       if (!eval_report.empty()) write_report(eval_report, result);
@@ -578,10 +575,8 @@ int main(int argc, char** argv) {
       sw.space.regularization = parse_float_list("--grid-regularization", sw_reg);
       sw.space.alpha = parse_float_list("--grid-alpha", sw_alpha);
       sw.space.iterations = parse_int_list("--grid-iterations", sw_iterations);
-      sw.device = parse_device(sw_device.device);
-      sw.threads = sw_device.threads;
       LoadedInput input = load_input(sw_input, sw_device.threads);
-      nlohmann::json result = sweep(input.data, sw);
+      nlohmann::json result = sweep(input.data, sw, sw_device.backend());
       std::cout << format_sweep(result);
       if (!sw_json.empty()) write_file_atomically(sw_json, result.dump(2) + "\n");
       if (!sw_report.empty()) write_report(sw_report, result);
@@ -595,7 +590,9 @@ int main(int argc, char** argv) {
       std::int64_t as_of = 0;
       if (!parse_time(bt_as_of, std::nullopt, as_of))
         throw InputError(fmt::format("--as-of {}: expected a date YYYY-MM-DD", bt_as_of));
-      const BacktestResult r = run_backtest(config, as_of, parse_horizon_seconds(bt_horizon));
+      const Backend backend = make_backend(config.device, config.threads, config.topn.memory_budget);
+      const BacktestResult r =
+          run_backtest(config, as_of, parse_horizon_seconds(bt_horizon), backend);
       const std::string tables = r.to_markdown();
       std::cout << tables;
       if (!bt_report.empty()) write_file_atomically(bt_report, r.to_json().dump(2) + "\n");
@@ -604,7 +601,7 @@ int main(int argc, char** argv) {
     }
     if (*run_cmd) {
       const RunConfig config = load_run_config(run_config, run_flags, run_device, "run");
-      run_pipeline(config);
+      run_pipeline(config, make_backend(config.device, config.threads, config.topn.memory_budget));
       std::cout << fmt::format("{}: {}\n", config.campaign ? "campaign" : "recommendations",
                                config.output.string());
       if (config.output_jsonl) std::cout << fmt::format("json lines: {}\n", config.output_jsonl->string());

@@ -1,19 +1,42 @@
-// Choosing where the work runs: --device auto|cpu|cuda.
+// Choosing where the work runs: --device auto | cpu | cuda | cuda:N, made into the run's one
+// Backend (kernels/backend.hpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
+
+#include "kernels/backend.hpp"
+#include "kernels/kernels.hpp"
 
 namespace tailor {
 
 enum class Device { automatic, cpu, cuda };
+std::string to_string(Device d);  // "auto", "cpu", "cuda"
 
-// "auto", "cpu" or "cuda"; InputError otherwise.
-Device parse_device(const std::string& name);
-std::string to_string(Device d);
+// A --device value: "auto", "cpu", "cuda" (device 0), "cuda:N" ("gpu" is read as "cuda").
+struct DeviceSpec {
+  Device kind = Device::automatic;
+  int index = 0;  // the CUDA device, with kind cuda
+  [[nodiscard]] std::string text() const;  // as written back: "auto", "cpu", "cuda:1"
+};
+DeviceSpec parse_device(const std::string& text);  // InputError for anything else
 
-// auto -> cuda when a usable device exists, else cpu (logged once with the reason).
-// cuda with no usable device -> RunError saying why. Never touches the GPU beyond a device count.
-Device resolve_device(Device requested);
+// What a spec becomes on a machine whose CUDA devices `probe` describes.
+struct DeviceChoice {
+  Device device = Device::cpu;  // cpu or cuda
+  int index = -1;               // the CUDA device, with device cuda
+  std::string reason;           // one line: what was found and why this choice
+};
+// auto -> the spec's CUDA device when it exists and this binary has code for it, else the CPU
+// (the reason says why). cuda[:N] that cannot run -> InputError naming the reason (exit 2).
+DeviceChoice choose_device(const DeviceSpec& spec, const CudaProbe& probe);
+
+// The run's backend, made once: the choice is logged in one line. threads <= 0: all cores.
+Backend make_backend(const DeviceSpec& spec, int threads,
+                     std::size_t memory_budget = BackendOptions{}.memory_budget);
+// The same with the probe given (tests simulate machines with it).
+Backend make_backend(const DeviceSpec& spec, int threads, std::size_t memory_budget,
+                     const CudaProbe& probe);
 
 // All cores when threads <= 0.
 int resolve_threads(int threads);

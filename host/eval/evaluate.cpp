@@ -76,9 +76,9 @@ std::vector<int> parse_ks(const std::string& text) {
 std::string activity_bucket(std::int64_t history_rows) { return kBuckets[bucket_index(history_rows)]; }
 
 Evaluation::Evaluation(const Dataset& data, const Split& split, Protocol protocol,
-                       std::vector<int> ks, Device device, int threads)
-    : data_(data), split_(split), protocol_(protocol), ks_(std::move(ks)),
-      device_(resolve_device(device)), threads_(resolve_threads(threads)) {
+                       std::vector<int> ks, const Backend& backend)
+    : data_(data), split_(split), protocol_(protocol), ks_(std::move(ks)), backend_(backend),
+      threads_(backend.threads()) {
   if (ks_.empty()) throw InputError("evaluation needs at least one cutoff k");
   std::sort(ks_.begin(), ks_.end());
   const std::vector<bool> train_rows = split.mask(Role::train);
@@ -164,7 +164,7 @@ std::vector<float> Evaluation::customer_factors(std::span<const float> X, std::s
     Csr h = build_csr(static_cast<std::int64_t>(held_out.size()), data_.items(), rr.data(), cc.data(),
                   ww.data(), static_cast<std::int64_t>(rr.size()), threads_);
     std::vector<float> Yv(Y.begin(), Y.end());
-    std::vector<float> folded = fold_in_customers(h, Yv, params, device_, threads_);
+    std::vector<float> folded = fold_in_customers(h, Yv, params, backend_);
     for (std::size_t s = 0; s < held_out.size(); ++s)
       std::copy_n(folded.begin() + static_cast<std::ptrdiff_t>(s * k), k,
                   out.begin() + static_cast<std::ptrdiff_t>(held_out[s] * k));
@@ -181,8 +181,7 @@ TopNResult Evaluation::model_lists(std::span<const float> X, std::span<const flo
   p.n = max_k();
   p.exclude_seen = protocol_ == Protocol::new_items;
   const CsrView seen_view = seen_.view();
-  return device_ == Device::cuda ? cuda_topn(customers, items, &seen_view, p)
-                                 : cpu_topn(customers, items, &seen_view, p, threads_);
+  return backend_.topn(customers, items, &seen_view, p);
 }
 
 TopNResult Evaluation::baseline_lists(const std::string& name, std::uint64_t seed) const {
@@ -199,8 +198,7 @@ TopNResult Evaluation::baseline_lists(const std::string& name, std::uint64_t see
 
 std::vector<float> Evaluation::per_customer(const TopNResult& lists) const {
   const CsrView rel = relevant_.view();
-  return device_ == Device::cuda ? cuda_ranking_metrics(lists, rel, ks_)
-                                 : cpu_ranking_metrics(lists, rel, ks_, threads_);
+  return backend_.ranking_metrics(lists, rel, ks_);
 }
 
 nlohmann::json Evaluation::aggregate(const TopNResult& lists, const std::vector<float>& values,
@@ -260,10 +258,10 @@ nlohmann::json Evaluation::metrics_with_buckets(const TopNResult& lists) const {
   return {{"overall", aggregate(lists, values, all)}, {"buckets", buckets}};
 }
 
-nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
+nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, o.device, o.threads);
+  Evaluation ev(data, split, o.protocol, o.ks, backend);
   spdlog::info("evaluate: split {}: {} customers with relevant items ({} without, left out), "
                "protocol '{}', k = {}",
                o.split.text, ev.customers().size(), ev.without_relevant(), to_string(o.protocol),
@@ -274,8 +272,6 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
   nlohmann::json epochs = nlohmann::json::array();
   TrainOptions topts;
   topts.ials = o.ials;
-  topts.device = o.device;
-  topts.threads = o.threads;
   if (o.per_epoch_metrics) {
     topts.after_epoch = [&](const EpochReport& r, std::span<const float> X, std::span<const float> Y) {
       nlohmann::json m = ev.metrics(ev.model_lists(X, Y, o.ials));
@@ -307,7 +303,7 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o) {
     X = o.model->customer_factors;
     Y = o.model->item_factors;
   } else {
-    TrainResult trained = train_ials(ev.train(), topts);
+    TrainResult trained = train_ials(ev.train(), topts, backend);
     X = std::move(trained.customer_factors);
     Y = std::move(trained.item_factors);
   }

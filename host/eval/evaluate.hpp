@@ -35,8 +35,9 @@ std::string activity_bucket(std::int64_t history_rows);
 // scored against it.
 class Evaluation {
  public:
+  // Lists and metrics are computed on `backend` (kept by the evaluation).
   Evaluation(const Dataset& data, const Split& split, Protocol protocol, std::vector<int> ks,
-             Device device, int threads);
+             const Backend& backend);
 
   [[nodiscard]] const InteractionMatrices& train() const { return train_; }
   [[nodiscard]] const std::vector<int>& ks() const { return ks_; }
@@ -47,7 +48,8 @@ class Evaluation {
   [[nodiscard]] std::int64_t without_relevant() const { return without_relevant_; }
   [[nodiscard]] const Csr& history() const { return history_; }  // train + fold-in rows
   [[nodiscard]] const Split& split() const { return split_; }
-  [[nodiscard]] Device device() const { return device_; }
+  [[nodiscard]] Device device() const { return backend_.is_cuda() ? Device::cuda : Device::cpu; }
+  [[nodiscard]] const Backend& backend() const { return backend_; }
 
   // Factors for the evaluated customers: rows of X (trained on train()), except held-out
   // customers (customer split), whose factors are folded in from their fold-in rows.
@@ -73,7 +75,7 @@ class Evaluation {
   Split split_;
   Protocol protocol_;
   std::vector<int> ks_;
-  Device device_;
+  Backend backend_;
   int threads_;
   InteractionMatrices train_;
   Csr history_;
@@ -90,8 +92,6 @@ struct EvaluateOptions {
   Protocol protocol = Protocol::new_items;
   std::vector<int> ks = {10, 20};
   IalsParams ials;
-  Device device = Device::automatic;
-  int threads = 0;
   bool baselines = true;
   bool per_epoch_metrics = true;  // score the model after every epoch (for the report)
   std::uint64_t seed = 42;        // random baseline
@@ -105,7 +105,8 @@ struct EvaluateOptions {
 // {"kind": "evaluation", "split": {...}, "protocol": "new", "k": [10, 20],
 //  "models": {"ials": {...}, "popularity": {...}, "buy_again": {...}, "random": {...}},
 //  "buckets": {...}, "epochs": [...], "customers": {...}, "parameters": {...}, "timings": {...}}
-nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& options);
+nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& options,
+                        const Backend& backend);
 
 // The evaluation table for the terminal: one block per cutoff, models as rows.
 std::string format_evaluation(const nlohmann::json& result);

@@ -48,9 +48,9 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
   return parse_list<int>(flag, text);
 }
 
-nlohmann::json sweep(const Dataset& data, const SweepOptions& o) {
+nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& backend) {
   Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, o.device, o.threads);
+  Evaluation ev(data, split, o.protocol, o.ks, backend);
   const std::string metric = o.metric.empty() ? fmt::format("ndcg@{}", ev.max_k()) : o.metric;
   {
     // The metric must be one the evaluation computes.
@@ -91,8 +91,6 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o) {
     int best_epoch = 0, since_best = 0;
     TrainOptions topts;
     topts.ials = p;
-    topts.device = o.device;
-    topts.threads = o.threads;
     topts.report_objective = false;
     topts.after_epoch = [&](const EpochReport& r, std::span<const float> X, std::span<const float> Y) {
       nlohmann::json m = ev.metrics(ev.model_lists(X, Y, p));
@@ -109,7 +107,7 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o) {
       return true;
     };
     topts.log_epochs = false;  // one line per trial, not one per epoch
-    (void)train_ials(ev.train(), topts);
+    (void)train_ials(ev.train(), topts, backend);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::info("sweep: trial {}/{}: factors {} regularization {} alpha {}: {} = {:.5f} at epoch "
                  "{} ({:.1f}s)",

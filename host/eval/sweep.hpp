@@ -29,8 +29,6 @@ struct SweepOptions {
   int random_trials = 0;  // 0: the whole grid; N: N distinct grid points drawn with `seed`
   int patience = 3;       // stop a trial after this many epochs without improving the metric
   IalsParams base;        // everything not searched (cg_steps, confidence, seed)
-  Device device = Device::automatic;
-  int threads = 0;
   std::uint64_t seed = 42;
 };
 
@@ -42,7 +40,7 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 // {"kind": "sweep", "metric": ..., "split": {...}, "protocol": ..., "k": [...],
 //  "trials": [{"trial", "params", "best_epoch", "score", "metrics", "epochs", "seconds"}, ...]
 //  (sorted by score, best first), "best": {...}, "baselines": {...}}
-nlohmann::json sweep(const Dataset& data, const SweepOptions& options);
+nlohmann::json sweep(const Dataset& data, const SweepOptions& options, const Backend& backend);
 
 // The trials table for the terminal, best first.
 std::string format_sweep(const nlohmann::json& result);

@@ -191,7 +191,7 @@ std::string BacktestResult::to_markdown() const {
 }
 
 BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
-                            std::int64_t horizon_seconds) {
+                            std::int64_t horizon_seconds, const Backend& backend) {
   if (!config.campaign)
     throw InputError(fmt::format("{}: backtest needs a campaign config (a [campaign] section)",
                                  config.source.string()));
@@ -263,15 +263,13 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
 
   TrainOptions topts;
   topts.ials = config.ials;
-  topts.device = config.device;
-  topts.threads = config.threads;
   topts.report_objective = false;
   topts.log_epochs = false;
-  Model model = train_model(train, topts);
+  Model model = train_model(train, topts, backend);
 
   CampaignConfig cc = *config.campaign;
   cc.campaign_time = as_of;
-  const Campaign recipe = build_campaign(model, train.data, train.matrices, cc, config.threads);
+  const Campaign recipe = build_campaign(model, train.data, train.matrices, cc, backend);
   res.tier_names = recipe.tier_names;
   res.list_length = recipe.list_length;
   const std::size_t tiers = recipe.tier_names.size();
@@ -286,7 +284,7 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
     for (int t = 0; t < kSlotTypes; ++t) v.recipe.count[t] = 0;
     v.recipe.count[static_cast<int>(slot)] = recipe.list_length;
     for (auto& [tier, rules] : v.tier_rules) rules.recipe.reset();
-    const Campaign c = build_campaign(model, train.data, train.matrices, v, config.threads);
+    const Campaign c = build_campaign(model, train.data, train.matrices, v, backend);
     res.variants.push_back(score_variant(name, from_campaign(c, history), h, tiers, false, false));
   };
   single(Slot::model, "model");

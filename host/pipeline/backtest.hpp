@@ -55,8 +55,8 @@ struct BacktestResult {
 
 // Runs the backtest for `config` (which must have a [campaign] section): rows at or before
 // `as_of` train the model and build the campaign dated `as_of`; purchases in the horizon score
-// it. Revenue is the value column, else quantity, else rows.
+// it. Revenue is the value column, else quantity, else rows. Computed on `backend`.
 BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
-                            std::int64_t horizon_seconds);
+                            std::int64_t horizon_seconds, const Backend& backend);
 
 }  // namespace tailor

@@ -24,7 +24,7 @@ struct RunConfig {
   bool report_objective = true;
 
   // [run]
-  Device device = Device::automatic;
+  DeviceSpec device;  // auto, cpu, cuda or cuda:N
   int threads = 0;  // 0 = all cores
 
   // [recommend]

@@ -18,8 +18,8 @@
 
 namespace tailor {
 void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Model& model,
-                        nlohmann::json& manifest) {
-  Campaign camp = build_campaign(model, input.data, input.matrices, *c.campaign, c.threads);
+                        const Backend& backend, nlohmann::json& manifest) {
+  Campaign camp = build_campaign(model, input.data, input.matrices, *c.campaign, backend);
   manifest["campaign"] = describe_campaign(camp);
 
   // QA gates: nothing is published when one is broken.
@@ -51,7 +51,7 @@ void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Mode
   spdlog::info("campaign export: {} lists -> {}", camp.stats.lists, c.output.string());
 }
 
-nlohmann::json run_pipeline(const RunConfig& c) {
+nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   nlohmann::json manifest = new_manifest("run " + c.source.string());
   manifest["config"] = c.source.string();
@@ -72,11 +72,9 @@ nlohmann::json run_pipeline(const RunConfig& c) {
 
   TrainOptions topts;
   topts.ials = c.ials;
-  topts.device = c.device;
-  topts.threads = c.threads;
   topts.report_objective = c.report_objective;
   TrainResult trained;
-  Model model = train_model(input, topts, &trained);
+  Model model = train_model(input, topts, backend, &trained);
   manifest["parameters"] = describe_params(c.ials);
   manifest["training"] = describe_training(trained);
   double save_seconds = 0.0;
@@ -90,7 +88,7 @@ nlohmann::json run_pipeline(const RunConfig& c) {
   }
 
   if (c.campaign) {
-    run_campaign_stage(c, input, model, manifest);
+    run_campaign_stage(c, input, model, backend, manifest);
     manifest["timings"] = {{"load", input.seconds},
                            {"train", trained.seconds},
                            {"save_model", save_seconds},
@@ -104,9 +102,7 @@ nlohmann::json run_pipeline(const RunConfig& c) {
 
   RecommendOptions ropts;
   ropts.topn = c.topn;
-  ropts.device = c.device;
-  ropts.threads = c.threads;
-  Recommendations rec = recommend(model, input.data, input.matrices, ropts);
+  Recommendations rec = recommend(model, input.data, input.matrices, ropts, backend);
   manifest["recommendations"] = describe_recommendations(rec, c.topn);
 
   ExportSummary exported = export_csv(c.output, rec, model);

@@ -11,6 +11,7 @@
 #include "host/data/input.hpp"
 #include "host/pipeline/config.hpp"
 #include "host/train/model.hpp"
+#include "kernels/backend.hpp"
 
 namespace tailor {
 
@@ -19,10 +20,10 @@ namespace tailor {
 // then writes the CSV, JSON lines and HDF5 exports. Adds "campaign", "qa" and "outputs" to the
 // manifest.
 void run_campaign_stage(const RunConfig& config, const LoadedInput& input, const Model& model,
-                        nlohmann::json& manifest);
+                        const Backend& backend, nlohmann::json& manifest);
 
-// `tailor run`: the nightly job. Writes the model (if configured), the export and, last, the
-// manifest; returns the manifest.
-nlohmann::json run_pipeline(const RunConfig& config);
+// `tailor run`: the nightly job, computed on `backend` (made once from config.device). Writes
+// the model (if configured), the export and, last, the manifest; returns the manifest.
+nlohmann::json run_pipeline(const RunConfig& config, const Backend& backend);
 
 }  // namespace tailor

@@ -43,7 +43,7 @@ void validate_topn_params(const TopNParams& p, const std::string& where) {
 }
 
 Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
-                          const RecommendOptions& options) {
+                          const RecommendOptions& options, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   const int n = options.topn.n;
   if (n < 1 || n > kMaxTopN)
@@ -87,7 +87,7 @@ Recommendations recommend(const Model& model, const Dataset& data, const Interac
                  "they get no list",
                  rec.customers_not_in_model, model.training_input);
 
-  rec.device = resolve_device(options.device);
+  rec.device = backend.is_cuda() ? Device::cuda : Device::cpu;
   const FactorsView customers{x.data(), seen.rows, k};
   const FactorsView items = model.item_view();
   const CsrView seen_view = seen.view();
@@ -95,10 +95,7 @@ Recommendations recommend(const Model& model, const Dataset& data, const Interac
                to_string(rec.device));
   if (seen.rows > 0) {
     try {
-      rec.lists = rec.device == Device::cuda
-                      ? cuda_topn(customers, items, &seen_view, options.topn)
-                      : cpu_topn(customers, items, &seen_view, options.topn,
-                                 resolve_threads(options.threads));
+      rec.lists = backend.topn(customers, items, &seen_view, options.topn);
     } catch (const std::invalid_argument& e) {
       throw InputError(e.what());
     }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host/core/device.hpp"
+#include "kernels/backend.hpp"
 #include "host/data/dataset.hpp"
 #include "host/train/model.hpp"
 #include "kernels/kernels.hpp"
@@ -13,9 +14,7 @@
 namespace tailor {
 
 struct RecommendOptions {
-  TopNParams topn;
-  Device device = Device::automatic;
-  int threads = 0;
+  TopNParams topn;  // memory_budget 0: the backend's
 };
 
 struct Recommendations {
@@ -34,7 +33,8 @@ void validate_topn_params(const TopNParams& p, const std::string& where);
 // Lists for every customer of `data` that has interactions and factors in `model`. Seen items
 // (the customer's interactions in `data`) are excluded when options.topn.exclude_seen.
 // Customers and items are matched by id, so a model may score a newer file of the same shop.
+// Scored on `backend`.
 Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
-                          const RecommendOptions& options);
+                          const RecommendOptions& options, const Backend& backend);
 
 }  // namespace tailor

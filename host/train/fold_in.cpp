@@ -7,15 +7,14 @@
 #include <stdexcept>
 
 #include "host/core/error.hpp"
+#include "host/train/train.hpp"
 
 namespace tailor {
 
 std::vector<float> fold_in_customers(const Csr& history, const std::vector<float>& item_factors,
-                                     const IalsParams& p, Device device, int threads) {
+                                     const IalsParams& p, const Backend& backend) {
+  validate_ials_params(p, "fold-in");
   const int k = p.factors;
-  if (k < 1 || k > kMaxFactors)
-    throw InputError(fmt::format("fold-in: {} factors; the iALS kernels support 1..{}", k,
-                                 kMaxFactors));
   if (item_factors.size() != static_cast<std::size_t>(history.cols) * static_cast<std::size_t>(k))
     throw InputError(fmt::format("fold-in: item factors hold {} values; the history has {} items "
                                  "x {} factors = {}",
@@ -32,13 +31,11 @@ std::vector<float> fold_in_customers(const Csr& history, const std::vector<float
   // from X = 0, so the step count is raised to at least k.
   IalsParams params = p;
   params.cg_steps = std::max(p.cg_steps, k);
-  const Csr transposed = transpose(history, resolve_threads(threads));
+  const Csr transposed = transpose(history, backend.threads());
   const CsrView ci = history.view(), ic = transposed.view();
   std::unique_ptr<IalsEngine> engine;
   try {
-    engine = resolve_device(device) == Device::cuda
-                 ? make_cuda_ials(ci, ic, params)
-                 : make_cpu_ials(ci, ic, params, resolve_threads(threads));
+    engine = backend.ials(ci, ic, params);
   } catch (const std::invalid_argument& e) {
     throw InputError(fmt::format("fold-in: {}", e.what()));
   }

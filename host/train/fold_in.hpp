@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "host/core/device.hpp"
+#include "kernels/backend.hpp"
 #include "host/data/csr.hpp"
 #include "kernels/kernels.hpp"
 
@@ -19,9 +19,8 @@ namespace tailor {
 // row objective with Y fixed,
 //   x_u = (Y^T Y + Y^T (C_u - I) Y + lambda I)^-1 Y^T C_u p_u,
 // using p's confidence scaling, alpha and lambda. Customers with no history get 0.
-// device: where to solve (auto falls back to the CPU); threads: CPU threads, <= 0 all cores.
-// InputError on a shape mismatch or a factor count outside 1..kMaxFactors.
+// Solved on `backend`. InputError on a shape mismatch or parameters validate_ials_params refuses.
 std::vector<float> fold_in_customers(const Csr& history, const std::vector<float>& item_factors,
-                                     const IalsParams& p, Device device, int threads);
+                                     const IalsParams& p, const Backend& backend);
 
 }  // namespace tailor

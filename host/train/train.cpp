@@ -10,9 +10,12 @@
 #include "host/core/error.hpp"
 #include "host/core/progress.hpp"
 #include "host/io/time.hpp"
+#include "host/train/loop.hpp"
 #include "host/train/model.hpp"
+#include "kernels/validate.hpp"
 
 namespace tailor {
+
 void check_finite_factors(const std::vector<float>& f, const char* what, const char* hint) {
   for (std::size_t k = 0; k < f.size(); ++k)
     if (!std::isfinite(f[k]))
@@ -20,16 +23,13 @@ void check_finite_factors(const std::vector<float>& f, const char* what, const c
 }
 
 void validate_ials_params(const IalsParams& p, const std::string& where) {
-  auto bad = [&](const std::string& what) { throw InputError(fmt::format("{}: {}", where, what)); };
-  if (p.factors < 1 || p.factors > kMaxFactors)
-    bad(fmt::format("factors = {}: the iALS kernels support 1..{}", p.factors, kMaxFactors));
-  if (p.iterations < 1) bad(fmt::format("iterations = {}: must be >= 1", p.iterations));
-  if (p.cg_steps < 1) bad(fmt::format("cg_steps = {}: must be >= 1", p.cg_steps));
-  if (!(p.regularization >= 0) || !std::isfinite(p.regularization))
-    bad(fmt::format("regularization = {}: must be finite and >= 0", p.regularization));
-  if (!(p.alpha >= 0) || !std::isfinite(p.alpha))
-    bad(fmt::format("alpha = {}: must be finite and >= 0", p.alpha));
-  if (!(p.log_epsilon > 0)) bad(fmt::format("log_epsilon = {}: must be > 0", p.log_epsilon));
+  if (std::string problem = detail::ials_params_problem(p); !problem.empty())
+    throw InputError(fmt::format("{}: {}", where, problem));
+}
+
+void validate_bpr_params(const BprParams& p, const std::string& where) {
+  if (std::string problem = detail::bpr_params_problem(p); !problem.empty())
+    throw InputError(fmt::format("{}: {}", where, problem));
 }
 
 std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t seed) {
@@ -40,26 +40,39 @@ std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t
   return f;
 }
 
-TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options) {
-  const IalsParams& p = options.ials;
-  if (p.factors < 1 || p.factors > kMaxFactors)
-    throw InputError(fmt::format("--factors {}: the iALS kernels support 1..{} factors", p.factors,
-                                 kMaxFactors));
-  if (p.iterations < 1) throw InputError(fmt::format("--iterations {}: must be >= 1", p.iterations));
-  if (p.cg_steps < 1) throw InputError(fmt::format("--cg-steps {}: must be >= 1", p.cg_steps));
-  if (!(p.regularization >= 0)) throw InputError("--regularization must be >= 0");
-  if (!(p.alpha >= 0)) throw InputError("--alpha must be >= 0");
+namespace {
 
+// One iALS epoch: both half-steps, then (when asked) the full objective and its check.
+EpochStep ials_epoch(IalsEngine& engine, const TrainOptions& options, int epoch) {
+  const auto t = std::chrono::steady_clock::now();
+  engine.solve_customers();
+  engine.solve_items();
+  EpochStep step;
+  step.report.seconds = seconds_since(t);
+  step.detail = fmt::format("({:.3f}s/epoch)", step.report.seconds);
+  if (options.report_objective) {
+    const Objective& o = step.report.objective = engine.objective();
+    step.detail = fmt::format("objective {:.6g} (normalized {:.6g}) {}", o.total, o.normalized,
+                              step.detail);
+    if (!std::isfinite(o.total))
+      step.diverged = fmt::format("training diverged at epoch {}: objective is {}", epoch, o.total);
+  }
+  return step;
+}
+
+}  // namespace
+
+TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options,
+                       const Backend& backend) {
+  const IalsParams& p = options.ials;
+  validate_ials_params(p, "train");
   const auto start = std::chrono::steady_clock::now();
   TrainResult result;
-  result.device = resolve_device(options.device);
-  const int threads = resolve_threads(options.threads);
+  result.device = backend.is_cuda() ? Device::cuda : Device::cpu;
   const CsrView ci = m.customer_items.view(), ic = m.item_customers.view();
-
   std::unique_ptr<IalsEngine> engine;
   try {
-    engine = result.device == Device::cuda ? make_cuda_ials(ci, ic, p)
-                                           : make_cpu_ials(ci, ic, p, threads);
+    engine = backend.ials(ci, ic, p);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
@@ -72,37 +85,17 @@ TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options
 
   if (options.log_epochs)
     spdlog::info("train: iALS on {}: {} customers x {} items, {} interactions, k={}, lambda={}, "
-               "alpha={}, {} iterations, {} CG steps",
-               result.backend, ci.rows, ic.rows, ci.nnz(), p.factors, p.regularization, p.alpha,
-               p.iterations, p.cg_steps);
-  Progress progress("train", p.iterations, "epochs");
-  for (int epoch = 1; epoch <= p.iterations; ++epoch) {
-    const auto t = std::chrono::steady_clock::now();
-    engine->solve_customers();
-    engine->solve_items();
-    EpochReport report;
-    report.epoch = epoch;
-    report.seconds = seconds_since(t);
-    std::string detail = fmt::format("({:.3f}s/epoch)", report.seconds);
-    if (options.report_objective) {
-      report.objective = engine->objective();
-      detail = fmt::format("objective {:.6g} (normalized {:.6g}) {}", report.objective.total,
-                           report.objective.normalized, detail);
-      if (!std::isfinite(report.objective.total))
-        throw RunError(fmt::format("training diverged at epoch {}: objective is {}", epoch,
-                                   report.objective.total));
-    }
-    result.epochs.push_back(report);
-    if (options.log_epochs) progress.update(epoch, detail, true);
-    if (options.on_epoch) options.on_epoch(report);
-    if (options.after_epoch) {
-      engine->get_factors(result.customer_factors, result.item_factors);
-      if (!options.after_epoch(report, result.customer_factors, result.item_factors)) break;
-    }
-  }
-  engine->get_factors(result.customer_factors, result.item_factors);
-  check_finite_factors(result.customer_factors, "customer", "lower alpha or raise regularization");
-  check_finite_factors(result.item_factors, "item", "lower alpha or raise regularization");
+                 "alpha={}, {} iterations, {} CG steps",
+                 result.backend, ci.rows, ic.rows, ci.nnz(), p.factors, p.regularization, p.alpha,
+                 p.iterations, p.cg_steps);
+  TrainingLoop loop;
+  loop.epochs = p.iterations;
+  loop.log_epochs = options.log_epochs;
+  loop.step = [&](int epoch) { return ials_epoch(*engine, options, epoch); };
+  if (options.on_epoch) loop.notify = [&](int) { options.on_epoch(result.epochs.back()); };
+  loop.after_epoch = options.after_epoch;
+  loop.divergence_hint = "lower alpha or raise regularization";
+  run_training_loop(*engine, loop, result);
   result.seconds = seconds_since(start);
   return result;
 }
@@ -124,8 +117,9 @@ Model pack_model(const LoadedInput& input, TrainResult& r, bool with_objective) 
 }
 
 
-Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result) {
-  TrainResult r = train_ials(input.matrices, options);
+Model train_model(const LoadedInput& input, const TrainOptions& options, const Backend& backend,
+                  TrainResult* result) {
+  TrainResult r = train_ials(input.matrices, options, backend);
   Model m = pack_model(input, r, options.report_objective);
   m.params = options.ials;
   if (result) *result = std::move(r);

@@ -1,4 +1,4 @@
-// Training stage: iALS on the chosen backend, with the objective and an ETA per epoch.
+// Training stage: iALS on the run's backend, with the objective and an ETA per epoch.
 #pragma once
 
 #include <functional>
@@ -22,8 +22,6 @@ struct EpochReport {
 
 struct TrainOptions {
   IalsParams ials;
-  Device device = Device::automatic;
-  int threads = 0;               // CPU threads, 0 = all cores
   bool report_objective = true;  // compute the full objective after every epoch
   bool log_epochs = true;        // a log line per epoch with the objective and the ETA
   std::function<void(const EpochReport&)> on_epoch;  // called after each epoch
@@ -38,14 +36,15 @@ struct TrainResult {
   std::vector<float> customer_factors;  // customers x factors, row-major
   std::vector<float> item_factors;      // items x factors
   std::vector<EpochReport> epochs;
-  std::string backend;                  // "cpu (2 threads)", "cuda (NVIDIA H100 ...)"
-  Device device = Device::cpu;
+  std::string backend;                  // the engine's name: "cpu", "cuda", "cpu (2 threads)"
+  Device device = Device::cpu;          // where it ran: cpu or cuda
   double seconds = 0.0;                 // whole stage, upload and download included
 };
 
-// Range checks of iALS parameters shared by the config and the command line; InputError naming
-// `where`.
+// The one check of model parameters (kernels/validate.hpp) for every entry point: the config,
+// the command line, training and fold-in. InputError "{where}: {key} = {value}: {rule}".
 void validate_ials_params(const IalsParams& p, const std::string& where);
+void validate_bpr_params(const BprParams& p, const std::string& where);
 
 // Seeded initial factors: uniform in [0, 0.01), the same for both backends.
 std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t seed);
@@ -54,15 +53,17 @@ std::vector<float> initial_factors(std::int64_t rows, int factors, std::uint64_t
 // hint on what to change; training calls it on its result.
 void check_finite_factors(const std::vector<float>& factors, const char* what, const char* hint);
 
-// Trains from seeded initial factors. Throws InputError for unsupported parameters (e.g. factors
-// above kMaxFactors) and RunError if training diverges (non-finite factors).
-TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options);
+// Trains on `backend` from seeded initial factors. Throws InputError for unsupported parameters
+// (e.g. factors above kMaxFactors) and RunError if training diverges (non-finite factors).
+TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options,
+                       const Backend& backend);
 
 // A trained result packed with the ids, provenance and history of the data it came from (the
 // factors are moved out of r); the caller sets the algorithm and its parameters.
 Model pack_model(const LoadedInput& input, TrainResult& r, bool with_objective);
 
 // Trains on `input` and packs the result with its ids, parameters and data fingerprint.
-Model train_model(const LoadedInput& input, const TrainOptions& options, TrainResult* result = nullptr);
+Model train_model(const LoadedInput& input, const TrainOptions& options, const Backend& backend,
+                  TrainResult* result = nullptr);
 
 }  // namespace tailor

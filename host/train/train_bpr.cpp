@@ -10,35 +10,58 @@
 
 #include "host/core/error.hpp"
 #include "host/core/progress.hpp"
+#include "host/train/loop.hpp"
 #include "host/train/model.hpp"
 #include "kernels/bpr_sampler.hpp"
 
 namespace tailor {
 namespace {
 
+// One BPR epoch of SGD, then (when asked) the loss on the fixed evaluation sample. The generic
+// report carries the BPR loss in its objective fields (data = total = normalized).
+EpochStep bpr_epoch(BprEngine& engine, const BprTrainOptions& options, int epoch,
+                    BprEpochReport& report) {
+  const auto t = std::chrono::steady_clock::now();
+  report = BprEpochReport{};
+  report.epoch = epoch;
+  report.train = engine.epoch();
+  report.seconds = seconds_since(t);
+  double loss = report.train.loss;
+  EpochStep step;
+  step.detail = fmt::format("train loss {:.5f} acc {:.4f} lr {:.3g}", report.train.loss,
+                            report.train.accuracy, report.train.learning_rate);
+  if (options.report_objective) {
+    report.objective = engine.objective();
+    loss = report.objective.loss;
+    step.detail += fmt::format(", eval loss {:.5f} acc {:.4f}", report.objective.loss,
+                               report.objective.accuracy);
+  }
+  if (report.train.skipped > 0)
+    step.detail += fmt::format(", {} samples skipped (customers who bought every item)",
+                               report.train.skipped);
+  step.detail += fmt::format(" ({:.3f}s/epoch)", report.seconds);
+  if (!std::isfinite(report.train.loss) || !std::isfinite(loss))
+    step.diverged = fmt::format("BPR training diverged at epoch {}: loss is {}", epoch,
+                                std::isfinite(loss) ? report.train.loss : loss);
+  step.report.seconds = report.seconds;
+  step.report.objective.data = step.report.objective.total = step.report.objective.normalized =
+      loss;
+  return step;
+}
 
 }  // namespace
 
-TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& options) {
+TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& options,
+                      const Backend& backend) {
   const BprParams& p = options.bpr;
-  if (p.factors < 1 || p.factors > kMaxFactors)
-    throw InputError(fmt::format("--factors {}: the BPR kernels support 1..{} factors", p.factors,
-                                 kMaxFactors));
-  if (p.epochs < 1) throw InputError(fmt::format("--epochs {}: must be >= 1", p.epochs));
-  if (!(p.learning_rate > 0) || !std::isfinite(p.learning_rate))
-    throw InputError("--learning-rate must be finite and > 0");
-  if (!(p.regularization >= 0) || !std::isfinite(p.regularization))
-    throw InputError("--regularization must be finite and >= 0");
-
+  validate_bpr_params(p, "train");
   const auto start = std::chrono::steady_clock::now();
   TrainResult result;
-  result.device = resolve_device(options.device);
-  const int threads = resolve_threads(options.threads);
+  result.device = backend.is_cuda() ? Device::cuda : Device::cpu;
   const CsrView ci = m.customer_items.view();
-
   std::unique_ptr<BprEngine> engine;
   try {
-    engine = result.device == Device::cuda ? make_cuda_bpr(ci, p) : make_cpu_bpr(ci, p, threads);
+    engine = backend.bpr(ci, p);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
@@ -55,53 +78,22 @@ TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& optio
                  result.backend, ci.rows, ci.cols, ci.nnz(), p.factors, p.learning_rate,
                  p.schedule == LrSchedule::constant ? "constant" : "linear decay",
                  p.regularization, to_string(p.negatives), p.epochs, samples);
-  Progress progress("train", p.epochs, "epochs");
-  for (int epoch = 1; epoch <= p.epochs; ++epoch) {
-    const auto t = std::chrono::steady_clock::now();
-    BprEpochReport report;
-    report.epoch = epoch;
-    report.train = engine->epoch();
-    report.seconds = seconds_since(t);
-    double loss = report.train.loss;
-    std::string detail = fmt::format("train loss {:.5f} acc {:.4f} lr {:.3g}", report.train.loss,
-                                     report.train.accuracy, report.train.learning_rate);
-    if (options.report_objective) {
-      report.objective = engine->objective();
-      loss = report.objective.loss;
-      detail += fmt::format(", eval loss {:.5f} acc {:.4f}", report.objective.loss,
-                            report.objective.accuracy);
-    }
-    if (report.train.skipped > 0)
-      detail += fmt::format(", {} samples skipped (customers who bought every item)",
-                            report.train.skipped);
-    detail += fmt::format(" ({:.3f}s/epoch)", report.seconds);
-    if (!std::isfinite(report.train.loss) || !std::isfinite(loss))
-      throw RunError(fmt::format("BPR training diverged at epoch {}: loss is {}", epoch,
-                                 std::isfinite(loss) ? report.train.loss : loss));
-
-    EpochReport generic;
-    generic.epoch = epoch;
-    generic.seconds = report.seconds;
-    generic.objective.data = loss;
-    generic.objective.total = loss;
-    generic.objective.normalized = loss;
-    result.epochs.push_back(generic);
-    if (options.log_epochs) progress.update(epoch, detail, true);
-    if (options.on_epoch) options.on_epoch(report);
-    if (options.after_epoch) {
-      engine->get_factors(result.customer_factors, result.item_factors);
-      if (!options.after_epoch(generic, result.customer_factors, result.item_factors)) break;
-    }
-  }
-  engine->get_factors(result.customer_factors, result.item_factors);
-  check_finite_factors(result.customer_factors, "customer", "lower the learning rate or raise regularization");
-  check_finite_factors(result.item_factors, "item", "lower the learning rate or raise regularization");
+  BprEpochReport last;
+  TrainingLoop loop;
+  loop.epochs = p.epochs;
+  loop.log_epochs = options.log_epochs;
+  loop.step = [&](int epoch) { return bpr_epoch(*engine, options, epoch, last); };
+  if (options.on_epoch) loop.notify = [&](int) { options.on_epoch(last); };
+  loop.after_epoch = options.after_epoch;
+  loop.divergence_hint = "lower the learning rate or raise regularization";
+  run_training_loop(*engine, loop, result);
   result.seconds = seconds_since(start);
   return result;
 }
 
-Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options, TrainResult* result) {
-  TrainResult r = train_bpr(input.matrices, options);
+Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options,
+                      const Backend& backend, TrainResult* result) {
+  TrainResult r = train_bpr(input.matrices, options, backend);
   Model m = pack_model(input, r, options.report_objective);
   m.algorithm = "bpr";
   m.bpr = options.bpr;

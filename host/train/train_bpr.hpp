@@ -1,4 +1,4 @@
-// Training stage for BPR (Rendle et al. 2009) on the chosen backend: per-epoch sampled loss,
+// Training stage for BPR (Rendle et al. 2009) on the run's backend: per-epoch sampled loss,
 // ordering accuracy and an ETA, mirroring train_ials (host/train/train.hpp).
 #pragma once
 
@@ -20,11 +20,9 @@ struct BprEpochReport {
 };
 
 struct BprTrainOptions {
+  // Hogwild SGD: only a CPU backend with one thread gives the same factors on every run; the
+  // CUDA engine is never bitwise reproducible.
   BprParams bpr;
-  Device device = Device::automatic;
-  // CPU threads, 0 = all cores. Hogwild SGD: only threads = 1 gives the same factors on every
-  // run; the CUDA engine is never bitwise reproducible.
-  int threads = 0;
   bool report_objective = true;  // evaluate the fixed sample after every epoch
   bool log_epochs = true;        // a log line per epoch with loss, accuracy and the ETA
   std::function<void(const BprEpochReport&)> on_epoch;
@@ -39,10 +37,11 @@ struct BprTrainOptions {
 // customers from seed, items from a derived seed). TrainResult::epochs holds one EpochReport per
 // epoch whose Objective fields carry the BPR loss as described above. Throws InputError for
 // unsupported parameters and RunError if training diverges (non-finite loss or factors).
-TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& options);
+TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& options,
+                      const Backend& backend);
 
 // The same as train_model (host/train/train.hpp) for BPR.
 Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options,
-                      TrainResult* result = nullptr);
+                      const Backend& backend, TrainResult* result = nullptr);
 
 }  // namespace tailor

@@ -223,6 +223,20 @@ CpuScorer::CpuScorer(const FactorsView& items, int threads) {
   panels_ = cpu::pack_panels(items, threads);
 }
 
+int CpuScorer::block_rows() const {
+  constexpr std::int64_t kBlockBytes = std::int64_t{64} << 20;
+  int rows = tile_rows_ * 4;
+  while (rows > tile_rows_ && static_cast<std::int64_t>(rows) * stride_ * 4 > kBlockBytes)
+    rows -= tile_rows_;
+  return rows;
+}
+
+HostRows CpuScorer::rows() const {
+  const std::size_t n =
+      static_cast<std::size_t>(padded_rows(block_rows())) * static_cast<std::size_t>(stride_);
+  return HostRows(new float[n], n, [](float* p) noexcept { delete[] p; });
+}
+
 void CpuScorer::score(const float* x, int rows, float* out) const {
   if (rows <= 0 || items_ == 0) return;
   const int padded = padded_rows(rows);

@@ -14,6 +14,7 @@
 #include "kernels/bpr_sampler.hpp"
 #include "kernels/cuda/bpr.cuh"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/resident.cuh"
 #include "kernels/kernels.hpp"
 #include "kernels/validate.hpp"
 
@@ -23,23 +24,17 @@ namespace {
 
 class CudaBpr final : public BprEngine {
  public:
-  CudaBpr(const CsrView& customer_items, const BprParams& params)
+  CudaBpr(std::shared_ptr<Context> context, const CsrView& customer_items,
+          const BprParams& params)
       : params_(params),
         k_(params.factors),
         customers_(customer_items.rows),
         items_(customer_items.cols),
         nnz_(customer_items.nnz()),
-        indptr_(res_.alloc<std::int64_t>(static_cast<std::size_t>(customers_) + 1)),
-        indices_(res_.alloc<std::uint32_t>(static_cast<std::size_t>(nnz_))),
-        X_(res_.alloc<float>(static_cast<std::size_t>(customers_) * k_)),
-        Y_(res_.alloc<float>(static_cast<std::size_t>(items_) * k_)) {
-    // Rebased offsets: a CsrView may be a slice whose indptr[0] is not 0.
-    const std::int64_t base = customer_items.indptr[0];
-    std::vector<std::int64_t> rebased(static_cast<std::size_t>(customers_) + 1);
-    for (std::int64_t r = 0; r <= customers_; ++r)
-      rebased[static_cast<std::size_t>(r)] = customer_items.indptr[r] - base;
-    indptr_.upload(rebased.data(), rebased.size());
-    indices_.upload(customer_items.indices + base, static_cast<std::size_t>(nnz_));
+        context_(std::move(context)),
+        res_(*context_),
+        pattern_(res_, customer_items, false),
+        factors_(res_, customers_, items_, k_, "BPR (CUDA)") {
     std::vector<double> cdf;
     if (params.negatives == BprNegatives::popularity) {
       cdf = bpr::popularity_cdf(customer_items, params.popularity_exponent);
@@ -49,8 +44,7 @@ class CudaBpr final : public BprEngine {
     const std::vector<float> X = bpr::initial_factors(customers_, k_, params.seed);
     const std::vector<float> Y =
         bpr::initial_factors(items_, k_, params.seed ^ 0x9e3779b97f4a7c15ULL);
-    X_.upload(X.data(), X.size());
-    Y_.upload(Y.data(), Y.size());
+    factors_.set(X, Y);
 
     // One grid size for every launch, so the partials buffer is allocated once.
     const std::int64_t most = std::max(samples_per_epoch(), objective_samples());
@@ -64,18 +58,9 @@ class CudaBpr final : public BprEngine {
   [[nodiscard]] std::string backend_name() const override { return "cuda"; }
 
   void set_factors(std::span<const float> X, std::span<const float> Y) override {
-    check_sizes(X.size(), Y.size(), "set_factors");
-    X_.upload(X.data(), X.size());
-    Y_.upload(Y.data(), Y.size());
-    res_.synchronize();  // the caller may free or overwrite X and Y once this returns
+    factors_.set(X, Y);
   }
-
-  void get_factors(std::span<float> X, std::span<float> Y) override {
-    check_sizes(X.size(), Y.size(), "get_factors");
-    X_.download(X.data(), X.size());
-    Y_.download(Y.data(), Y.size());
-    res_.synchronize();
-  }
+  void get_factors(std::span<float> X, std::span<float> Y) override { factors_.get(X, Y); }
 
   BprStats epoch() override {
     const float lr = bpr_learning_rate(params_, epoch_);
@@ -117,23 +102,13 @@ class CudaBpr final : public BprEngine {
                                          : std::min(nnz_, bpr::kDefaultObjectiveSamples);
   }
 
-  void check_sizes(std::size_t x, std::size_t y, const char* what) const {
-    const auto want_x = static_cast<std::size_t>(customers_) * static_cast<std::size_t>(k_);
-    const auto want_y = static_cast<std::size_t>(items_) * static_cast<std::size_t>(k_);
-    if (x != want_x || y != want_y)
-      throw std::invalid_argument(std::string("BPR (CUDA) ") + what + ": expected " +
-                                  std::to_string(want_x) + " customer and " +
-                                  std::to_string(want_y) + " item factor values, got " +
-                                  std::to_string(x) + " and " + std::to_string(y));
-  }
-
   // One launch over samples 0 .. n-1 of `epoch`; returns when its sums are on the host, so
   // errors surface at the call that caused them and per-epoch timings measure the work.
   BprStats run(std::uint64_t epoch, std::int64_t n, float lr, bool update, BprTriple* triples) {
     BprKernelArgs a;
-    a.X = X_.data();
-    a.Y = Y_.data();
-    a.sampler = {indptr_.data(), indices_.data(), customers_, items_,
+    a.X = factors_.X();
+    a.Y = factors_.Y();
+    a.sampler = {pattern_.indptr.data(), pattern_.indices.data(), customers_, items_,
                  cdf_.size() > 0 ? cdf_.data() : nullptr};
     a.k = k_;
     a.lr = lr;
@@ -173,12 +148,11 @@ class CudaBpr final : public BprEngine {
   std::int64_t items_;
   std::int64_t nnz_;
   int epoch_ = 0;
-  Resources res_;  // before every buffer: buffers are freed on its stream
-  DeviceBuffer<std::int64_t> indptr_;    // (customers + 1), rebased to 0
-  DeviceBuffer<std::uint32_t> indices_;  // (nnz)
+  std::shared_ptr<Context> context_;  // before every buffer: buffers are freed on its stream
+  const Context& res_;
+  CsrOnDevice pattern_;                  // customers x items, no weights
+  DeviceFactors factors_;                // X: customers x k, Y: items x k
   DeviceBuffer<double> cdf_;             // (items) popularity negatives only, else empty
-  DeviceBuffer<float> X_;                // customers x k
-  DeviceBuffer<float> Y_;                // items x k
   int grid_ = 1;
   DeviceBuffer<double> partials_;        // 3 x grid_ block sums
 };
@@ -186,9 +160,11 @@ class CudaBpr final : public BprEngine {
 }  // namespace
 }  // namespace cuda
 
-std::unique_ptr<BprEngine> make_cuda_bpr(const CsrView& customer_items, const BprParams& params) {
+std::unique_ptr<BprEngine> make_cuda_bpr(std::shared_ptr<cuda::Context> context,
+                                         const CsrView& customer_items, const BprParams& params) {
   detail::validate_bpr_problem(customer_items, params);
-  return std::make_unique<cuda::CudaBpr>(customer_items, params);
+  context->activate();
+  return std::make_unique<cuda::CudaBpr>(std::move(context), customer_items, params);
 }
 
 }  // namespace tailor

@@ -1,5 +1,5 @@
 // Shared plumbing of the CUDA backend: error checks that throw, RAII owners for device memory,
-// streams, events and the cuBLAS handle, the per-device Resources object that launchers take,
+// streams, events and the cuBLAS handle, the per-device Context that launchers take,
 // and the small device helpers (warp/block sums, confidence) that several kernels use.
 //
 // Nothing here is visible to host/: the public interface is kernels/kernels.hpp.
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -73,7 +74,7 @@ namespace tailor::cuda {
 
 // A typed device allocation of `count` elements, stream-ordered (cudaMallocAsync/cudaFreeAsync on
 // the stream it was made for). Movable, not copyable; the destructor never throws. The memory is
-// uninitialised. The stream must outlive the buffer (Resources owners declare it first).
+// uninitialised. The stream must outlive the buffer (Context owners declare it first).
 template <typename T>
 class DeviceBuffer {
  public:
@@ -143,105 +144,108 @@ class DeviceBuffer {
   cudaStream_t stream_ = nullptr;
 };
 
-// A non-blocking stream (it does not serialise with the legacy default stream).
-class Stream {
+// An owned CUDA handle (stream, event, cuBLAS handle, ...): movable, not copyable, released by
+// Destroy in a destructor that never throws (a failing release at shutdown is ignored).
+template <typename T, auto Destroy>
+class Handle {
  public:
-  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
-  ~Stream() {
-    if (stream_ != nullptr) (void)cudaStreamDestroy(stream_);
-  }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  Stream(Stream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
-  Stream& operator=(Stream&& other) noexcept {
+  Handle() = default;
+  explicit Handle(T handle) noexcept : handle_(handle) {}
+  ~Handle() { reset(); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, T{})) {}
+  Handle& operator=(Handle&& other) noexcept {
     if (this != &other) {
-      if (stream_ != nullptr) (void)cudaStreamDestroy(stream_);
-      stream_ = std::exchange(other.stream_, nullptr);
+      reset();
+      handle_ = std::exchange(other.handle_, T{});
     }
     return *this;
   }
-  [[nodiscard]] cudaStream_t get() const { return stream_; }
-  void synchronize() const { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+  [[nodiscard]] T get() const { return handle_; }
+  explicit operator bool() const { return handle_ != T{}; }
+  void reset() noexcept {
+    if (handle_ != T{}) (void)Destroy(handle_);
+    handle_ = T{};
+  }
 
  private:
-  cudaStream_t stream_ = nullptr;
+  T handle_{};
+};
+
+// A non-blocking stream (it does not serialise with the legacy default stream).
+class Stream : public Handle<cudaStream_t, &cudaStreamDestroy> {
+ public:
+  Stream() : Handle(create()) {}
+  void synchronize() const { CUDA_CHECK(cudaStreamSynchronize(get())); }
+
+ private:
+  static cudaStream_t create() {
+    cudaStream_t s = nullptr;
+    CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    return s;
+  }
 };
 
 // A timing event (for measuring device work between two records on one stream).
-class Event {
+class Event : public Handle<cudaEvent_t, &cudaEventDestroy> {
  public:
-  Event() { CUDA_CHECK(cudaEventCreate(&event_)); }
-  ~Event() {
-    if (event_ != nullptr) (void)cudaEventDestroy(event_);
-  }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  Event(Event&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
-  Event& operator=(Event&& other) noexcept {
-    if (this != &other) {
-      if (event_ != nullptr) (void)cudaEventDestroy(event_);
-      event_ = std::exchange(other.event_, nullptr);
-    }
-    return *this;
-  }
-  [[nodiscard]] cudaEvent_t get() const { return event_; }
-  void record(cudaStream_t stream) { CUDA_CHECK(cudaEventRecord(event_, stream)); }
+  Event() : Handle(create()) {}
+  void record(cudaStream_t stream) { CUDA_CHECK(cudaEventRecord(get(), stream)); }
   // Milliseconds from `start` to this event; both must have completed.
   [[nodiscard]] float elapsed_ms_since(const Event& start) const {
     float ms = 0.0f;
-    CUDA_CHECK(cudaEventElapsedTime(&ms, start.event_, event_));
+    CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), get()));
     return ms;
   }
 
  private:
-  cudaEvent_t event_ = nullptr;
+  static cudaEvent_t create() {
+    cudaEvent_t e = nullptr;
+    CUDA_CHECK(cudaEventCreate(&e));
+    return e;
+  }
 };
 
-class CublasHandle {
+using CublasHandle = Handle<cublasHandle_t, &cublasDestroy>;
+
+// Why device `device` is not usable, or an empty string when it is (device.cu).
+std::string cuda_unusable_reason(int device);
+
+// Everything one device needs, made once per run (Backend owns it) and passed down explicitly
+// to every launcher: the device, a stream every launch and copy goes on, and a cuBLAS handle
+// bound to that stream, created on first use (a run that only samples BPR triples never loads
+// cuBLAS). Throws std::runtime_error when the device is not usable. Member order matters: the
+// handle is destroyed before the stream it uses.
+class Context {
  public:
-  CublasHandle() { CUBLAS_CHECK(cublasCreate(&handle_)); }
-  ~CublasHandle() {
-    if (handle_ != nullptr) (void)cublasDestroy(handle_);
-  }
-  CublasHandle(const CublasHandle&) = delete;
-  CublasHandle& operator=(const CublasHandle&) = delete;
-  CublasHandle(CublasHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  CublasHandle& operator=(CublasHandle&& other) noexcept {
-    if (this != &other) {
-      if (handle_ != nullptr) (void)cublasDestroy(handle_);
-      handle_ = std::exchange(other.handle_, nullptr);
-    }
-    return *this;
-  }
-  [[nodiscard]] cublasHandle_t get() const { return handle_; }
-
- private:
-  cublasHandle_t handle_ = nullptr;
-};
-
-// Why no CUDA device is usable, or an empty string when one is (device.cu).
-std::string cuda_unusable_reason();
-
-// Everything one device needs for a computation, owned once and passed down explicitly: the
-// current device (cudaGetDevice: CUDA_VISIBLE_DEVICES picks it), a stream every launch and copy
-// goes on, and a cuBLAS handle bound to that stream. Throws std::runtime_error when no device is
-// usable. Member order matters: the handle is destroyed before the stream it uses.
-class Resources {
- public:
-  Resources() {
+  // The device is made current before stream_ is created on it (members initialise in order).
+  explicit Context(int device) : device_(make_current(usable(device))) {
     CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_));
-    CUBLAS_CHECK(cublasSetStream(blas_.get(), stream_.get()));
-    // Said explicitly: the default mode keeps SGEMM in full fp32 (TF32 tensor cores only with
-    // CUBLAS_TF32_TENSOR_OP_MATH), so results stay comparable with the CPU reference.
-    CUBLAS_CHECK(cublasSetMathMode(blas_.get(), CUBLAS_DEFAULT_MATH));
   }
-  Resources(const Resources&) = delete;
-  Resources& operator=(const Resources&) = delete;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
 
+  // Makes the context's device current on the calling thread (the current device is per thread,
+  // and OpenMP workers start on device 0). Every entry point calls it first.
+  void activate() const { CUDA_CHECK(cudaSetDevice(device_)); }
   [[nodiscard]] cudaStream_t stream() const { return stream_.get(); }
-  [[nodiscard]] cublasHandle_t cublas() const { return blas_.get(); }
+  [[nodiscard]] cublasHandle_t cublas() const {
+    std::call_once(blas_once_, [this] {
+      cublasHandle_t h = nullptr;
+      CUBLAS_CHECK(cublasCreate(&h));
+      blas_ = CublasHandle(h);
+      CUBLAS_CHECK(cublasSetStream(h, stream_.get()));
+      // Said explicitly: the default mode keeps SGEMM in full fp32 (TF32 tensor cores only with
+      // CUBLAS_TF32_TENSOR_OP_MATH), so results stay comparable with the CPU reference.
+      CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+    });
+    return blas_.get();
+  }
   [[nodiscard]] int device() const { return device_; }
   [[nodiscard]] int sm_count() const { return sm_count_; }
+  // Serialises callers that share the stream from several host threads (Scorer::score).
+  [[nodiscard]] std::mutex& mutex() const { return mutex_; }
   void synchronize() const { stream_.synchronize(); }
 
   template <typename T>
@@ -250,20 +254,22 @@ class Resources {
   }
 
  private:
-  // Runs first (members initialise in declaration order), so a machine without a usable device
-  // gets the reason instead of the first failing runtime call.
-  static int usable_device() {
-    if (std::string why = cuda_unusable_reason(); !why.empty())
-      throw std::runtime_error("--device cuda: " + why);
-    int device = 0;
-    CUDA_CHECK(cudaGetDevice(&device));
+  static int usable(int device) {
+    if (std::string why = cuda_unusable_reason(device); !why.empty())
+      throw std::runtime_error("--device cuda:" + std::to_string(device) + ": " + why);
+    return device;
+  }
+  static int make_current(int device) {
+    CUDA_CHECK(cudaSetDevice(device));
     return device;
   }
 
-  int device_ = usable_device();
+  int device_;
   int sm_count_ = 1;
   Stream stream_;
-  CublasHandle blas_;  // after stream_: destroyed before the stream it is bound to
+  mutable std::once_flag blas_once_;
+  mutable CublasHandle blas_;  // after stream_: destroyed before the stream it is bound to
+  mutable std::mutex mutex_;
 };
 
 // ---- device helpers -----------------------------------------------------------------------------
@@ -324,7 +330,7 @@ struct Confidence {
 // Grid size for a grid-stride loop over `work` blocks of `kernel`: as many blocks as fit on the
 // device at once, never more than there is work for.
 template <typename Kernel>
-int resident_grid(const Resources& res, Kernel kernel, int block, std::size_t dynamic_smem,
+int resident_grid(const Context& res, Kernel kernel, int block, std::size_t dynamic_smem,
                   std::int64_t work) {
   int per_sm = 0;
   CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, block, dynamic_smem));

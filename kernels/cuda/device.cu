@@ -1,20 +1,28 @@
-// Device discovery for the CUDA build: whether a device is usable, and a line describing it.
-// None of these throw on a machine without a driver or a GPU: that is an ordinary answer here.
+// Device discovery for the CUDA build: which devices exist, whether this binary has code for
+// each (one probe kernel asked for its attributes), and the per-run Context. Nothing here throws
+// on a machine without a driver or a GPU but make_cuda_context: an absent device is an ordinary
+// answer.
 #include <cuda_runtime.h>
 
-#include <cstdio>
+#include <memory>
 #include <string>
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
-
 namespace cuda {
-
 namespace {
 
-// The device count, or the error that prevented counting. The error is cleared afterwards:
+// Never launched: asking for its attributes fails with cudaErrorNoKernelImageForDevice (or
+// cudaErrorInvalidDeviceFunction) when the binary holds neither SASS nor PTX the device can run.
+__global__ void probe_kernel() {}
+
+std::string error_text(cudaError_t err) {
+  return std::string(cudaGetErrorName(err)) + " (" + cudaGetErrorString(err) + ")";
+}
+
+// The device count, or the error that prevented counting. Errors are cleared afterwards:
 // cudaGetDeviceCount failures (cudaErrorNoDevice, cudaErrorInsufficientDriver, ...) are not
 // sticky, but left in place they would be reported by the next unrelated cudaGetLastError().
 cudaError_t count_devices(int& count) noexcept {
@@ -27,55 +35,69 @@ cudaError_t count_devices(int& count) noexcept {
   return err;
 }
 
+// Name, capability and memory of device `index`, and why this binary cannot use it.
+CudaDeviceInfo inspect(int index) noexcept {
+  CudaDeviceInfo d;
+  d.index = index;
+  cudaDeviceProp prop{};
+  cudaError_t err = cudaGetDeviceProperties(&prop, index);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    d.problem = "device properties unreadable: " + error_text(err);
+    return d;
+  }
+  d.name = prop.name;
+  d.major = prop.major;
+  d.minor = prop.minor;
+  d.memory = prop.totalGlobalMem;
+  int current = 0;
+  (void)cudaGetDevice(&current);
+  cudaFuncAttributes attr{};
+  err = cudaSetDevice(index);
+  if (err == cudaSuccess) err = cudaFuncGetAttributes(&attr, probe_kernel);
+  (void)cudaSetDevice(current);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    d.problem = "this binary has no code for sm_" + std::to_string(d.major) +
+                std::to_string(d.minor) + " (built for " TAILOR_CUDA_ARCHITECTURES "): " +
+                error_text(err);
+  }
+  return d;
+}
+
 }  // namespace
 
-std::string cuda_unusable_reason() {
-  int count = 0;
-  const cudaError_t err = count_devices(count);
-  if (err != cudaSuccess)
-    return std::string("cudaGetDeviceCount failed with ") + cudaGetErrorName(err) + " (" +
-           cudaGetErrorString(err) + ")";
-  if (count == 0) return "no CUDA device found";
-  return {};
+std::string cuda_unusable_reason(int device) {
+  const CudaProbe probe = probe_cuda();
+  if (!probe.error.empty()) return probe.error;
+  for (const CudaDeviceInfo& d : probe.devices)
+    if (d.index == device) return d.problem;
+  return "no CUDA device " + std::to_string(device) + " (" + std::to_string(probe.devices.size()) +
+         " visible)";
 }
 
 }  // namespace cuda
 
 bool cuda_built() { return true; }
 
-int cuda_device_count() noexcept {
+CudaProbe probe_cuda() noexcept {
+  CudaProbe p;
+  p.built = true;
+  (void)cudaRuntimeGetVersion(&p.runtime_version);
+  if (cudaDriverGetVersion(&p.driver_version) != cudaSuccess) p.driver_version = 0;
   int count = 0;
-  (void)cuda::count_devices(count);
-  return count;
-}
-
-std::string cuda_device_description() {
-  if (std::string why = cuda::cuda_unusable_reason(); !why.empty()) return why;
-  int device = 0;
-  cudaDeviceProp prop{};
-  cudaError_t err = cudaGetDevice(&device);
-  if (err == cudaSuccess) err = cudaGetDeviceProperties(&prop, device);
+  const cudaError_t err = cuda::count_devices(count);
   if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    return std::string("CUDA device unreadable: ") + cudaGetErrorName(err) + " (" +
-           cudaGetErrorString(err) + ")";
+    p.error = "cudaGetDeviceCount failed with " + cuda::error_text(err) + "; " + p.versions();
+    return p;
   }
-  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  char memory[32];
-  std::snprintf(memory, sizeof memory, "%.1f GiB", static_cast<double>(prop.totalGlobalMem) / kGiB);
-  return std::string(prop.name) + " (sm_" + std::to_string(prop.major) +
-         std::to_string(prop.minor) + ", " + memory + ")";
+  if (count == 0) p.error = "no CUDA device found";
+  for (int i = 0; i < count; ++i) p.devices.push_back(cuda::inspect(i));
+  return p;
 }
 
-std::size_t cuda_device_memory() noexcept {
-  if (cuda_device_count() == 0) return 0;
-  int device = 0;
-  cudaDeviceProp prop{};
-  if (cudaGetDevice(&device) != cudaSuccess || cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return 0;
-  }
-  return prop.totalGlobalMem;
+std::shared_ptr<cuda::Context> make_cuda_context(int device) {
+  return std::make_shared<cuda::Context>(device);
 }
 
 }  // namespace tailor

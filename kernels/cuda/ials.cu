@@ -13,6 +13,7 @@
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/ials.cuh"
+#include "kernels/cuda/resident.cuh"
 #include "kernels/kernels.hpp"
 #include "kernels/validate.hpp"
 
@@ -20,33 +21,9 @@ namespace tailor {
 namespace cuda {
 namespace {
 
-// A CSR matrix copied to the device, its offsets rebased so that row 0 starts at 0 (a CsrView
-// may be a slice whose indptr[0] is not 0).
-struct CsrOnDevice {
-  DeviceBuffer<std::int64_t> indptr;    // (rows + 1)
-  DeviceBuffer<std::uint32_t> indices;  // (nnz)
-  DeviceBuffer<float> weights;          // (nnz)
-  std::int64_t rows = 0;
-  std::int64_t cols = 0;
-  std::int64_t nnz = 0;
-
-  CsrOnDevice(const Resources& res, const CsrView& m) : rows(m.rows), cols(m.cols), nnz(m.nnz()) {
-    const std::int64_t base = m.indptr[0];
-    std::vector<std::int64_t> rebased(static_cast<std::size_t>(rows) + 1);
-    for (std::int64_t r = 0; r <= rows; ++r) rebased[r] = m.indptr[r] - base;
-    indptr = res.alloc<std::int64_t>(rebased.size());
-    indptr.upload(rebased.data(), rebased.size());
-    indices = res.alloc<std::uint32_t>(static_cast<std::size_t>(nnz));
-    indices.upload(m.indices + base, static_cast<std::size_t>(nnz));
-    weights = res.alloc<float>(static_cast<std::size_t>(nnz));
-    weights.upload(m.data + base, static_cast<std::size_t>(nnz));
-    res.synchronize();  // `rebased` is freed on return: its upload must have completed
-  }
-
-  [[nodiscard]] DeviceCsr view() const {
-    return {indptr.data(), indices.data(), weights.data(), rows};
-  }
-};
+DeviceCsr view_of(const CsrOnDevice& m) {
+  return {m.indptr.data(), m.indices.data(), m.weights.data(), m.rows};
+}
 
 int checked_int(std::int64_t v, const char* what) {
   if (v < 0 || v > INT_MAX)
@@ -58,7 +35,7 @@ int checked_int(std::int64_t v, const char* what) {
 // G = M^T M for a row-major rows x k matrix M (k x k, symmetric, so row- and column-major agree).
 // cuBLAS is column-major: the row-major M buffer is the column-major k x rows matrix M^T, so
 // M^T M = (M^T) (M^T)^T = gemm(N, T) on that buffer with lda = k.
-void gram(const Resources& res, const float* M, std::int64_t rows, int k, float* G) {
+void gram(const Context& res, const float* M, std::int64_t rows, int k, float* G) {
   const float one = 1.0f;
   const float zero = 0.0f;
   CUBLAS_CHECK(cublasSgemm(res.cublas(), CUBLAS_OP_N, CUBLAS_OP_T, k, k,
@@ -70,7 +47,7 @@ void gram(const Resources& res, const float* M, std::int64_t rows, int k, float*
 // each owns at most a few factors, few enough that the block-wide reductions stay cheap.
 // Every k in 1..kMaxFactors is served: threads stride over factors.
 template <int kBlock>
-void launch_cg(const Resources& res, float* X, const float* Y, const float* G, const DeviceCsr& csr,
+void launch_cg(const Context& res, float* X, const float* Y, const float* G, const DeviceCsr& csr,
                int k, float lambda, Confidence conf, int cg_steps) {
   static_assert(kBlock % kWarpSize == 0 && kBlock <= 1024, "CG block size");
   const std::size_t smem = cg_shared_bytes(k);
@@ -80,7 +57,7 @@ void launch_cg(const Resources& res, float* X, const float* Y, const float* G, c
   CUDA_CHECK_LAST(res.stream());
 }
 
-void cg_solve(const Resources& res, float* X, const float* Y, const float* G, const DeviceCsr& csr,
+void cg_solve(const Context& res, float* X, const float* Y, const float* G, const DeviceCsr& csr,
               int k, float lambda, Confidence conf, int cg_steps) {
   static_assert(cg_shared_bytes(kMaxFactors) <= 48 * 1024,
                 "the CG kernel's shared memory must fit the default 48 KiB per block");
@@ -102,73 +79,65 @@ constexpr int kReduceGrid = 256;
 
 class CudaIals final : public IalsEngine {
  public:
-  CudaIals(const CsrView& customer_items, const CsrView& item_customers, const IalsParams& params)
+  CudaIals(std::shared_ptr<Context> context, const CsrView& customer_items,
+           const CsrView& item_customers, const IalsParams& params)
       : params_(params),
         k_(params.factors),
         customers_(customer_items.rows),
         items_(customer_items.cols),
-        by_customer_(res_, customer_items),
-        by_item_(res_, item_customers),
-        X_(res_.alloc<float>(static_cast<std::size_t>(customers_) * k_)),
-        Y_(res_.alloc<float>(static_cast<std::size_t>(items_) * k_)),
+        context_(std::move(context)),
+        res_(*context_),
+        by_customer_(res_, customer_items, true),
+        by_item_(res_, item_customers, true),
+        factors_(res_, customers_, items_, k_, "iALS (CUDA)"),
         G_(res_.alloc<float>(static_cast<std::size_t>(k_) * k_)),
         H_(res_.alloc<float>(static_cast<std::size_t>(k_) * k_)),
         partials_(res_.alloc<double>(3 * kReduceGrid + 2 * kReduceGrid)) {
     // Until set_factors: uniform [0, 0.01) from params.seed, customers first, exactly as the CPU
     // engine starts (the same generator and distribution on the host), so both backends begin
     // from the same point.
-    std::vector<float> X(X_.size()), Y(Y_.size());
+    std::vector<float> X(static_cast<std::size_t>(customers_) * k_);
+    std::vector<float> Y(static_cast<std::size_t>(items_) * k_);
     std::mt19937_64 rng(params.seed);
     std::uniform_real_distribution<float> u(0.0f, 0.01f);
     for (auto& v : X) v = u(rng);
     for (auto& v : Y) v = u(rng);
-    X_.upload(X.data(), X.size());
-    Y_.upload(Y.data(), Y.size());
-    res_.synchronize();  // surface any allocation or copy error here, in the factory
+    factors_.set(X, Y);  // surfaces any allocation or copy error here, in the factory
   }
 
   [[nodiscard]] std::string backend_name() const override { return "cuda"; }
 
   void set_factors(std::span<const float> X, std::span<const float> Y) override {
-    check_sizes(X.size(), Y.size(), "set_factors");
-    X_.upload(X.data(), X.size());
-    Y_.upload(Y.data(), Y.size());
-    res_.synchronize();  // the caller may free or overwrite X and Y once this returns
+    factors_.set(X, Y);
   }
-
-  void get_factors(std::span<float> X, std::span<float> Y) override {
-    check_sizes(X.size(), Y.size(), "get_factors");
-    X_.download(X.data(), X.size());
-    Y_.download(Y.data(), Y.size());
-    res_.synchronize();
-  }
+  void get_factors(std::span<float> X, std::span<float> Y) override { factors_.get(X, Y); }
 
   // Each half-step returns when its result is final: errors surface at the call that caused
   // them, and the caller's per-iteration timings measure the work, not the launch.
   void solve_customers() override {
-    gram(res_, Y_.data(), items_, k_, G_.data());
-    cg_solve(res_, X_.data(), Y_.data(), G_.data(), by_customer_.view(), k_, params_.regularization,
-             Confidence::from(params_), params_.cg_steps);
+    gram(res_, factors_.Y(), items_, k_, G_.data());
+    cg_solve(res_, factors_.X(), factors_.Y(), G_.data(), view_of(by_customer_), k_,
+             params_.regularization, Confidence::from(params_), params_.cg_steps);
     res_.synchronize();
   }
 
   void solve_items() override {
-    gram(res_, X_.data(), customers_, k_, G_.data());
-    cg_solve(res_, Y_.data(), X_.data(), G_.data(), by_item_.view(), k_, params_.regularization,
-             Confidence::from(params_), params_.cg_steps);
+    gram(res_, factors_.X(), customers_, k_, G_.data());
+    cg_solve(res_, factors_.Y(), factors_.X(), G_.data(), view_of(by_item_), k_,
+             params_.regularization, Confidence::from(params_), params_.cg_steps);
     res_.synchronize();
   }
 
   // sum_u x_u^T G x_u = <G, X^T X> (Frobenius), so the all-pairs term needs two k x k Gram
   // products instead of a customers x k temporary.
   [[nodiscard]] Objective objective() override {
-    gram(res_, Y_.data(), items_, k_, G_.data());
-    gram(res_, X_.data(), customers_, k_, H_.data());
+    gram(res_, factors_.Y(), items_, k_, G_.data());
+    gram(res_, factors_.X(), customers_, k_, H_.data());
     double* part = partials_.data();
     const std::int64_t kk = static_cast<std::int64_t>(k_) * k_;
     launch_dot(G_.data(), H_.data(), kk, part);
-    launch_dot(X_.data(), X_.data(), customers_ * k_, part + kReduceGrid);
-    launch_dot(Y_.data(), Y_.data(), items_ * k_, part + 2 * kReduceGrid);
+    launch_dot(factors_.X(), factors_.X(), customers_ * k_, part + kReduceGrid);
+    launch_dot(factors_.Y(), factors_.Y(), items_ * k_, part + 2 * kReduceGrid);
     launch_observed(part + 3 * kReduceGrid, part + 4 * kReduceGrid);
 
     std::vector<double> host(partials_.size());
@@ -190,16 +159,6 @@ class CudaIals final : public IalsEngine {
   }
 
  private:
-  void check_sizes(std::size_t x, std::size_t y, const char* what) const {
-    const auto want_x = static_cast<std::size_t>(customers_) * static_cast<std::size_t>(k_);
-    const auto want_y = static_cast<std::size_t>(items_) * static_cast<std::size_t>(k_);
-    if (x != want_x || y != want_y)
-      throw std::invalid_argument(std::string("iALS (CUDA) ") + what + ": expected " +
-                                  std::to_string(want_x) + " customer and " +
-                                  std::to_string(want_y) + " item factor values, got " +
-                                  std::to_string(x) + " and " + std::to_string(y));
-  }
-
   // Every partial slot is written (blocks with no work write 0), so no memset is needed.
   void launch_dot(const float* a, const float* b, std::int64_t n, double* out) {
     dot_partials_kernel<kReduceBlock>
@@ -209,7 +168,7 @@ class CudaIals final : public IalsEngine {
 
   void launch_observed(double* loss, double* conf) {
     observed_loss_kernel<kReduceBlock><<<kReduceGrid, kReduceBlock, 0, res_.stream()>>>(
-        X_.data(), Y_.data(), by_customer_.view(), k_, Confidence::from(params_), loss, conf);
+        factors_.X(), factors_.Y(), view_of(by_customer_), k_, Confidence::from(params_), loss, conf);
     CUDA_CHECK_LAST(res_.stream());
   }
 
@@ -217,11 +176,11 @@ class CudaIals final : public IalsEngine {
   int k_;
   std::int64_t customers_;
   std::int64_t items_;
-  Resources res_;  // before every buffer: buffers are freed on its stream
+  std::shared_ptr<Context> context_;  // before every buffer: buffers are freed on its stream
+  const Context& res_;
   CsrOnDevice by_customer_;
   CsrOnDevice by_item_;
-  DeviceBuffer<float> X_;          // customers x k
-  DeviceBuffer<float> Y_;          // items x k
+  DeviceFactors factors_;          // X: customers x k, Y: items x k
   DeviceBuffer<float> G_;          // k x k Gram matrix of the fixed side
   DeviceBuffer<float> H_;          // k x k, X^T X for the objective
   DeviceBuffer<double> partials_;  // 5 x kReduceGrid block partial sums
@@ -230,14 +189,17 @@ class CudaIals final : public IalsEngine {
 }  // namespace
 }  // namespace cuda
 
-std::unique_ptr<IalsEngine> make_cuda_ials(const CsrView& customer_items,
+std::unique_ptr<IalsEngine> make_cuda_ials(std::shared_ptr<cuda::Context> context,
+                                           const CsrView& customer_items,
                                            const CsrView& item_customers,
                                            const IalsParams& params) {
   detail::validate_ials_problem(customer_items, item_customers, params);
   // cuBLAS takes the row counts of the Gram products as int.
   (void)cuda::checked_int(customer_items.rows, "customers");
   (void)cuda::checked_int(customer_items.cols, "items");
-  return std::make_unique<cuda::CudaIals>(customer_items, item_customers, params);
+  context->activate();
+  return std::make_unique<cuda::CudaIals>(std::move(context), customer_items, item_customers,
+                                          params);
 }
 
 }  // namespace tailor

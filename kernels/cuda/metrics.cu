@@ -1,13 +1,11 @@
 // cuda_ranking_metrics: the ranking metrics of kernels/cpu/metrics_cpu.cpp on the GPU.
 //
-// One thread per customer (grid-stride), each computing every cutoff: the same single pass over
-// the first max(ks) list positions, the same binary search in the customer's sorted relevant row,
-// the same double-precision running sums in the same order, and the same formulas when a cutoff
-// is reached. Lists are short (at most a few hundred entries) and customers many, so a thread per
+// One thread per customer (grid-stride), each running the CPU backend's own pass
+// (ranking::customer_metrics in kernels/ranking_pass.hpp) for every cutoff. Lists are short (at most a few hundred entries) and customers many, so a thread per
 // customer keeps every lane busy without any cross-thread reduction.
 //
-// The lists, the relevant rows and the cutoffs are uploaded, the kernel runs on the stream of its
-// own Resources, and the customers x ks x kRankingMetricCount floats come back; the only
+// The lists, the relevant rows and the cutoffs are uploaded, the kernel runs on the stream of the
+// run's Context, and the customers x ks x kRankingMetricCount floats come back; the only
 // synchronisation is of that stream, before the result is returned.
 #include <cuda_runtime.h>
 
@@ -18,6 +16,7 @@
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/kernels.hpp"
+#include "kernels/ranking_pass.hpp"
 #include "kernels/validate.hpp"
 
 namespace tailor {
@@ -25,47 +24,6 @@ namespace cuda {
 namespace {
 
 constexpr int kMetricsBlock = 256;
-
-// IDCG for m relevant items in front: sum_{r=1..m} 1 / log2(r + 1).
-__device__ double ideal_dcg(std::int64_t m) {
-  double s = 0.0;
-  for (std::int64_t r = 1; r <= m; ++r) s += 1.0 / log2(static_cast<double>(r + 1));
-  return s;
-}
-
-struct MetricState {
-  std::int64_t hits = 0;
-  double dcg = 0.0;
-  double ap_sum = 0.0;
-  std::int64_t first = 0;  // first relevant position (1-based), 0 if none yet
-};
-
-__device__ void emit(const MetricState& st, std::int64_t k, std::int64_t relevant, float* out) {
-  const std::int64_t denom = k < relevant ? k : relevant;  // >= 1
-  const auto hits = static_cast<double>(st.hits);
-  out[kHits] = static_cast<float>(hits);
-  out[kPrecision] = static_cast<float>(hits / static_cast<double>(k));
-  out[kRecall] = static_cast<float>(hits / static_cast<double>(denom));
-  out[kNdcg] = static_cast<float>(st.dcg / ideal_dcg(denom));
-  out[kAp] = static_cast<float>(st.ap_sum / static_cast<double>(denom));
-  out[kHit] = st.hits > 0 ? 1.0f : 0.0f;
-  out[kRr] = st.first > 0 ? static_cast<float>(1.0 / static_cast<double>(st.first)) : 0.0f;
-}
-
-// Whether `item` is in the ascending row rel[0..n).
-__device__ __forceinline__ bool contains(const std::uint32_t* rel, std::int64_t n,
-                                         std::uint32_t item) {
-  std::int64_t lo = 0;
-  std::int64_t hi = n;
-  while (lo < hi) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    if (rel[mid] < item)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < n && rel[lo] == item;
-}
 
 // list_offsets: (customers + 1), list_items: (list entries), rel_indptr: (customers + 1) rebased
 // to start at 0, rel_indices: (nnz), ks: (nk), out: (customers, nk, kRankingMetricCount).
@@ -81,38 +39,21 @@ __global__ void __launch_bounds__(kBlock)
   for (std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * kBlock + threadIdx.x;
        c < customers; c += stride) {
     const std::int64_t lb = list_offsets[c];
-    const std::int64_t len = list_offsets[c + 1] - lb;
-    const std::uint32_t* list = list_items + lb;
     const std::int64_t rb = rel_indptr[c];
-    const std::int64_t nrel = rel_indptr[c + 1] - rb;
-    const std::uint32_t* rel = rel_indices + rb;
-    float* row = out + static_cast<std::size_t>(c) * nk * kRankingMetricCount;
-
-    const std::int64_t last = len < kmax ? len : kmax;
-    MetricState st;
-    for (std::int64_t r = 1; r <= last; ++r) {
-      if (contains(rel, nrel, list[r - 1])) {
-        ++st.hits;
-        st.dcg += 1.0 / log2(static_cast<double>(r + 1));
-        st.ap_sum += static_cast<double>(st.hits) / static_cast<double>(r);
-        if (st.first == 0) st.first = r;
-      }
-      for (int j = 0; j < nk; ++j)
-        if (ks[j] == r) emit(st, ks[j], nrel, row + j * kRankingMetricCount);
-    }
-    for (int j = 0; j < nk; ++j)
-      if (ks[j] > last) emit(st, ks[j], nrel, row + j * kRankingMetricCount);
+    ranking::customer_metrics(list_items + lb, list_offsets[c + 1] - lb, rel_indices + rb,
+                              rel_indptr[c + 1] - rb, ks, nk, kmax,
+                              out + static_cast<std::size_t>(c) * nk * kRankingMetricCount);
   }
 }
 
 }  // namespace
 }  // namespace cuda
 
-std::vector<float> cuda_ranking_metrics(const TopNResult& lists, const CsrView& relevant,
-                                        std::span<const int> ks) {
+std::vector<float> cuda_ranking_metrics(cuda::Context& res, const TopNResult& lists,
+                                        const CsrView& relevant, std::span<const int> ks) {
   using namespace cuda;
   detail::validate_ranking_metrics(lists, relevant, ks);
-  const Resources res;
+  res.activate();
   const cudaStream_t stream = res.stream();
   const std::int64_t customers = lists.customers();
   const int nk = static_cast<int>(ks.size());

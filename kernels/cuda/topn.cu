@@ -32,7 +32,7 @@ std::size_t bytes_per_customer(std::int64_t items, int k) {
 }
 
 // CUB's temporary storage for sorting `batch` segments of `items` keys (asked, never guessed).
-std::size_t sort_temp_bytes(const Resources& res, int batch, int items) {
+std::size_t sort_temp_bytes(const Context& res, int batch, int items) {
   std::size_t bytes = 0;
   cub::DoubleBuffer<std::uint32_t> keys(nullptr, nullptr);
   cub::DoubleBuffer<std::uint32_t> values(nullptr, nullptr);
@@ -45,7 +45,7 @@ std::size_t sort_temp_bytes(const Resources& res, int batch, int items) {
 
 // The largest batch whose buffers fit `budget` bytes, at least 1; throws when even one customer
 // does not fit (the budget is a promise to the caller, so it is never exceeded silently).
-int choose_batch(const Resources& res, std::int64_t customers, int items, int k, std::size_t budget,
+int choose_batch(const Context& res, std::int64_t customers, int items, int k, std::size_t budget,
                  std::size_t& temp_bytes) {
   const std::size_t per = bytes_per_customer(items, k);
   // CUB's segmented sort addresses the tile with int offsets: batch * items <= INT_MAX.
@@ -72,14 +72,14 @@ int choose_batch(const Resources& res, std::int64_t customers, int items, int k,
 }  // namespace
 }  // namespace cuda
 
-TopNResult cuda_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
-                     const TopNParams& params) {
+TopNResult cuda_topn(cuda::Context& res, const FactorsView& customers, const FactorsView& items,
+                     const CsrView* seen, const TopNParams& params) {
   using namespace cuda;
   detail::validate_topn(customers, items, seen, params);
   detail::require(items.rows <= INT_MAX, "top-N (CUDA): at most " + std::to_string(INT_MAX) +
                                              " items are supported, got " +
                                              std::to_string(items.rows));
-  const Resources res;
+  res.activate();
   const cudaStream_t stream = res.stream();
   const int k = customers.cols;
   const int n_items = static_cast<int>(items.rows);

@@ -93,17 +93,17 @@ TEST(CampaignRules, ExcludesBoughtItemsExceptRepurchasableCategories) {
   // u0 bought c0 (COFFEE) and m0 (MUG).
   Shop s = make_shop(1, {{0, 0}, {0, 6}});
   CampaignConfig cfg = model_only(4);
-  Campaign plain = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign plain = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(plain, 0)), (Ids{"c1", "c2", "t0", "t1"}));
   cfg.repurchasable = {"COFFEE"};
-  Campaign rep = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign rep = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(rep, 0)), (Ids{"c0", "c1", "c2", "t0"}));
   cfg.repurchasable = {"*"};  // every category: nothing bought is held back
   cfg.recipe.count[static_cast<int>(Slot::model)] = 7;
-  Campaign all = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign all = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(all, 0)), (Ids{"c0", "c1", "c2", "t0", "t1", "t2", "m0"}));
   cfg.repurchasable = {"NOPE"};
-  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
+  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), InputError);
 }
 
 TEST(CampaignRules, IncludeExcludeAndAvailability) {
@@ -112,10 +112,10 @@ TEST(CampaignRules, IncludeExcludeAndAvailability) {
   cfg.exclude_items = {"c0", "not-an-item"};
   s.data.item_meta.available.assign(12, 1);
   s.data.item_meta.available[1] = 0;  // c1 sold out
-  Campaign a = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign a = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(a, 0)), (Ids{"c2", "t0", "t1"}));
   cfg.include_items = {"m2", "c1", "k0", "t2"};
-  Campaign b = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign b = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(b, 0)), (Ids{"t2", "m2", "k0"}));
 }
 
@@ -128,7 +128,7 @@ TEST(CampaignRules, BlocklistFilePerCustomer) {
   }
   CampaignConfig cfg = model_only(3);
   cfg.blocklist = dir / "block.csv";
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(c, 0)), (Ids{"c1", "c2", "t1"}));
   EXPECT_EQ(ids(s, list_of(c, 1)), (Ids{"c0", "c2", "t0"}));
   EXPECT_EQ(c.stats.blocklist_pairs, 5);
@@ -139,7 +139,7 @@ TEST(CampaignRules, BlocklistFilePerCustomer) {
   }
   cfg.blocklist = dir / "bad.csv";
   try {
-    build_campaign(s.model, s.data, s.m, cfg, 1);
+    build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
     FAIL() << "a blocklist with the wrong header was accepted";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bad.csv: line 1"), std::string::npos) << e.what();
@@ -150,12 +150,12 @@ TEST(CampaignRules, AtMostMItemsPerCategory) {
   Shop s = make_shop(1, {{0, 11}});
   CampaignConfig cfg = model_only(5);
   cfg.max_per_category = 1;
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   // One per category: c0, t0, m0, k0; the fifth slot cannot be filled under the cap.
   EXPECT_EQ(ids(s, list_of(c, 0)), (Ids{"c0", "t0", "m0", "k0"}));
   EXPECT_EQ(c.stats.short_lists, 1);
   cfg.max_per_category = 2;
-  Campaign d = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign d = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(d, 0)), (Ids{"c0", "c1", "t0", "t1", "m0"}));
 }
 
@@ -176,13 +176,13 @@ TEST(CampaignRules, PriceFloorAndCeilingPerTier) {
   cfg.price_min = 2.0;                     // everyone: no c0 (price 1)
   cfg.tier_rules["low"].price_max = 5.0;   // low tier: nothing above 5
   cfg.tier_rules["high"].price_min = 7.0;  // high tier: 7 and up
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   ASSERT_EQ(list_of(c, 0).tier, 0);
   ASSERT_EQ(list_of(c, 1).tier, 1);
   EXPECT_EQ(ids(s, list_of(c, 0)), (Ids{"m0", "m1", "m2"}));  // prices 7, 8, 9
   EXPECT_EQ(ids(s, list_of(c, 1)), (Ids{"c1", "c2", "t0"}));  // prices 2, 3, 4
   cfg.tier_rules["nobody"] = {};
-  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
+  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), InputError);
 }
 
 TEST(CampaignRules, RulesNeedTheirMetadata) {
@@ -190,13 +190,13 @@ TEST(CampaignRules, RulesNeedTheirMetadata) {
   s.data.item_meta = ItemMeta{};
   CampaignConfig cfg = model_only(3);
   cfg.max_per_category = 1;
-  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
+  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), InputError);
   cfg = model_only(3);
   cfg.price_max = 3;
-  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
+  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), InputError);
   cfg = model_only(3);
   cfg.recipe.count[static_cast<int>(Slot::discovery)] = 1;
-  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
+  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), InputError);
 }
 
 TEST(CampaignRecipe, SlotsInOrderWithReasons) {
@@ -223,7 +223,7 @@ TEST(CampaignRecipe, SlotsInOrderWithReasons) {
   cfg.discovery_value_weight = 0.0;
   const std::int64_t last = kT0 + 40 * kDay;
   cfg.campaign_time = last + 10 * kDay;
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   const CustomerList& l = list_of(c, 0);
   ASSERT_EQ(l.items.size(), 4u);
   EXPECT_EQ(l.items[0].slot, Slot::repeat);
@@ -249,13 +249,13 @@ TEST(CampaignRecipe, DiscoveryRanksByValueWithinThePool) {
   cfg.recipe.fallback[static_cast<int>(Slot::discovery)] = std::nullopt;
   cfg.discovery_pool = 3;  // t0 (score 9, price 4), t1 (8, 5), t2 (7, 6)
   cfg.discovery_value_weight = 1.0;
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   // score x price: 36, 40, 42 -> t2, and the exported score is the model score.
   ASSERT_EQ(list_of(c, 0).items.size(), 1u);
   EXPECT_EQ(ids(s, list_of(c, 0)), (Ids{"t2"}));
   EXPECT_FLOAT_EQ(list_of(c, 0).items[0].score, 7.0f);
   cfg.discovery_pool = 1;
-  EXPECT_EQ(ids(s, list_of(build_campaign(s.model, s.data, s.m, cfg, 1), 0)), (Ids{"t0"}));
+  EXPECT_EQ(ids(s, list_of(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), 0)), (Ids{"t0"}));
 }
 
 TEST(CampaignRecipe, FallbacksInTheStatedOrder) {
@@ -268,7 +268,7 @@ TEST(CampaignRecipe, FallbacksInTheStatedOrder) {
   // repeat -> discovery -> model: u0 gets 5 model items, u1 gets 1 discovery + 4 model.
   cfg.recipe.fallback[0] = Slot::discovery;
   cfg.recipe.fallback[1] = Slot::model;
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   const auto& l0 = list_of(c, 0);
   ASSERT_EQ(l0.items.size(), 5u);
   for (const auto& e : l0.items) EXPECT_EQ(e.slot, Slot::model);
@@ -283,14 +283,14 @@ TEST(CampaignRecipe, FallbacksInTheStatedOrder) {
   EXPECT_EQ(c.stats.fallback[1], 3);  // u0's 3 discovery slots
   // Fallback "none": the list stays short.
   cfg.recipe.fallback[0] = std::nullopt;
-  Campaign d = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign d = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(ids(s, list_of(d, 0)), (Ids{"c1", "c2", "t1"}));  // discovery -> model, repeats lost
   EXPECT_EQ(ids(s, list_of(d, 1)), (Ids{"t0", "c2", "t1"}));
   EXPECT_EQ(d.stats.short_lists, 2);
   // A customer unknown to the model: model slots go to popular.
   s.model.customer_ids[1] = "someone-else";
   cfg = model_only(3);
-  Campaign e = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign e = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   const auto& l1e = list_of(e, 1);
   ASSERT_EQ(l1e.items.size(), 3u);
   for (const auto& x : l1e.items) EXPECT_EQ(x.slot, Slot::popular);
@@ -328,7 +328,7 @@ TEST(CampaignReplenish, PlantedPeriodicBuyersAreDueAtTheirPeriod) {
   cfg.replenish.overdue_until = 100;
   cfg.replenish.due_from = 0.01;
   cfg.campaign_time = kT0 + 200 * kDay;
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   for (int k = 0; k < 3; ++k) {
     const auto& l = list_of(c, static_cast<std::uint32_t>(k));
     ASSERT_EQ(l.items.size(), 1u);
@@ -359,8 +359,8 @@ TEST(CampaignControl, StableAndWithinBinomialBoundsPerTier) {
   cfg.tiers = TierOptions{};
   cfg.control_fraction = 0.2;
   cfg.campaign_id = "spring";
-  Campaign a = build_campaign(s.model, s.data, s.m, cfg, 2);
-  Campaign b = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign a = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({2}));
+  Campaign b = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   std::map<int, std::pair<int, int>> per_tier;  // tier -> (control, total)
   for (std::size_t k = 0; k < a.lists.size(); ++k) {
     ASSERT_EQ(a.lists[k].control, b.lists[k].control);
@@ -374,7 +374,7 @@ TEST(CampaignControl, StableAndWithinBinomialBoundsPerTier) {
   }
   // Another campaign id draws another group.
   cfg.campaign_id = "summer";
-  Campaign other = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign other = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   int differ = 0;
   for (std::size_t k = 0; k < a.lists.size(); ++k) differ += a.lists[k].control != other.lists[k].control;
   EXPECT_GT(differ, n / 10);
@@ -394,7 +394,7 @@ TEST(CampaignSuppression, OptOutAndNegativeEvents) {
   cfg.negative_events["complaint"] = NegativeAction::demote;
   cfg.negative_events["unsubscribe"] = NegativeAction::suppress;
   cfg.repurchasable = {"COFFEE"};  // so returned and complained-about coffee could be offered
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   EXPECT_EQ(c.stats.opted_out, 1);
   EXPECT_EQ(c.stats.suppressed_by_event, 1);
   ASSERT_EQ(c.lists.size(), 2u);
@@ -402,7 +402,7 @@ TEST(CampaignSuppression, OptOutAndNegativeEvents) {
   EXPECT_EQ(ids(s, list_of(c, 2)), (Ids{"c0", "c2"}));  // c1 complained: demoted below c2
   cfg.repurchasable.clear();
   cfg.negative_events["refund"] = NegativeAction::remove;
-  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, 1), InputError);
+  EXPECT_THROW(build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1})), InputError);
 }
 
 // Every rule holds on random catalogues, histories, rules and recipes.
@@ -471,7 +471,7 @@ TEST(CampaignRules, NoRuleEverViolatedOnRandomData) {
     }
     cfg.blocklist = dir / "b.csv";
 
-    const Campaign camp = build_campaign(model, d, m, cfg, 2);
+    const Campaign camp = build_campaign(model, d, m, cfg, Backend::cpu({2}));
     std::set<std::pair<std::uint32_t, std::uint32_t>> returned;
     for (std::int64_t r = 0; r < d.log.size(); ++r)
       if (d.log.event[r] == 1) returned.insert({d.log.customer[r], d.log.item[r]});
@@ -642,7 +642,7 @@ TEST(CampaignReplenish, FrequentRebuysOutrankBetterTimingAlone) {
   cfg.replenish.min_item_intervals = 1;
   cfg.replenish.kappa = 0.0;
   cfg.campaign_time = kT0 + 61 * kDay;  // m1: 20 of 20 days (ratio 1); t1: 11 of 10 (1.1)
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   const auto& l = list_of(c, 0);
   ASSERT_EQ(l.items.size(), 2u);
   EXPECT_EQ(s.data.item_ids[l.items[0].item], "t1");
@@ -662,7 +662,7 @@ TEST(CampaignRecipe, CustomersWithoutHistoryGetPopularItems) {
   // slots go to the popular fallback; u0 and u1 are served by the model.
   Shop s = make_shop(3, {{0, 5}, {1, 5}, {0, 8}});
   CampaignConfig cfg = model_only(2);
-  Campaign c = build_campaign(s.model, s.data, s.m, cfg, 1);
+  Campaign c = build_campaign(s.model, s.data, s.m, cfg, Backend::cpu({1}));
   const auto& l2 = list_of(c, 2);
   ASSERT_EQ(l2.items.size(), 2u);
   EXPECT_EQ(ids(s, l2), (Ids{"t2", "m2"}));  // 2 customers, then 1

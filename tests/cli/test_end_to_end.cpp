@@ -242,6 +242,35 @@ TEST(EndToEnd, FailuresExitNonZeroAndPublishNothing) {
   EXPECT_NE(too_many.log.find("1..1024"), std::string::npos) << too_many.log;
 }
 
+// --device cuda where no CUDA device can run is bad input: exit 2, the reason, no model; auto
+// falls back to the CPU with one log line saying why, and trains.
+TEST(EndToEnd, DeviceChoiceWithoutAGpu) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is usable here";
+  testing::TempDir dir;
+  const auto h5 = dir / "sample.h5";
+  ASSERT_EQ(run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
+                           h5.string() + " --customer CustomerID --item StockCode",
+                       dir)
+                .exit_code,
+            0);
+  const std::string train = "train --iterations 1 --factors 4 --input " + h5.string() +
+                            " --model " + (dir / "m.h5").string();
+  const Result cuda = run_tailor(train + " --device cuda", dir);
+  EXPECT_EQ(cuda.exit_code, 2) << cuda.log;
+  EXPECT_NE(cuda.log.find("--device cuda: "), std::string::npos) << cuda.log;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+  const Result second = run_tailor(train + " --device cuda:7", dir);
+  EXPECT_EQ(second.exit_code, 2) << second.log;
+  const Result bad = run_tailor(train + " --device tpu", dir);
+  EXPECT_EQ(bad.exit_code, 2) << bad.log;
+  EXPECT_NE(bad.log.find("unknown device 'tpu'"), std::string::npos) << bad.log;
+
+  const Result automatic = run_tailor(train + " --device auto", dir);
+  EXPECT_EQ(automatic.exit_code, 0) << automatic.log;
+  EXPECT_NE(automatic.log.find("device: CPU ("), std::string::npos) << automatic.log;
+  EXPECT_TRUE(std::filesystem::exists(dir / "m.h5"));
+}
+
 }  // namespace
 }  // namespace tailor
 

@@ -44,13 +44,11 @@ EvaluateOptions options(Protocol protocol) {
   o.ks = {1, 2};
   o.ials.factors = 2;
   o.ials.iterations = 2;
-  o.device = Device::cpu;
-  o.threads = 1;
   return o;
 }
 
 TEST(Evaluate, NewProtocolOnAHandMadeShop) {
-  nlohmann::json r = evaluate(tiny(), options(Protocol::new_items));
+  nlohmann::json r = evaluate(tiny(), options(Protocol::new_items), Backend::cpu({1}));
   EXPECT_EQ(r["kind"], "evaluation");
   EXPECT_EQ(r["protocol"], "new");
   EXPECT_EQ(r["k"], nlohmann::json({1, 2}));
@@ -82,7 +80,7 @@ TEST(Evaluate, NewProtocolOnAHandMadeShop) {
 }
 
 TEST(Evaluate, AllProtocolCountsRepeats) {
-  nlohmann::json r = evaluate(tiny(), options(Protocol::all_items));
+  nlohmann::json r = evaluate(tiny(), options(Protocol::all_items), Backend::cpu({1}));
   EXPECT_EQ(r["customers"]["evaluated"], 3);  // c1's repeat now counts
   EXPECT_EQ(r["customers"]["without_relevant"], 0);
   // Popularity puts i0 first for everyone: c0 and c1 bought it again, c2 did not.
@@ -106,7 +104,7 @@ TEST(Evaluate, NewProtocolListsNeverHoldSeenItems) {
   }
   for (std::int64_t i = 0; i < m.cols; ++i) d.item_ids.push_back("i" + std::to_string(i));
   Split split = make_split(d, parse_split("random:0.3", 5));
-  Evaluation ev(d, split, Protocol::new_items, {5, 10}, Device::cpu, 2);
+  Evaluation ev(d, split, Protocol::new_items, {5, 10}, Backend::cpu({2}));
   IalsParams p;
   p.factors = 4;
   const auto X = testing::random_factors(d.customers(), 4, 1), Y = testing::random_factors(d.items(), 4, 2);

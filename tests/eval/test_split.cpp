@@ -375,7 +375,7 @@ TEST(FoldIn, MatchesDirectSolveOfTheNormalEquations) {
       p.cg_steps = 3;
       const Csr history = testing::random_csr(60, 150, 25, seed, /*heavy=*/120);
       const std::vector<float> Y = testing::random_factors(150, k, seed + 1);
-      const std::vector<float> X = fold_in_customers(history, Y, p, Device::cpu, 2);
+      const std::vector<float> X = fold_in_customers(history, Y, p, Backend::cpu({2}));
       ASSERT_EQ(X.size(), static_cast<std::size_t>(60 * k));
       for (std::int64_t u = 0; u < history.rows; ++u) {
         const std::vector<double> ref = direct_solve(history, Y, p, u);
@@ -394,10 +394,10 @@ TEST(FoldIn, RefusesMismatchedItemFactors) {
   const Csr history = testing::random_csr(5, 10, 3, 1);
   IalsParams p;
   p.factors = 4;
-  EXPECT_THROW(fold_in_customers(history, std::vector<float>(9 * 4), p, Device::cpu, 1),
+  EXPECT_THROW(fold_in_customers(history, std::vector<float>(9 * 4), p, Backend::cpu({1})),
                InputError);
   p.factors = 0;
-  EXPECT_THROW(fold_in_customers(history, {}, p, Device::cpu, 1), InputError);
+  EXPECT_THROW(fold_in_customers(history, {}, p, Backend::cpu({1})), InputError);
 }
 
 }  // namespace

@@ -423,8 +423,6 @@ TEST(BprTrain, TrainsOnCpuAndReportsEpochs) {
   BprTrainOptions o;
   o.bpr = planted_params();
   o.bpr.epochs = 5;
-  o.device = Device::cpu;
-  o.threads = 1;
   o.log_epochs = false;
   int seen = 0;
   o.on_epoch = [&](const BprEpochReport& r) {
@@ -432,7 +430,7 @@ TEST(BprTrain, TrainsOnCpuAndReportsEpochs) {
     EXPECT_EQ(r.epoch, seen);
     EXPECT_TRUE(std::isfinite(r.objective.loss));
   };
-  const TrainResult r = train_bpr(m, o);
+  const TrainResult r = train_bpr(m, o, Backend::cpu({1}));
   EXPECT_EQ(seen, 5);
   ASSERT_EQ(r.epochs.size(), 5u);
   EXPECT_LT(r.epochs.back().objective.total, r.epochs.front().objective.total);
@@ -441,11 +439,11 @@ TEST(BprTrain, TrainsOnCpuAndReportsEpochs) {
   EXPECT_EQ(r.device, Device::cpu);
   // The same seed on one thread: the same factors.
   o.on_epoch = nullptr;
-  const TrainResult again = train_bpr(m, o);
+  const TrainResult again = train_bpr(m, o, Backend::cpu({1}));
   EXPECT_EQ(r.customer_factors, again.customer_factors);
   EXPECT_EQ(r.item_factors, again.item_factors);
   o.bpr.factors = kMaxFactors + 1;
-  EXPECT_THROW((void)train_bpr(m, o), InputError);
+  EXPECT_THROW((void)train_bpr(m, o, Backend::cpu({1})), InputError);
 }
 
 }  // namespace

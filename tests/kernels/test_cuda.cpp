@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "host/data/csr.hpp"
+#include "kernels/backend.hpp"
 #include "kernels/kernels.hpp"
 #include "test_util.hpp"
 
@@ -77,18 +78,9 @@ TEST(CudaDevice, CountAndDescriptionNeverThrow) {
   std::printf("cuda_built=%d devices=%d: %s\n", cuda_built() ? 1 : 0, count, description.c_str());
 }
 
-TEST(CudaDevice, FactoriesThrowWithoutDevice) {
+TEST(CudaDevice, BackendThrowsWithoutDevice) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is usable here";
-  const Csr ci = random_csr(10, 8, 3, 1);
-  const Csr ic = transpose(ci, 1);
-  IalsParams p;
-  p.factors = 4;
-  EXPECT_THROW((void)make_cuda_ials(ci.view(), ic.view(), p), std::runtime_error);
-  const auto X = random_factors(10, 4, 2);
-  const auto Y = random_factors(8, 4, 3);
-  const CsrView seen = ci.view();
-  EXPECT_THROW((void)cuda_topn({X.data(), 10, 4}, {Y.data(), 8, 4}, &seen, TopNParams{}),
-               std::runtime_error);
+  EXPECT_THROW((void)Backend::cuda(0), std::runtime_error);
 }
 
 // ---- iALS ---------------------------------------------------------------------------------------
@@ -139,7 +131,7 @@ TEST(CudaIals, HalfStepsMatchCpuOverShapes) {
       const IalsProblem pr = make_problem(customers, items, factors, scaling, seed, heavy);
       auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params,
                                cpu_threads());
-      auto gpu = make_cuda_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
+      auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
       EXPECT_EQ(gpu->backend_name(), "cuda");
 
       std::vector<float> Xc(pr.X0.size()), Yc(pr.Y0.size()), Xg(pr.X0.size()), Yg(pr.Y0.size());
@@ -180,7 +172,7 @@ TEST(CudaIals, ObjectiveMatchesCpu) {
       const IalsProblem pr = make_problem(300, 700, factors, scaling, seed, 600);
       auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params,
                                cpu_threads());
-      auto gpu = make_cuda_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
+      auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
       cpu->set_factors(pr.X0, pr.Y0);
       gpu->set_factors(pr.X0, pr.Y0);
       for (int round = 0; round < 2; ++round) {  // at the initial factors, then after a step
@@ -208,7 +200,7 @@ TEST(CudaIals, ObjectiveMatchesCpu) {
 TEST(CudaIals, FactorsRoundTripAndChecks) {
   TAILOR_REQUIRE_GPU();
   const IalsProblem pr = make_problem(50, 40, 7, ConfidenceScaling::linear, 31, 0);
-  auto gpu = make_cuda_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
+  auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
   std::vector<float> X(pr.X0.size()), Y(pr.Y0.size());
   // Before set_factors both backends start from the same seeded factors.
   auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params, 1);
@@ -227,17 +219,17 @@ TEST(CudaIals, FactorsRoundTripAndChecks) {
 
   IalsParams bad = pr.params;
   bad.factors = kMaxFactors + 1;
-  EXPECT_THROW((void)make_cuda_ials(pr.customer_items.view(), pr.item_customers.view(), bad),
+  EXPECT_THROW((void)tailor::testing::cuda_backend().ials(pr.customer_items.view(), pr.item_customers.view(), bad),
                std::invalid_argument);
   bad.factors = 0;
-  EXPECT_THROW((void)make_cuda_ials(pr.customer_items.view(), pr.item_customers.view(), bad),
+  EXPECT_THROW((void)tailor::testing::cuda_backend().ials(pr.customer_items.view(), pr.item_customers.view(), bad),
                std::invalid_argument);
 }
 
 TEST(CudaIals, TrainingLowersTheObjective) {
   TAILOR_REQUIRE_GPU();
   const IalsProblem pr = make_problem(400, 300, 32, ConfidenceScaling::log, 41, 250);
-  auto gpu = make_cuda_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
+  auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(), pr.item_customers.view(), pr.params);
   gpu->set_factors(pr.X0, pr.Y0);
   double previous = gpu->objective().total;
   for (int it = 0; it < 5; ++it) {
@@ -379,7 +371,7 @@ void run_topn_case(const TopNCase& c) {
   const CsrView* sp = c.exclude_seen ? &sv : nullptr;
   const FactorsView cf{C.data(), c.customers, c.factors};
   const FactorsView itf{I.data(), c.items, c.factors};
-  const TopNResult gpu = cuda_topn(cf, itf, sp, p);
+  const TopNResult gpu = tailor::testing::cuda_backend().topn(cf, itf, sp, p);
   const TopNResult cpu = cpu_topn(cf, itf, sp, p, cpu_threads());
   expect_topn_agrees(gpu, cpu, C, I, c.customers, c.items, c.factors, sp, p);
 }
@@ -423,18 +415,18 @@ TEST(CudaTopN, BudgetTooSmallForOneCustomerThrows) {
   TopNParams p;
   p.exclude_seen = false;
   p.memory_budget = 1000;  // one customer needs 16 bytes per item
-  EXPECT_THROW((void)cuda_topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
+  EXPECT_THROW((void)tailor::testing::cuda_backend().topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
                std::runtime_error);
   p.memory_budget = kDefaultBudget;
   p.n = 0;
-  EXPECT_THROW((void)cuda_topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
+  EXPECT_THROW((void)tailor::testing::cuda_backend().topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
                std::invalid_argument);
   p.n = kMaxTopN + 1;
-  EXPECT_THROW((void)cuda_topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
+  EXPECT_THROW((void)tailor::testing::cuda_backend().topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
                std::invalid_argument);
   p.n = 5;
   p.exclude_seen = true;  // without the interaction matrix
-  EXPECT_THROW((void)cuda_topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
+  EXPECT_THROW((void)tailor::testing::cuda_backend().topn({C.data(), 4, 8}, {I.data(), 1000, 8}, nullptr, p),
                std::invalid_argument);
 }
 
@@ -466,7 +458,7 @@ TEST(CudaTopN, EveryItemExcluded) {
   const CsrView sv = seen.view();
   const FactorsView cf{C.data(), customers, k};
   const FactorsView itf{I.data(), items, k};
-  const TopNResult gpu = cuda_topn(cf, itf, &sv, p);
+  const TopNResult gpu = tailor::testing::cuda_backend().topn(cf, itf, &sv, p);
   const TopNResult cpu = cpu_topn(cf, itf, &sv, p, cpu_threads());
   expect_topn_agrees(gpu, cpu, C, I, customers, items, k, &sv, p);
   ASSERT_EQ(gpu.customers(), customers);
@@ -503,7 +495,7 @@ TEST(CudaTopN, TiesFollowItemOrder) {
     TopNParams p;
     p.n = 37;
     p.exclude_seen = exclude;
-    const TopNResult gpu = cuda_topn(cf, itf, exclude ? &sv : nullptr, p);
+    const TopNResult gpu = tailor::testing::cuda_backend().topn(cf, itf, exclude ? &sv : nullptr, p);
     const TopNResult cpu = cpu_topn(cf, itf, exclude ? &sv : nullptr, p, cpu_threads());
     expect_topn_agrees(gpu, cpu, C, I, customers, items, k, exclude ? &sv : nullptr, p);
     // Exact scores: the lists must be identical, not merely tie-equivalent.
@@ -538,7 +530,7 @@ TEST(CudaTopN, SlicedInteractionMatrix) {
   p.n = 25;
   const FactorsView cf{C.data() + 10 * k, 50, k};
   const FactorsView itf{I.data(), items, k};
-  const TopNResult gpu = cuda_topn(cf, itf, &sv, p);
+  const TopNResult gpu = tailor::testing::cuda_backend().topn(cf, itf, &sv, p);
   const TopNResult cpu = cpu_topn(cf, itf, &sv, p, cpu_threads());
   const std::vector<float> Cs(C.begin() + 10 * k, C.begin() + 60 * k);
   expect_topn_agrees(gpu, cpu, Cs, I, 50, items, k, &sv, p);
@@ -549,7 +541,7 @@ TEST(CudaTopN, NoCustomers) {
   const auto I = random_factors(10, 4, 901);
   TopNParams p;
   p.exclude_seen = false;
-  const TopNResult r = cuda_topn({nullptr, 0, 4}, {I.data(), 10, 4}, nullptr, p);
+  const TopNResult r = tailor::testing::cuda_backend().topn({nullptr, 0, 4}, {I.data(), 10, 4}, nullptr, p);
   EXPECT_EQ(r.customers(), 0);
   EXPECT_TRUE(r.items.empty());
 }
@@ -619,7 +611,7 @@ TEST(CudaRankingMetrics, MatchesCpuOnRandomLists) {
     SCOPED_TRACE(label);
     std::printf("ranking metrics case %s\n", label.c_str());
     const MetricsProblem p = random_metrics_problem(s.customers, s.items, s.max_len, s.seed);
-    const auto gpu = cuda_ranking_metrics(p.lists, p.relevant.view(), s.ks);
+    const auto gpu = tailor::testing::cuda_backend().ranking_metrics(p.lists, p.relevant.view(), s.ks);
     const auto cpu = cpu_ranking_metrics(p.lists, p.relevant.view(), s.ks, cpu_threads());
     // Both sum in double in the same order; only the last float rounding may differ.
     EXPECT_TRUE(all_close(gpu, cpu, static_cast<int>(s.ks.size()) * kRankingMetricCount, 1e-6,
@@ -644,18 +636,84 @@ TEST(CudaRankingMetrics, SlicedRelevantRowsAndNoCustomers) {
   const CsrView sliced = all.relevant.view().slice(100, 250);
   ASSERT_NE(sliced.indptr[0], 0);
   const std::vector<int> ks = {1, 10, 25};
-  EXPECT_TRUE(all_close(cuda_ranking_metrics(part, sliced, ks),
+  EXPECT_TRUE(all_close(tailor::testing::cuda_backend().ranking_metrics(part, sliced, ks),
                         cpu_ranking_metrics(part, sliced, ks, cpu_threads()),
                         static_cast<int>(ks.size()) * kRankingMetricCount, 1e-6, 1e-6));
 
   TopNResult none;
   none.offsets.push_back(0);
   const Csr empty = build_csr(0, 10, nullptr, nullptr, nullptr, 0, 1);
-  EXPECT_TRUE(cuda_ranking_metrics(none, empty.view(), ks).empty());
+  EXPECT_TRUE(tailor::testing::cuda_backend().ranking_metrics(none, empty.view(), ks).empty());
   // The same argument checks as the CPU backend.
   const std::vector<int> bad_ks = {0};
-  EXPECT_THROW((void)cuda_ranking_metrics(part, sliced, bad_ks), std::invalid_argument);
-  EXPECT_THROW((void)cuda_ranking_metrics(none, sliced, ks), std::invalid_argument);
+  EXPECT_THROW((void)tailor::testing::cuda_backend().ranking_metrics(part, sliced, bad_ks), std::invalid_argument);
+  EXPECT_THROW((void)tailor::testing::cuda_backend().ranking_metrics(none, sliced, ks), std::invalid_argument);
+}
+
+// ---- the Scorer campaigns use ----------------------------------------------------------------
+
+// Score rows of a block of customers from `scorer`, as the campaign reads them (row r at
+// r * stride()).
+std::vector<float> scored_rows(const Scorer& scorer, const std::vector<float>& x, int rows) {
+  HostRows out = scorer.rows();
+  scorer.score(x.data(), rows, out.data());
+  std::vector<float> dense(static_cast<std::size_t>(rows) * scorer.items());
+  for (int r = 0; r < rows; ++r)
+    std::copy_n(out.data() + static_cast<std::size_t>(r) * scorer.stride(), scorer.items(),
+                dense.begin() + static_cast<std::ptrdiff_t>(r) * scorer.items());
+  return dense;
+}
+
+// The CUDA scorer's rows equal the CPU scorer's to float rounding, over awkward shapes (one
+// item, items not a multiple of 32, k = 1 and k above 128, one customer and a full block).
+TEST(CudaScorer, RowsMatchTheCpuScorer) {
+  TAILOR_REQUIRE_GPU();
+  for (const auto& [items, k] : std::vector<std::pair<int, int>>{
+           {1, 1}, {33, 3}, {1000, 64}, {257, 130}, {4099, 17}}) {
+    SCOPED_TRACE(::testing::Message() << items << " items, k = " << k);
+    const auto y = random_factors(items, k, 11 + items);
+    const FactorsView iv{y.data(), items, k};
+    const auto gpu = tailor::testing::cuda_backend().scorer(iv);
+    const CpuScorer cpu(iv, cpu_threads());
+    ASSERT_EQ(gpu->items(), items);
+    ASSERT_GE(gpu->stride(), items);
+    for (const int rows : {1, 7, gpu->block_rows()}) {
+      const auto x = random_factors(rows, k, 5 + rows);
+      const double scale = max_abs(x) * max_abs(y) * k;
+      EXPECT_TRUE(all_close(scored_rows(*gpu, x, std::min(rows, gpu->block_rows())),
+                            scored_rows(cpu, x, std::min(rows, cpu.block_rows())), items,
+                            1e-6 * scale, 1e-5))
+          << rows << " rows";
+      if (rows > cpu.block_rows()) break;  // the CPU reference takes smaller blocks
+    }
+  }
+}
+
+// Campaign threads call score() at once; the rows each gets are its own customers'.
+TEST(CudaScorer, ConcurrentCallsKeepTheirRows) {
+  TAILOR_REQUIRE_GPU();
+  const int items = 500, k = 32, rows = 16, callers = 8;
+  const auto y = random_factors(items, k, 3);
+  const FactorsView iv{y.data(), items, k};
+  const auto gpu = tailor::testing::cuda_backend().scorer(iv);
+  const CpuScorer cpu(iv, 1);
+  std::vector<std::vector<float>> x(callers), got(callers);
+  for (int t = 0; t < callers; ++t) x[t] = random_factors(rows, k, 100 + t);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < callers; ++t)
+    threads.emplace_back([&, t] { got[t] = scored_rows(*gpu, x[t], rows); });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < callers; ++t)
+    EXPECT_TRUE(all_close(got[t], scored_rows(cpu, x[t], rows), items, 1e-5, 1e-5)) << t;
+}
+
+TEST(CudaScorer, RefusesMoreRowsThanABlock) {
+  TAILOR_REQUIRE_GPU();
+  const auto y = random_factors(10, 4, 1);
+  const auto gpu = tailor::testing::cuda_backend().scorer({y.data(), 10, 4});
+  const auto x = random_factors(gpu->block_rows() + 1, 4, 2);
+  HostRows out = gpu->rows();
+  EXPECT_THROW(gpu->score(x.data(), gpu->block_rows() + 1, out.data()), std::invalid_argument);
 }
 
 }  // namespace

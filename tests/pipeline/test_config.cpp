@@ -26,7 +26,7 @@ TEST(Config, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c.ials.factors, IalsParams{}.factors);
   EXPECT_EQ(c.topn.n, TopNParams{}.n);
   EXPECT_TRUE(c.topn.exclude_seen);
-  EXPECT_EQ(c.device, Device::automatic);
+  EXPECT_EQ(c.device.kind, Device::automatic);
 }
 
 TEST(Config, EveryKeyIsRead) {
@@ -66,7 +66,7 @@ manifest = "m.json"
   EXPECT_FLOAT_EQ(c.ials.log_epsilon, 2.5f);
   EXPECT_EQ(c.ials.seed, 7u);
   EXPECT_FALSE(c.report_objective);
-  EXPECT_EQ(c.device, Device::cpu);
+  EXPECT_EQ(c.device.kind, Device::cpu);
   EXPECT_EQ(c.threads, 3);
   EXPECT_EQ(c.topn.n, 50);
   EXPECT_FALSE(c.topn.exclude_seen);
