@@ -381,7 +381,8 @@ MemoryPlan plan_ials(const ProblemShape& shape, std::size_t device_bytes,
       "customer half-step: {} batches of at most {} rows; item half-step: {} batches of at most "
       "{} rows ({}).\n"
       "pinned host memory: {}; host-to-device per epoch: {} (~{:.2f} s at an assumed {:.0f} "
-      "GB/s).",
+      "GB/s).\n"
+      "note: the CUDA engine trains resident only; streamed training is planned, not built yet.",
       why_not_resident, format_bytes(fixed.total()), format_bytes(p.staging_bytes), buffers,
       format_bytes(batch), grouped(u(p.customer_batches)), grouped(u(p.customer_batch_rows)),
       grouped(u(p.item_batches)), grouped(u(p.item_batch_rows)),
