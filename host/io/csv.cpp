@@ -189,124 +189,168 @@ class CsvReader {
 
  private:
   enum class Parse { record, end, more };
+  // What the scan of one field found: another field follows, the record is complete, or the
+  // buffer ends before that is certain (the record is scanned again after a refill).
+  enum class Step { next_field, end_record, more };
   struct Span {
-    size_t begin, end;
-    bool unescape;
+    size_t begin, end;  // the field's bytes in buf_, quotes excluded
+    bool unescape;      // holds "" pairs to turn into "
+  };
+  // The record being scanned. Nothing of it is kept before the record is complete.
+  struct Scan {
+    size_t p = 0;                     // where the next field starts
+    int64_t embedded_newlines = 0;    // '\n' inside quoted fields
+    bool ended_with_newline = false;  // false when the data ends without a line end
+    bool first_quoted = false;        // a record of one quoted empty field is not blank
+    bool bad_quotes = false;
   };
 
   Parse parse(CsvRecord& rec) {
     rec.line = line_;
-    size_t p = pos_;
-    if (p == end_) return eof_ ? Parse::end : Parse::more;
+    if (pos_ == end_) return eof_ ? Parse::end : Parse::more;
     spans_.clear();
-    rec.bad_quotes = false;
-    int64_t embedded_newlines = 0;
-    bool ended_with_newline = false;
-    bool first_quoted = false;
-    char* b = buf_.data();
+    Scan s;
+    s.p = pos_;
     for (;;) {  // one field per turn
-      if (p < end_ && b[p] == '"') {
-        if (spans_.empty()) first_quoted = true;
-        size_t scan = p + 1;
-        bool unescape = false;
-        size_t close = 0;
-        for (;;) {
-          auto* hit = static_cast<char*>(std::memchr(b + scan, '"', end_ - scan));
-          if (!hit) {
-            if (!eof_) return Parse::more;
-            throw InputError(fmt::format("{}: line {}: quoted field never closed (a stray '\"'?)",
-                                         name_, line_));
-          }
-          size_t k = static_cast<size_t>(hit - b);
-          if (k + 1 == end_ && !eof_) return Parse::more;  // "" split by the buffer end?
-          if (k + 1 < end_ && b[k + 1] == '"') {
-            unescape = true;
-            scan = k + 2;
-            continue;
-          }
-          close = k;
-          break;
-        }
-        embedded_newlines += std::count(b + p + 1, b + close, '\n');
-        size_t q = close + 1;
-        if (q == end_) {
-          if (!eof_) return Parse::more;
-          spans_.push_back({p + 1, close, unescape});
-          p = q;
-          break;
-        }
-        char c = b[q];
-        if (c == delim_) {
-          spans_.push_back({p + 1, close, unescape});
-          p = q + 1;
-          continue;
-        }
-        if (c == '\n' || (c == '\r' && q + 1 < end_ && b[q + 1] == '\n')) {
-          spans_.push_back({p + 1, close, unescape});
-          p = q + (c == '\r' ? 2 : 1);
-          ended_with_newline = true;
-          break;
-        }
-        if (c == '\r' && q + 1 == end_ && !eof_) return Parse::more;
-        // Text after the closing quote: keep scanning to the end of the field, drop the row.
-        rec.bad_quotes = true;
-        size_t e = q;
-        while (e < end_ && b[e] != delim_ && b[e] != '\n') ++e;
-        if (e == end_ && !eof_) return Parse::more;
-        spans_.push_back({p, e, false});
-        if (e == end_) {
-          p = e;
-          break;
-        }
-        p = e + 1;
-        if (b[e] == '\n') {
-          ended_with_newline = true;
-          break;
-        }
-        continue;
-      }
-      // Unquoted field: up to the delimiter or the end of the line; quotes inside are literal.
-      size_t e = p;
-      while (e < end_ && b[e] != delim_ && b[e] != '\n') ++e;
-      if (e == end_) {
-        if (!eof_) return Parse::more;
-        size_t stop = e;
-        if (stop > p && b[stop - 1] == '\r') --stop;
-        spans_.push_back({p, stop, false});
-        p = e;
-        break;
-      }
-      if (b[e] == delim_) {
-        spans_.push_back({p, e, false});
-        p = e + 1;
-        continue;
-      }
-      size_t stop = e;  // '\n'
-      if (stop > p && b[stop - 1] == '\r') --stop;
-      spans_.push_back({p, stop, false});
-      p = e + 1;
-      ended_with_newline = true;
-      break;
+      const Step step = s.p < end_ && buf_[s.p] == '"' ? scan_quoted(s) : scan_unquoted(s);
+      if (step == Step::more) return Parse::more;
+      if (step == Step::end_record) break;
     }
-
-    // The record is complete: publish it.
-    pos_ = p;
-    line_ += embedded_newlines + (ended_with_newline ? 1 : 0);
-    rec.blank = spans_.size() == 1 && !first_quoted && spans_[0].begin == spans_[0].end;
-    rec.fields.clear();
-    for (const Span& s : spans_) {
-      size_t len = s.end - s.begin;
-      if (s.unescape) {  // "" -> " in place; the result is shorter than the source
-        size_t w = s.begin;
-        for (size_t r = s.begin; r < s.end; ++r) {
-          b[w++] = b[r];
-          if (b[r] == '"') ++r;  // skip the second quote of the pair
-        }
-        len = w - s.begin;
-      }
-      rec.fields.emplace_back(b + s.begin, len);
-    }
+    publish(rec, s);
     return Parse::record;
+  }
+
+  // A field that starts with a quote: up to its closing quote, then what follows that.
+  Step scan_quoted(Scan& s) {
+    if (spans_.empty()) s.first_quoted = true;
+    size_t close = 0;
+    bool unescape = false;
+    if (!find_closing_quote(s.p + 1, close, unescape)) return Step::more;
+    const char* b = buf_.data();
+    s.embedded_newlines += std::count(b + s.p + 1, b + close, '\n');
+    return after_closing_quote(s, close, unescape);
+  }
+
+  // The closing quote of a quoted field whose text starts at `scan` ("" pairs are skipped and
+  // set `unescape`). False when the buffer ends before it is certain; InputError when the data
+  // ends first.
+  bool find_closing_quote(size_t scan, size_t& close, bool& unescape) {
+    const char* b = buf_.data();
+    for (;;) {
+      const auto* hit = static_cast<const char*>(std::memchr(b + scan, '"', end_ - scan));
+      if (!hit) {
+        if (!eof_) return false;
+        throw InputError(fmt::format("{}: line {}: quoted field never closed (a stray '\"'?)",
+                                     name_, line_));
+      }
+      const size_t k = static_cast<size_t>(hit - b);
+      if (k + 1 == end_ && !eof_) return false;  // "" split by the buffer end?
+      if (k + 1 < end_ && b[k + 1] == '"') {
+        unescape = true;
+        scan = k + 2;
+        continue;
+      }
+      close = k;
+      return true;
+    }
+  }
+
+  // After the closing quote at `close`: a delimiter, a line end (LF or CRLF), the end of the
+  // data, or stray text.
+  Step after_closing_quote(Scan& s, size_t close, bool unescape) {
+    const char* b = buf_.data();
+    const size_t q = close + 1;
+    const Span field{s.p + 1, close, unescape};
+    if (q == end_) {
+      if (!eof_) return Step::more;
+      spans_.push_back(field);
+      s.p = q;
+      return Step::end_record;
+    }
+    const char c = b[q];
+    if (c == delim_) {
+      spans_.push_back(field);
+      s.p = q + 1;
+      return Step::next_field;
+    }
+    if (c == '\n' || (c == '\r' && q + 1 < end_ && b[q + 1] == '\n')) {
+      spans_.push_back(field);
+      s.p = q + (c == '\r' ? 2 : 1);
+      s.ended_with_newline = true;
+      return Step::end_record;
+    }
+    if (c == '\r' && q + 1 == end_ && !eof_) return Step::more;
+    return scan_after_bad_quote(s, q);
+  }
+
+  // Text after the closing quote ("ab"c): the field runs on, quotes and all, to the next
+  // delimiter or LF (a CR stays in it), and the record is flagged bad_quotes.
+  Step scan_after_bad_quote(Scan& s, size_t q) {
+    s.bad_quotes = true;
+    const size_t e = field_end(q);
+    if (e == end_ && !eof_) return Step::more;
+    spans_.push_back({s.p, e, false});
+    return finish_field(s, e);
+  }
+
+  // A field without a leading quote: up to the delimiter or the end of the line; quotes inside
+  // are literal, a CR before the LF (or before the end of the data) is not part of it.
+  Step scan_unquoted(Scan& s) {
+    const char* b = buf_.data();
+    const size_t e = field_end(s.p);
+    if (e == end_ && !eof_) return Step::more;
+    if (e < end_ && b[e] == delim_) {
+      spans_.push_back({s.p, e, false});
+      s.p = e + 1;
+      return Step::next_field;
+    }
+    size_t stop = e;
+    if (stop > s.p && b[stop - 1] == '\r') --stop;
+    spans_.push_back({s.p, stop, false});
+    return finish_field(s, e);
+  }
+
+  // The first delimiter or LF at or after `from`, or end_.
+  [[nodiscard]] size_t field_end(size_t from) const {
+    const char* b = buf_.data();
+    size_t e = from;
+    while (e < end_ && b[e] != delim_ && b[e] != '\n') ++e;
+    return e;
+  }
+
+  // A field that stopped at `e` (an LF, a delimiter or the end of the data): the next one
+  // starts after it, or the record ends.
+  Step finish_field(Scan& s, size_t e) {
+    if (e == end_) {
+      s.p = e;
+      return Step::end_record;
+    }
+    s.p = e + 1;
+    if (buf_[e] != '\n') return Step::next_field;
+    s.ended_with_newline = true;
+    return Step::end_record;
+  }
+
+  // The record is complete: advance past it and hand out its fields.
+  void publish(CsvRecord& rec, const Scan& s) {
+    pos_ = s.p;
+    line_ += s.embedded_newlines + (s.ended_with_newline ? 1 : 0);
+    rec.bad_quotes = s.bad_quotes;
+    rec.blank = spans_.size() == 1 && !s.first_quoted && spans_[0].begin == spans_[0].end;
+    rec.fields.clear();
+    for (const Span& span : spans_) rec.fields.push_back(unescaped(span));
+  }
+
+  // The text of a field; "" -> " in place (the result is shorter than the source).
+  string_view unescaped(const Span& s) {
+    char* b = buf_.data();
+    if (!s.unescape) return {b + s.begin, s.end - s.begin};
+    size_t w = s.begin;
+    for (size_t r = s.begin; r < s.end; ++r) {
+      b[w++] = b[r];
+      if (b[r] == '"') ++r;  // skip the second quote of the pair
+    }
+    return {b + s.begin, w - s.begin};
   }
 
   // Moves the unfinished record to the front of the buffer and reads more bytes behind it.

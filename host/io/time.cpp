@@ -80,56 +80,81 @@ bool parse_zone(string_view s, size_t& i, int64_t& offset) {
   return true;
 }
 
+// s[i] == ch, stepping past it.
+bool expect(string_view s, size_t& i, char ch) { return i < s.size() && s[i++] == ch; }
+
+// A 12-hour clock's hour (1..12) as 0..23.
+bool apply_pm(Clock& c, bool pm) {
+  if (c.hour < 1 || c.hour > 12) return false;
+  c.hour = c.hour % 12 + (pm ? 12 : 0);
+  return true;
+}
+
+// YYYY-MM-DD
+bool read_iso_date(string_view s, size_t& i, Clock& c) {
+  if (!read_int(s, i, 4, 4, c.year) || !expect(s, i, '-')) return false;
+  if (!read_int(s, i, 2, 2, c.month) || !expect(s, i, '-')) return false;
+  return read_int(s, i, 2, 2, c.day);
+}
+
+// HH:MM[:SS[.fff]] (or ",fff"); fractions of a second are truncated.
+bool read_iso_time(string_view s, size_t& i, Clock& c) {
+  if (!read_int(s, i, 2, 2, c.hour) || !expect(s, i, ':')) return false;
+  if (!read_int(s, i, 2, 2, c.minute)) return false;
+  if (i >= s.size() || s[i] != ':') return true;
+  ++i;
+  if (!read_int(s, i, 2, 2, c.second)) return false;
+  if (i >= s.size() || (s[i] != '.' && s[i] != ',')) return true;
+  ++i;
+  const size_t start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i != start;
+}
+
 // YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|+HH:MM]
 bool parse_iso(string_view s, int64_t& out) {
   Clock c;
   size_t i = 0;
-  if (!read_int(s, i, 4, 4, c.year) || i >= s.size() || s[i++] != '-') return false;
-  if (!read_int(s, i, 2, 2, c.month) || i >= s.size() || s[i++] != '-') return false;
-  if (!read_int(s, i, 2, 2, c.day)) return false;
+  if (!read_iso_date(s, i, c)) return false;
   if (i < s.size() && (s[i] == ' ' || s[i] == 'T')) {
     ++i;
-    if (!read_int(s, i, 2, 2, c.hour) || i >= s.size() || s[i++] != ':') return false;
-    if (!read_int(s, i, 2, 2, c.minute)) return false;
-    if (i < s.size() && s[i] == ':') {
-      ++i;
-      if (!read_int(s, i, 2, 2, c.second)) return false;
-      if (i < s.size() && (s[i] == '.' || s[i] == ',')) {  // fractions of a second: truncated
-        ++i;
-        size_t start = i;
-        while (i < s.size() && is_digit(s[i])) ++i;
-        if (i == start) return false;
-      }
-    }
+    if (!read_iso_time(s, i, c)) return false;
     if (i < s.size() && !parse_zone(s, i, c.offset)) return false;
   }
   return i == s.size() && c.to_unix(out);
+}
+
+// M/D/YYYY
+bool read_us_date(string_view s, size_t& i, Clock& c) {
+  if (!read_int(s, i, 1, 2, c.month) || !expect(s, i, '/')) return false;
+  if (!read_int(s, i, 1, 2, c.day) || !expect(s, i, '/')) return false;
+  return read_int(s, i, 4, 4, c.year);
+}
+
+// " H:MM[:SS][ AM|PM]" to the end of s (AM and PM in any case).
+bool read_us_time(string_view s, size_t& i, Clock& c) {
+  if (!expect(s, i, ' ')) return false;
+  if (!read_int(s, i, 1, 2, c.hour) || !expect(s, i, ':')) return false;
+  if (!read_int(s, i, 2, 2, c.minute)) return false;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (!read_int(s, i, 2, 2, c.second)) return false;
+  }
+  if (i == s.size()) return true;
+  if (!expect(s, i, ' ') || s.size() - i != 2) return false;
+  const char a = static_cast<char>(s[i] | 0x20);
+  const char m = static_cast<char>(s[i + 1] | 0x20);
+  if ((a != 'a' && a != 'p') || m != 'm' || !apply_pm(c, a == 'p')) return false;
+  i += 2;
+  return true;
 }
 
 // M/D/YYYY[ H:MM[:SS][ AM|PM]]
 bool parse_us(string_view s, int64_t& out) {
   Clock c;
   size_t i = 0;
-  if (!read_int(s, i, 1, 2, c.month) || i >= s.size() || s[i++] != '/') return false;
-  if (!read_int(s, i, 1, 2, c.day) || i >= s.size() || s[i++] != '/') return false;
-  if (!read_int(s, i, 4, 4, c.year)) return false;
-  if (i < s.size()) {
-    if (s[i++] != ' ') return false;
-    if (!read_int(s, i, 1, 2, c.hour) || i >= s.size() || s[i++] != ':') return false;
-    if (!read_int(s, i, 2, 2, c.minute)) return false;
-    if (i < s.size() && s[i] == ':') {
-      ++i;
-      if (!read_int(s, i, 2, 2, c.second)) return false;
-    }
-    if (i < s.size()) {
-      if (s[i++] != ' ' || s.size() - i != 2) return false;
-      char a = static_cast<char>(s[i] | 0x20);
-      char m = static_cast<char>(s[i + 1] | 0x20);
-      if ((a != 'a' && a != 'p') || m != 'm' || c.hour < 1 || c.hour > 12) return false;
-      c.hour = c.hour % 12 + (a == 'p' ? 12 : 0);
-      i += 2;
-    }
-  }
+  if (!read_us_date(s, i, c)) return false;
+  if (i < s.size() && !read_us_time(s, i, c)) return false;
   return i == s.size() && c.to_unix(out);
 }
 
@@ -186,9 +211,87 @@ bool parse_month_name(string_view s, size_t& i, int& month) {
 
 constexpr string_view kFormatDirectives = "YymdeHIpMSbhBFTsz%";
 
-// A strptime-style format (see ImportOptions::time_format); one directive per '%'.
-bool parse_formatted(string_view s, string_view fmt, Clock& c, int& pm, bool& epoch_set,
-                     int64_t& epoch, size_t& i) {
+// What a format has read so far.
+struct Parsed {
+  Clock c;
+  int pm = -1;             // %p: 0 am, 1 pm, -1 not given
+  bool epoch_set = false;  // %s: the time is `epoch`, whatever else was read
+  int64_t epoch = 0;
+};
+
+bool parse_formatted(string_view s, string_view fmt, Parsed& p, size_t& i);
+
+// The directives that read a number into a field of the clock.
+struct NumberDirective {
+  char directive;
+  int min_digits, max_digits;
+  int Clock::*field;
+  bool space_padded = false;  // one leading space allowed (%e)
+};
+constexpr NumberDirective kNumberDirectives[] = {
+    {'Y', 4, 4, &Clock::year},      {'m', 1, 2, &Clock::month}, {'d', 1, 2, &Clock::day},
+    {'e', 1, 2, &Clock::day, true}, {'H', 1, 2, &Clock::hour},  {'I', 1, 2, &Clock::hour},
+    {'M', 1, 2, &Clock::minute},    {'S', 1, 2, &Clock::second}};
+
+bool parse_number_directive(string_view s, const NumberDirective& n, Clock& c, size_t& i) {
+  if (n.space_padded && i < s.size() && s[i] == ' ') ++i;
+  return read_int(s, i, n.min_digits, n.max_digits, c.*n.field);
+}
+
+// %y: two digits, 69..99 -> 1969..1999 and 00..68 -> 2000..2068 (the POSIX pivot).
+bool parse_short_year(string_view s, size_t& i, int& year) {
+  int yy = 0;
+  if (!read_int(s, i, 2, 2, yy)) return false;
+  year = yy < 69 ? 2000 + yy : 1900 + yy;
+  return true;
+}
+
+// %p: "am" or "pm" in any case.
+bool parse_am_pm(string_view s, size_t& i, int& pm) {
+  if (s.size() - i < 2) return false;
+  if (lower_equal(s.substr(i, 2), "am"))
+    pm = 0;
+  else if (lower_equal(s.substr(i, 2), "pm"))
+    pm = 1;
+  else
+    return false;
+  i += 2;
+  return true;
+}
+
+// %s: [-]digits, unix seconds.
+bool parse_epoch(string_view s, size_t& i, Parsed& p) {
+  const size_t start = i;
+  if (i < s.size() && s[i] == '-') ++i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  auto [ptr, ec] = std::from_chars(s.data() + start, s.data() + i, p.epoch);
+  if (ec != std::errc() || ptr != s.data() + i) return false;
+  p.epoch_set = true;
+  return true;
+}
+
+// The directive `d` (the letter after '%') at s[i].
+bool parse_directive(string_view s, char d, Parsed& p, size_t& i) {
+  for (const NumberDirective& n : kNumberDirectives)
+    if (n.directive == d) return parse_number_directive(s, n, p.c, i);
+  switch (d) {
+    case 'y': return parse_short_year(s, i, p.c.year);
+    case 'p': return parse_am_pm(s, i, p.pm);
+    case 'b':
+    case 'h':
+    case 'B': return parse_month_name(s, i, p.c.month);
+    case 'F': return parse_formatted(s, "%Y-%m-%d", p, i);
+    case 'T': return parse_formatted(s, "%H:%M:%S", p, i);
+    case 's': return parse_epoch(s, i, p);
+    case 'z': return parse_zone(s, i, p.c.offset);
+    case '%': return expect(s, i, '%');
+    default: return false;
+  }
+}
+
+// A strptime-style format (see ImportOptions::time_format); one directive per '%', a space
+// matches any run of spaces (none included), any other character itself.
+bool parse_formatted(string_view s, string_view fmt, Parsed& p, size_t& i) {
   for (size_t f = 0; f < fmt.size(); ++f) {
     const char ch = fmt[f];
     if (ch == ' ') {
@@ -196,102 +299,25 @@ bool parse_formatted(string_view s, string_view fmt, Clock& c, int& pm, bool& ep
       continue;
     }
     if (ch != '%') {
-      if (i >= s.size() || s[i] != ch) return false;
-      ++i;
+      if (!expect(s, i, ch)) return false;
       continue;
     }
-    if (++f >= fmt.size()) return false;
-    switch (fmt[f]) {
-      case 'Y':
-        if (!read_int(s, i, 4, 4, c.year)) return false;
-        break;
-      case 'y': {
-        int yy = 0;
-        if (!read_int(s, i, 2, 2, yy)) return false;
-        c.year = yy < 69 ? 2000 + yy : 1900 + yy;  // POSIX pivot
-        break;
-      }
-      case 'm':
-        if (!read_int(s, i, 1, 2, c.month)) return false;
-        break;
-      case 'e':
-        if (i < s.size() && s[i] == ' ') ++i;
-        [[fallthrough]];
-      case 'd':
-        if (!read_int(s, i, 1, 2, c.day)) return false;
-        break;
-      case 'H':
-      case 'I':
-        if (!read_int(s, i, 1, 2, c.hour)) return false;
-        break;
-      case 'M':
-        if (!read_int(s, i, 1, 2, c.minute)) return false;
-        break;
-      case 'S':
-        if (!read_int(s, i, 1, 2, c.second)) return false;
-        break;
-      case 'p':
-        if (s.size() - i < 2) return false;
-        if (lower_equal(s.substr(i, 2), "am"))
-          pm = 0;
-        else if (lower_equal(s.substr(i, 2), "pm"))
-          pm = 1;
-        else
-          return false;
-        i += 2;
-        break;
-      case 'b':
-      case 'h':
-      case 'B':
-        if (!parse_month_name(s, i, c.month)) return false;
-        break;
-      case 'F':
-        if (!parse_formatted(s, "%Y-%m-%d", c, pm, epoch_set, epoch, i)) return false;
-        break;
-      case 'T':
-        if (!parse_formatted(s, "%H:%M:%S", c, pm, epoch_set, epoch, i)) return false;
-        break;
-      case 's': {
-        size_t start = i;
-        if (i < s.size() && s[i] == '-') ++i;
-        while (i < s.size() && is_digit(s[i])) ++i;
-        auto [ptr, ec] = std::from_chars(s.data() + start, s.data() + i, epoch);
-        if (ec != std::errc() || ptr != s.data() + i) return false;
-        epoch_set = true;
-        break;
-      }
-      case 'z':
-        if (!parse_zone(s, i, c.offset)) return false;
-        break;
-      case '%':
-        if (i >= s.size() || s[i] != '%') return false;
-        ++i;
-        break;
-      default:
-        return false;
-    }
+    if (++f >= fmt.size() || !parse_directive(s, fmt[f], p, i)) return false;
   }
   return true;
 }
 
 bool parse_with_format(string_view s, string_view fmt, int64_t& out) {
-  Clock c;
-  int pm = -1;
-  bool epoch_set = false;
-  int64_t epoch = 0;
+  Parsed p;
   size_t i = 0;
-  if (!parse_formatted(s, fmt, c, pm, epoch_set, epoch, i) || i != s.size()) return false;
-  if (epoch_set) {
-    out = epoch;
+  if (!parse_formatted(s, fmt, p, i) || i != s.size()) return false;
+  if (p.epoch_set) {
+    out = p.epoch;
     return true;
   }
-  if (pm >= 0) {
-    if (c.hour < 1 || c.hour > 12) return false;
-    c.hour = c.hour % 12 + (pm == 1 ? 12 : 0);
-  }
-  return c.to_unix(out);
+  if (p.pm >= 0 && !apply_pm(p.c, p.pm == 1)) return false;
+  return p.c.to_unix(out);
 }
-
 
 }  // namespace
 

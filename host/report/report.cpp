@@ -1,10 +1,9 @@
-// HTML report: header, metric tables and inline SVG charts for an evaluation or a sweep result.
+// HTML report: header, metric tables and inline SVG charts (charts.hpp) for an evaluation or a
+// sweep result, one function per section of the page.
 //
-// Everything is drawn here with plain string building: no script, no external font or stylesheet,
-// so the file renders the same offline. Text width is estimated from the character count (the
-// page uses the system sans-serif font), which is enough to lay out legends, margins and to
-// decide when x labels must be rotated. Every value read from the JSON is checked for type;
-// a missing or malformed optional part leaves its chart or row out.
+// Everything is built with plain strings: no script, no external font or stylesheet, so the
+// file renders the same offline. Every value read from the JSON is checked for type; a missing or
+// malformed optional part leaves its chart or row out.
 #include "host/report/report.hpp"
 
 #include <fmt/format.h>
@@ -23,34 +22,13 @@
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
+#include "host/report/charts.hpp"
 
 namespace tailor {
 namespace {
 
 using nlohmann::json;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Chart geometry in SVG user units (CSS pixels at 100%). Two charts side by side fit the
-// 1180 px content width; a wide chart spans both columns.
-constexpr double kChartW = 560.0;
-constexpr double kWideW = 1140.0;
-constexpr double kChartH = 330.0;
-constexpr double kFontTick = 11.0;
-constexpr double kFontLabel = 12.0;
-constexpr double kLegendRow = 18.0;
-
-// Fixed colours so a series keeps its colour across every chart of a report. The trained
-// model(s) take the strong blue first; baselines have their own hues; random is grey.
-constexpr const char* kModelColours[] = {"#1f5fbf", "#c0392b", "#7b4fb8", "#14919b", "#b8860b"};
-constexpr const char* kPopularityColour = "#e8871e";
-constexpr const char* kBuyAgainColour = "#2e9e5b";
-constexpr const char* kRandomColour = "#8c96a0";
-// Distinct hues for many lines (trial curves, several metrics); blue excluded so the
-// highlighted series stands out.
-constexpr const char* kPalette[] = {"#e8871e", "#2e9e5b", "#c0392b", "#7b4fb8", "#14919b",
-                                    "#8c564b", "#d6609f", "#7f7f1f", "#5c6bc0", "#b8860b"};
-constexpr const char* kHighlight = "#1f5fbf";
+using namespace charts;
 
 const std::vector<std::string> kBaselineOrder = {"popularity", "buy_again", "random"};
 // Metric families in reading order; unknown families follow alphabetically.
@@ -60,10 +38,6 @@ const std::vector<std::string> kFamilyOrder = {"precision", "recall",   "ndcg", 
 const std::vector<std::string> kParamOrder = {"factors", "regularization", "alpha", "iterations",
                                               "cg_steps"};
 
-template <class T>
-double dbl(T v) {
-  return static_cast<double>(v);
-}
 
 // ---- JSON access that never throws -----------------------------------------------------------
 
@@ -102,58 +76,7 @@ const json* array_at(const json& j, const std::string& key) {
   return v != nullptr && v->is_array() ? v : nullptr;
 }
 
-// ---- text ------------------------------------------------------------------------------------
-
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::size_t utf8_length(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-// At most `max_chars` characters (UTF-8 aware); a cut text ends with an ellipsis.
-std::string truncate_utf8(const std::string& s, std::size_t max_chars) {
-  if (utf8_length(s) <= max_chars) return s;
-  std::size_t chars = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
-    if (chars == max_chars - 1) break;
-    ++chars;
-  }
-  return s.substr(0, i) + "…";
-}
-
-// Width estimate for the system sans-serif font: 0.58 em per character on average.
-double text_width(std::string_view s, double font_size) {
-  return 0.58 * font_size * dbl(utf8_length(s));
-}
-
-// 350000 -> "350,000"; non-integers keep up to 6 significant digits.
-std::string format_count(double v) {
-  if (std::fabs(v) >= 1e15 || v != std::floor(v)) return fmt::format("{:g}", v);
-  auto n = static_cast<long long>(v);
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
+// ---- text -------------------------------------------------------------------------------------
 
 std::string format_param(const json& v) {
   if (v.is_number()) {
@@ -174,16 +97,6 @@ std::string format_metric(const std::string& family, double v) {
   if (family == "popularity" || std::fabs(v) >= 100) return fmt::format("{:.1f}", v);
   return fmt::format("{:.4f}", v);
 }
-
-// Short value labels drawn on bars.
-std::string format_short(double v) {
-  double a = std::fabs(v);
-  if (a >= 100) return fmt::format("{:.0f}", v);
-  if (a >= 10) return fmt::format("{:.1f}", v);
-  return fmt::format("{:.3f}", v);
-}
-
-std::string coord(double v) { return fmt::format("{:.1f}", v); }
 
 // ---- metric keys ("recall@20") ---------------------------------------------------------------
 
@@ -287,496 +200,7 @@ std::set<int> k_values(const json& result, const std::vector<MetricKey>& keys) {
   return ks;
 }
 
-// ---- axes ------------------------------------------------------------------------------------
-
-double nice_number(double x, bool round) {
-  double e = std::floor(std::log10(x));
-  double f = x / std::pow(10.0, e);
-  double nf;
-  if (round)
-    nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
-  else
-    nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-  return nf * std::pow(10.0, e);
-}
-
-struct Axis {
-  double lo = 0, hi = 1;
-  double step = 0;  // linear tick step; 0 on a log axis
-  bool log = false;
-  bool exact = false;  // ticks are data values: label them as written ({:g})
-  std::vector<double> ticks;
-
-  [[nodiscard]] double fraction(double v) const {
-    if (log) return (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
-    return (v - lo) / (hi - lo);
-  }
-};
-
-// Ticks at nice multiples. `extend` widens [lo, hi] to the enclosing ticks (value axes);
-// otherwise the range stays as given and ticks fall inside it (epoch and parameter axes).
-Axis linear_axis(double lo, double hi, bool extend, double min_step = 0) {
-  if (!(hi > lo)) {
-    double pad = lo == 0 ? 1 : std::fabs(lo) * 0.1;
-    lo -= pad;
-    hi += pad;
-  }
-  Axis a;
-  a.step = std::max(nice_number(nice_number(hi - lo, false) / 4.0, true), min_step);
-  double first = std::ceil(lo / a.step - 1e-9) * a.step;
-  double last = std::floor(hi / a.step + 1e-9) * a.step;
-  if (extend) {
-    lo = std::floor(lo / a.step + 1e-9) * a.step;
-    hi = std::ceil(hi / a.step - 1e-9) * a.step;
-    first = lo;
-    last = hi;
-  }
-  a.lo = lo;
-  a.hi = hi;
-  auto n = static_cast<long long>(std::llround((last - first) / a.step));
-  for (long long i = 0; i <= n; ++i) {
-    double v = first + dbl(i) * a.step;
-    a.ticks.push_back(std::fabs(v) < a.step * 1e-9 ? 0.0 : v);
-  }
-  return a;
-}
-
-// Decades enclosing [lo, hi] (lo > 0); 2x and 5x ticks too when there are few decades.
-Axis log_axis(double lo, double hi) {
-  Axis a;
-  a.log = true;
-  double d0 = std::floor(std::log10(lo) + 1e-9);
-  double d1 = std::max(std::ceil(std::log10(hi) - 1e-9), d0 + 1);
-  a.lo = std::pow(10.0, d0);
-  a.hi = std::pow(10.0, d1);
-  for (double d = d0; d <= d1 + 1e-9; d += 1) {
-    double p = std::pow(10.0, d);
-    a.ticks.push_back(p);
-    if (d1 - d0 <= 2 && d < d1) {
-      a.ticks.push_back(2 * p);
-      a.ticks.push_back(5 * p);
-    }
-  }
-  std::sort(a.ticks.begin(), a.ticks.end());
-  return a;
-}
-
-std::string tick_label(const Axis& a, double v) {
-  if (a.log || a.exact) return fmt::format("{:g}", v);
-  if (v == 0) return "0";
-  double big = std::max(std::fabs(a.lo), std::fabs(a.hi));
-  double scale = 1;
-  const char* suffix = "";
-  if (big >= 1e6) {
-    scale = 1e6;
-    suffix = "M";
-  } else if (big >= 1e4) {
-    scale = 1e3;
-    suffix = "k";
-  }
-  double s = a.step / scale;
-  int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10(s) - 1e-9)), 0, 6);
-  std::string out = fmt::format("{:.{}f}", v / scale, decimals);
-  if (out.rfind("-0", 0) == 0 && std::stod(out) == 0) out.erase(0, 1);
-  return out + suffix;
-}
-
-double widest_tick(const Axis& a) {
-  double w = 0;
-  for (double t : a.ticks) w = std::max(w, text_width(tick_label(a, t), kFontTick));
-  return w;
-}
-
-// ---- SVG drawing -----------------------------------------------------------------------------
-
-struct Plot {
-  double x = 0, y = 0, w = 0, h = 0;  // plot area, SVG units
-};
-
-enum class Swatch { Box, Line, Dot };
-
-struct LegendItem {
-  std::string name;
-  std::string colour;
-  Swatch swatch = Swatch::Box;
-  bool emphasis = false;
-};
-
-double legend_item_width(const LegendItem& item) {
-  return 18 + 6 + text_width(item.name, kFontLabel) + 18;
-}
-
-// Legend items flow left to right and wrap; returns the rows needed within `width`.
-int legend_rows(const std::vector<LegendItem>& items, double width) {
-  if (items.empty()) return 0;
-  int rows = 1;
-  double x = 0;
-  for (const auto& item : items) {
-    double w = legend_item_width(item);
-    if (x > 0 && x + w > width) {
-      ++rows;
-      x = 0;
-    }
-    x += w;
-  }
-  return rows;
-}
-
-void draw_legend(std::string& out, const std::vector<LegendItem>& items, double x0, double y0,
-                 double width) {
-  double x = 0, y = y0;
-  for (const auto& item : items) {
-    double w = legend_item_width(item);
-    if (x > 0 && x + w > width) {
-      x = 0;
-      y += kLegendRow;
-    }
-    double sx = x0 + x, cy = y + kLegendRow / 2;
-    const std::string colour = escape(item.colour);
-    switch (item.swatch) {
-      case Swatch::Box:
-        out += fmt::format(R"(<rect x="{}" y="{}" width="14" height="11" rx="2" fill="{}"/>)",
-                           coord(sx), coord(cy - 5.5), colour);
-        break;
-      case Swatch::Line:
-        out += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"/>)",
-                           coord(sx), coord(cy), coord(sx + 18), coord(cy), colour,
-                           item.emphasis ? 3.5 : 2);
-        break;
-      case Swatch::Dot:
-        out += fmt::format(R"(<circle cx="{}" cy="{}" r="{}" fill="{}"{}/>)", coord(sx + 7),
-                           coord(cy), item.emphasis ? 6 : 4.5, colour,
-                           item.emphasis ? R"( stroke="#1f2933" stroke-width="1.2")" : "");
-        break;
-    }
-    out += fmt::format(R"(<text x="{}" y="{}" dominant-baseline="central"{}>{}</text>)",
-                       coord(sx + 24), coord(cy), item.emphasis ? R"( font-weight="600")" : "",
-                       escape(item.name));
-    x += w;
-  }
-}
-
-std::string open_svg(double w, double h, const std::string& label) {
-  return fmt::format(
-      R"(<svg viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)", coord(w),
-      coord(h), coord(w), coord(h), escape(label));
-}
-
-// Horizontal gridlines, y tick labels, the y axis line and its rotated title.
-void draw_y_axis(std::string& out, const Plot& p, const Axis& a, const std::string& title) {
-  for (double t : a.ticks) {
-    double y = p.y + p.h * (1 - a.fraction(t));
-    out += fmt::format(R"(<line class="gridline" x1="{}" y1="{}" x2="{}" y2="{}"/>)", coord(p.x),
-                       coord(y), coord(p.x + p.w), coord(y));
-    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}</text>)",
-                       coord(p.x - 7), coord(y), escape(tick_label(a, t)));
-  }
-  out += fmt::format(R"(<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>)", coord(p.x),
-                     coord(p.y), coord(p.x), coord(p.y + p.h));
-  double cx = 14, cy = p.y + p.h / 2;
-  out += fmt::format(
-      R"~(<text class="axis-title" x="{}" y="{}" text-anchor="middle" dominant-baseline="central" transform="rotate(-90 {} {})">{}</text>)~",
-      coord(cx), coord(cy), coord(cx), coord(cy), escape(title));
-}
-
-// x axis line, ticks and labels for a numeric axis; `inset` keeps points off the plot edges.
-void draw_x_axis(std::string& out, const Plot& p, const Axis& a, double inset,
-                 const std::string& title) {
-  double bottom = p.y + p.h;
-  out += fmt::format(R"(<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>)", coord(p.x),
-                     coord(bottom), coord(p.x + p.w), coord(bottom));
-  for (double t : a.ticks) {
-    double x = p.x + inset + (p.w - 2 * inset) * a.fraction(t);
-    out += fmt::format(R"(<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>)", coord(x),
-                       coord(bottom), coord(x), coord(bottom + 5));
-    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)",
-                       coord(x), coord(bottom + 18), escape(tick_label(a, t)));
-  }
-  out += fmt::format(R"(<text class="axis-title" x="{}" y="{}" text-anchor="middle">{}</text>)",
-                     coord(p.x + p.w / 2), coord(bottom + 38), escape(title));
-}
-
-double legend_top_margin(const std::vector<LegendItem>& legend, double width) {
-  return 10 + kLegendRow * legend_rows(legend, width) + 10;
-}
-
-// ---- bar chart -------------------------------------------------------------------------------
-
-struct BarSeries {
-  std::string name;
-  std::string colour;
-  std::vector<double> values;  // one per group; NaN where missing
-};
-
-// Grouped bars: one cluster per group, one bar per series. Returns "" when there is no value.
-std::string bar_chart(const std::string& label, const std::vector<std::string>& groups,
-                      const std::vector<std::string>& sublabels,
-                      const std::vector<BarSeries>& series, const std::string& x_title,
-                      const std::string& y_title, double width) {
-  double vmin = 0, vmax = 0;
-  bool any = false;
-  for (const auto& s : series)
-    for (double v : s.values)
-      if (std::isfinite(v)) {
-        any = true;
-        vmin = std::min(vmin, v);
-        vmax = std::max(vmax, v);
-      }
-  if (!any || groups.empty() || series.empty()) return {};
-  // Headroom above the tallest bar for its value label.
-  Axis ya = vmax == vmin ? linear_axis(vmin, vmin + 1, true)
-                         : linear_axis(vmin, vmax + (vmax - vmin) * 0.08, true);
-
-  std::vector<LegendItem> legend;
-  for (const auto& s : series) legend.push_back({s.name, s.colour, Swatch::Box, false});
-
-  // Labels longer than this are cut with an ellipsis (the bar tooltips keep the full text).
-  constexpr std::size_t kMaxLabel = 22;
-  std::vector<std::string> shown;
-  for (const auto& g : groups)
-    shown.push_back(truncate_utf8(g, kMaxLabel));
-  double left = 14 + 10 + widest_tick(ya) + 10;
-  const double right = 14;
-  double widest_label = 0;
-  for (const auto& g : shown) widest_label = std::max(widest_label, text_width(g, kFontLabel));
-  bool rotate = widest_label > (width - left - right) / dbl(groups.size()) - 8;
-  if (rotate) {
-    // A label rotated by -35 degrees reaches cos(35) of its width left of its group centre:
-    // make room for the first one.
-    double first_reach = widest_label * 0.82 - (width - left - right) / dbl(groups.size()) / 2;
-    left = std::max(left, first_reach + 8);
-  }
-  const double plot_w = width - left - right;
-  const double top = legend_top_margin(legend, plot_w);
-  const double group_w = plot_w / dbl(groups.size());
-  const bool has_sub = std::any_of(sublabels.begin(), sublabels.end(),
-                                   [](const std::string& s) { return !s.empty(); });
-  // Rotated labels at -35 degrees need sin(35) of their width below the axis.
-  const double label_band = rotate ? 12 + widest_label * 0.58 + 6 : 20;
-  const double sub_band = has_sub && !rotate ? 15 : 0;
-  const double bottom = label_band + sub_band + 28;
-  const double height = std::max(kChartH, top + 160 + bottom);
-  Plot p{left, top, plot_w, height - top - bottom};
-
-  std::string out = open_svg(width, height, label);
-  draw_legend(out, legend, p.x, 8, p.w);
-  draw_y_axis(out, p, ya, y_title);
-
-  const double ns = dbl(series.size());
-  const double bar_w = std::min(group_w * 0.8 / ns, 46.0);
-  const double gap = bar_w > 6 ? 1.5 : 0.0;
-  const double y0 = p.y + p.h * (1 - ya.fraction(0));
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const double gx = p.x + group_w * dbl(g);
-    const double start = gx + (group_w - bar_w * ns) / 2;
-    for (std::size_t s = 0; s < series.size(); ++s) {
-      double v = g < series[s].values.size() ? series[s].values[g] : kNaN;
-      if (!std::isfinite(v)) continue;
-      double x = start + bar_w * dbl(s);
-      double yv = p.y + p.h * (1 - ya.fraction(v));
-      double y = std::min(yv, y0), h = std::max(std::fabs(y0 - yv), 0.5);
-      out += fmt::format(
-          R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} · {}: {}</title></rect>)",
-          coord(x + gap / 2), coord(y), coord(bar_w - gap), coord(h), escape(series[s].colour),
-          escape(series[s].name), escape(groups[g]), escape(format_short(v)));
-      std::string vl = format_short(v);
-      if (bar_w - gap >= text_width(vl, 10) + 2)
-        out += fmt::format(R"(<text class="value" x="{}" y="{}" text-anchor="middle">{}</text>)",
-                           coord(x + bar_w / 2), coord(y - 4), escape(vl));
-    }
-    const double cx = gx + group_w / 2, base = p.y + p.h;
-    if (rotate) {
-      out += fmt::format(
-          R"~(<text x="{}" y="{}" text-anchor="end" transform="rotate(-35 {} {})">{}</text>)~",
-          coord(cx + 4), coord(base + 14), coord(cx + 4), coord(base + 14), escape(shown[g]));
-    } else {
-      out += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", coord(cx),
-                         coord(base + 17), escape(shown[g]));
-      if (g < sublabels.size() && !sublabels[g].empty())
-        out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)",
-                           coord(cx), coord(base + 32), escape(sublabels[g]));
-    }
-  }
-  out += fmt::format(R"(<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>)", coord(p.x),
-                     coord(y0), coord(p.x + p.w), coord(y0));
-  out += fmt::format(R"(<text class="axis-title" x="{}" y="{}" text-anchor="middle">{}</text>)",
-                     coord(p.x + p.w / 2), coord(height - 10), escape(x_title));
-  out += "</svg>";
-  return out;
-}
-
-// ---- line chart ------------------------------------------------------------------------------
-
-struct LineSeries {
-  std::string name;
-  std::string colour;
-  std::vector<std::pair<double, double>> points;  // (x, y), x ascending
-  double stroke = 2;
-  double opacity = 1;
-  std::optional<double> marked_x;  // a point drawn larger (the best epoch)
-};
-
-std::string line_chart(const std::string& label, const std::vector<LineSeries>& series,
-                       const std::vector<LegendItem>& legend, const std::string& x_title,
-                       const std::string& y_title, double width) {
-  double xmin = 0, xmax = 0, ymin = 0, ymax = 0;
-  bool any = false;
-  for (const auto& s : series)
-    for (auto [x, y] : s.points) {
-      if (!any) {
-        xmin = xmax = x;
-        ymin = ymax = y;
-        any = true;
-      }
-      xmin = std::min(xmin, x);
-      xmax = std::max(xmax, x);
-      ymin = std::min(ymin, y);
-      ymax = std::max(ymax, y);
-    }
-  if (!any) return {};
-  if (xmax == xmin) {
-    xmin -= 1;
-    xmax += 1;
-  }
-  Axis xa = linear_axis(xmin, xmax, false, 1.0);
-  // Epochs start at 1: label the first one when the first nice tick is well past it.
-  if (xmin == std::floor(xmin) && !xa.ticks.empty() && xa.ticks.front() - xmin >= 0.5 * xa.step)
-    xa.ticks.insert(xa.ticks.begin(), xmin);
-  // Leave headroom below and above the data so lines do not run along the frame.
-  double pad = (ymax - ymin) * 0.05;
-  double lo = ymin - pad;
-  if (ymin >= 0 && lo < 0) lo = 0;  // metrics and objectives are not negative
-  Axis ya = linear_axis(lo, ymax + pad, true);
-
-  const double left = 14 + 10 + widest_tick(ya) + 10;
-  const double right = 18;
-  const double plot_w = width - left - right;
-  const double top = legend_top_margin(legend, plot_w);
-  const double bottom = 52;
-  const double height = std::max(kChartH, top + 160 + bottom);
-  Plot p{left, top, plot_w, height - top - bottom};
-
-  std::string out = open_svg(width, height, label);
-  draw_legend(out, legend, p.x, 8, p.w);
-  draw_y_axis(out, p, ya, y_title);
-  draw_x_axis(out, p, xa, 0, x_title);
-
-  auto px = [&](double x) { return p.x + p.w * xa.fraction(x); };
-  auto py = [&](double y) { return p.y + p.h * (1 - ya.fraction(y)); };
-  // Draw faint series first so the emphasised ones sit on top.
-  std::vector<std::size_t> order(series.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return series[a].stroke < series[b].stroke; });
-  for (std::size_t i : order) {
-    const auto& s = series[i];
-    if (s.points.empty()) continue;
-    std::string path;
-    for (auto [x, y] : s.points) path += fmt::format("{}{},{}", path.empty() ? "M" : " L", coord(px(x)), coord(py(y)));
-    out += fmt::format(
-        R"(<path d="{}" fill="none" stroke="{}" stroke-width="{}" stroke-opacity="{}" stroke-linejoin="round"><title>{}</title></path>)",
-        path, escape(s.colour), s.stroke, s.opacity, escape(s.name));
-    if (s.points.size() <= 40 && s.opacity >= 0.99) {
-      for (auto [x, y] : s.points)
-        out += fmt::format(R"(<circle cx="{}" cy="{}" r="2.6" fill="{}"><title>{} · {}: {}</title></circle>)",
-                           coord(px(x)), coord(py(y)), escape(s.colour), escape(s.name),
-                           escape(format_count(x)), escape(fmt::format("{:.6g}", y)));
-    }
-    if (s.marked_x) {
-      for (auto [x, y] : s.points)
-        if (x == *s.marked_x)
-          out += fmt::format(
-              R"(<circle cx="{}" cy="{}" r="5.5" fill="{}" stroke="#fff" stroke-width="1.5"><title>{} · best epoch {}: {}</title></circle>)",
-              coord(px(x)), coord(py(y)), escape(s.colour), escape(s.name),
-              escape(format_count(x)), escape(fmt::format("{:.6g}", y)));
-    }
-  }
-  out += "</svg>";
-  return out;
-}
-
-// ---- scatter ---------------------------------------------------------------------------------
-
-struct ScatterPoint {
-  double x = 0, y = 0;
-  std::string tip;
-  bool best = false;
-};
-
-std::string scatter_chart(const std::string& label, const std::vector<ScatterPoint>& points,
-                          const std::vector<LegendItem>& legend, bool log_x,
-                          const std::string& x_title, const std::string& y_title, double width) {
-  if (points.empty()) return {};
-  double xmin = points[0].x, xmax = xmin, ymin = points[0].y, ymax = ymin;
-  for (const auto& pt : points) {
-    xmin = std::min(xmin, pt.x);
-    xmax = std::max(xmax, pt.x);
-    ymin = std::min(ymin, pt.y);
-    ymax = std::max(ymax, pt.y);
-  }
-  Axis xa = log_x ? log_axis(xmin, xmax) : linear_axis(xmin, xmax, false);
-  double pad = (ymax - ymin) * 0.08;
-  double lo = ymin - pad;
-  if (ymin >= 0 && lo < 0) lo = 0;
-  Axis ya = linear_axis(lo, ymax + pad, true);
-
-  const double left = 14 + 10 + widest_tick(ya) + 10;
-  const double right = 18;
-  const double plot_w = width - left - right;
-  const double top = legend_top_margin(legend, plot_w);
-  const double bottom = 52;
-  const double height = std::max(kChartH, top + 160 + bottom);
-  Plot p{left, top, plot_w, height - top - bottom};
-  double inset = log_x ? 6 : 16;
-  // Few distinct values (factors 32, 64, 128): tick exactly those when their labels fit.
-  {
-    std::set<double> distinct;
-    for (const auto& pt : points) distinct.insert(pt.x);
-    if (distinct.size() <= 8) {
-      double widest = 0, closest = std::numeric_limits<double>::infinity(), prev = kNaN;
-      for (double v : distinct) {
-        widest = std::max(widest, text_width(fmt::format("{:g}", v), kFontTick));
-        double x = (p.w - 2 * inset) * xa.fraction(v);
-        if (std::isfinite(prev)) closest = std::min(closest, x - prev);
-        prev = x;
-      }
-      if (closest >= widest + 8) {
-        xa.ticks.assign(distinct.begin(), distinct.end());
-        xa.exact = true;
-        // The ticks are the data: the axis may end at them (a log axis need not reach the
-        // next decade); the inset keeps the end points off the frame.
-        xa.lo = *distinct.begin();
-        xa.hi = *distinct.rbegin();
-        inset = 16;
-      }
-    }
-  }
-
-  std::string out = open_svg(width, height, label);
-  draw_legend(out, legend, p.x, 8, p.w);
-  draw_y_axis(out, p, ya, y_title);
-  draw_x_axis(out, p, xa, inset, x_title + (log_x ? " (log scale)" : ""));
-
-  auto px = [&](double x) { return p.x + inset + (p.w - 2 * inset) * xa.fraction(x); };
-  auto py = [&](double y) { return p.y + p.h * (1 - ya.fraction(y)); };
-  for (int pass = 0; pass < 2; ++pass) {  // best point last, on top
-    for (const auto& pt : points) {
-      if (pt.best != (pass == 1)) continue;
-      if (pt.best)
-        out += fmt::format(
-            R"(<circle cx="{}" cy="{}" r="6.5" fill="{}" stroke="#1f2933" stroke-width="1.2"><title>{}</title></circle>)",
-            coord(px(pt.x)), coord(py(pt.y)), kPopularityColour, escape(pt.tip));
-      else
-        out += fmt::format(
-            R"(<circle cx="{}" cy="{}" r="4.5" fill="{}" fill-opacity="0.7" stroke="{}" stroke-width="0.8"><title>{}</title></circle>)",
-            coord(px(pt.x)), coord(py(pt.y)), kHighlight, kHighlight, escape(pt.tip));
-    }
-  }
-  out += "</svg>";
-  return out;
-}
-
-// ---- HTML pieces -----------------------------------------------------------------------------
+// ---- HTML pieces ------------------------------------------------------------------------------
 
 constexpr const char* kStyle = R"(
 :root{--fg:#1f2933;--muted:#616e7c;--line:#d9dee3;--head:#f0f3f6}
@@ -913,23 +337,30 @@ struct TableRow {
   const json* metrics = nullptr;
 };
 
-// Models x metrics, grouped by metric family with k in the second header row. The best value
-// of each column is bold; popularity@k (mean popularity of the recommended items) is not ranked.
-std::string metrics_table(const std::vector<TableRow>& rows) {
-  std::vector<const json*> objects;
-  for (const auto& r : rows) objects.push_back(r.metrics);
-  const auto keys = metric_keys(objects);
-  if (keys.empty()) return {};
+// One row per model: baselines tagged as such.
+std::vector<TableRow> table_rows(const std::vector<std::string>& names,
+                                 const std::vector<const json*>& metrics) {
+  std::vector<TableRow> rows;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    rows.push_back({names[i], is_baseline(names[i]) ? "baseline" : "", metrics[i]});
+  return rows;
+}
 
-  std::vector<std::pair<std::string, std::vector<MetricKey>>> families;
+// Runs of keys of one family: (family, its keys), in key order.
+using Families = std::vector<std::pair<std::string, std::vector<MetricKey>>>;
+
+Families metric_families(const std::vector<MetricKey>& keys) {
+  Families families;
   for (const auto& m : keys) {
     if (families.empty() || families.back().first != m.family) families.push_back({m.family, {}});
     families.back().second.push_back(m);
   }
-  // Many columns (four cut-offs, say): a denser table still fits 1200 px.
-  std::string out = keys.size() > 12 ? "<div class=\"scroll\"><table class=\"dense\">\n"
-                                     : "<div class=\"scroll\"><table>\n";
-  out += "<thead><tr class=\"fam\"><th rowspan=\"2\">model</th>";
+  return families;
+}
+
+// The two header rows: the families (a family without cut-offs spans both rows), then "@k".
+std::string metrics_head(const Families& families) {
+  std::string out = "<thead><tr class=\"fam\"><th rowspan=\"2\">model</th>";
   for (const auto& [fam, ms] : families) {
     if (ms.size() == 1 && ms[0].k < 0)
       out += "<th rowspan=\"2\">" + escape(fam) + "</th>";
@@ -940,8 +371,12 @@ std::string metrics_table(const std::vector<TableRow>& rows) {
   for (const auto& [fam, ms] : families)
     for (const auto& m : ms)
       if (m.k >= 0) out += "<th title=\"" + escape(m.key) + "\">@" + std::to_string(m.k) + "</th>";
-  out += "</tr></thead>\n<tbody>\n";
+  return out + "</tr></thead>\n";
+}
 
+// The best value of each ranked column, where the rows do not all tie.
+std::map<std::string, double> column_best(const std::vector<TableRow>& rows,
+                                          const std::vector<MetricKey>& keys) {
   std::map<std::string, double> best;
   for (const auto& m : keys) {
     if (m.family == "popularity") continue;
@@ -955,55 +390,117 @@ std::string metrics_table(const std::vector<TableRow>& rows) {
         }
     if (b > w) best[m.key] = b;  // no bold where every row ties
   }
-  for (const auto& r : rows) {
-    out += "<tr><td>" + escape(r.name);
-    if (!r.tag.empty()) out += "<span class=\"tag\">" + escape(r.tag) + "</span>";
-    out += "</td>";
-    for (const auto& m : keys) {
-      std::optional<double> v = r.metrics ? number_at(*r.metrics, m.key) : std::nullopt;
-      if (!v) {
-        out += "<td>–</td>";
-        continue;
-      }
-      auto b = best.find(m.key);
-      bool is_best = b != best.end() && *v == b->second;
-      out += std::string(is_best ? "<td class=\"b\">" : "<td>") + escape(format_metric(m.family, *v)) + "</td>";
+  return best;
+}
+
+// One model's row: its name and tag, then each metric ("–" where missing, bold where best).
+std::string metrics_row(const TableRow& r, const std::vector<MetricKey>& keys,
+                        const std::map<std::string, double>& best) {
+  std::string out = "<tr><td>" + escape(r.name);
+  if (!r.tag.empty()) out += "<span class=\"tag\">" + escape(r.tag) + "</span>";
+  out += "</td>";
+  for (const auto& m : keys) {
+    std::optional<double> v = r.metrics ? number_at(*r.metrics, m.key) : std::nullopt;
+    if (!v) {
+      out += "<td>–</td>";
+      continue;
     }
-    out += "</tr>\n";
+    auto b = best.find(m.key);
+    bool is_best = b != best.end() && *v == b->second;
+    out += std::string(is_best ? "<td class=\"b\">" : "<td>") +
+           escape(format_metric(m.family, *v)) + "</td>";
   }
+  return out + "</tr>\n";
+}
+
+// Models x metrics, grouped by metric family with k in the second header row. The best value
+// of each column is bold; popularity@k (mean popularity of the recommended items) is not ranked.
+std::string metrics_table(const std::vector<TableRow>& rows) {
+  std::vector<const json*> objects;
+  for (const auto& r : rows) objects.push_back(r.metrics);
+  const auto keys = metric_keys(objects);
+  if (keys.empty()) return {};
+  // Many columns (four cut-offs, say): a denser table still fits 1200 px.
+  std::string out = keys.size() > 12 ? "<div class=\"scroll\"><table class=\"dense\">\n"
+                                     : "<div class=\"scroll\"><table>\n";
+  out += metrics_head(metric_families(keys)) + "<tbody>\n";
+  const std::map<std::string, double> best = column_best(rows, keys);
+  for (const auto& r : rows) out += metrics_row(r, keys, best);
   out += "</tbody></table></div>\n";
   return out;
+}
+
+// One bar series per model over `keys` (metric keys such as "recall@10"); NaN where a model
+// lacks one.
+std::vector<BarSeries> model_series(const std::vector<std::string>& names,
+                                    const std::vector<std::string>& colours,
+                                    const std::vector<const json*>& metrics,
+                                    const std::vector<std::string>& keys) {
+  std::vector<BarSeries> series;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    BarSeries s{names[i], colours[i], {}};
+    for (const auto& key : keys)
+      s.values.push_back(metrics[i] ? number_at(*metrics[i], key).value_or(kNaN) : kNaN);
+    series.push_back(std::move(s));
+  }
+  return series;
+}
+
+// (epoch, value of `key`) of every epoch object that has both.
+std::vector<std::pair<double, double>> epoch_points(const json& epochs, const std::string& key) {
+  std::vector<std::pair<double, double>> points;
+  for (const auto& e : epochs) {
+    auto x = number_at(e, "epoch");
+    auto y = number_at(e, key);
+    if (x && y) points.emplace_back(*x, *y);
+  }
+  return points;
+}
+
+// The card at the top of a page: title, what is reported on which input, and the facts (rows
+// with an empty value are left out), the creation time last.
+std::string page_head(const json& result, const std::string& title, const std::string& what,
+                      const std::string& input, std::vector<MetaRow> meta) {
+  std::string out = "<header class=\"card\">\n<h1>" + title + "</h1>\n";
+  out += "<p class=\"sub\">" + escape(join({what, input.empty() ? "" : "on " + input}, " ")) +
+         "</p>\n";
+  meta.push_back({"Created", created_at(result)});
+  return out + meta_list(meta) + "</header>\n";
 }
 
 std::string page(const std::string& title, const std::string& body) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>" + escape(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<main>\n";
+  out += "<title>" + escape(title) + "</title>\n<style>" + kStyle +
+         "</style>\n</head>\n<body>\n<main>\n";
   out += body;
   out += "<footer>Rendered by tailor " TAILOR_VERSION
-         ". Self-contained: the charts are inline SVG; hover a bar or point for its value.</footer>\n";
+         ". Self-contained: the charts are inline SVG; hover a bar or point for its "
+         "value.</footer>\n";
   out += "</main>\n</body>\n</html>\n";
   return out;
 }
 
-// ---- evaluation ------------------------------------------------------------------------------
+// ---- evaluation -------------------------------------------------------------------------------
 
-std::string render_evaluation(const json& result) {
+// The models of an evaluation in table order (model_order), their colours and metrics.
+struct EvaluationModels {
+  std::vector<std::string> names;
+  std::vector<std::string> colours;
+  std::vector<const json*> metrics;  // per name; nullptr where not an object
+};
+
+EvaluationModels evaluation_models(const json& result) {
+  EvaluationModels m;
   const json* models = object_at(result, "models");
-  const std::vector<std::string> names = models ? model_order(*models) : std::vector<std::string>{};
-  const std::vector<std::string> colours = model_colours(names);
-  std::vector<const json*> metric_objects;
-  for (const auto& n : names) metric_objects.push_back(object_at(*models, n));
-  const auto keys = metric_keys(metric_objects);
-  const std::set<int> ks = k_values(result, keys);
-  const std::string input = string_at(result, "input");
+  if (models) m.names = model_order(*models);
+  m.colours = model_colours(m.names);
+  for (const auto& n : m.names) m.metrics.push_back(object_at(*models, n));
+  return m;
+}
 
-  std::string body = "<header class=\"card\">\n<h1>Evaluation report</h1>\n";
-  std::vector<std::string> trained;
-  for (const auto& n : names)
-    if (!is_baseline(n)) trained.push_back(n);
-  body += "<p class=\"sub\">" +
-          escape(join({join(trained, ", "), input.empty() ? "" : "on " + input}, " ")) + "</p>\n";
+// The facts of an evaluation: split, customers, parameters, timings.
+std::vector<MetaRow> evaluation_meta(const json& result, const std::set<int>& ks) {
   auto meta = common_meta(result, ks);
   if (const json* c = object_at(result, "customers")) {
     std::vector<std::string> parts;
@@ -1019,135 +516,152 @@ std::string render_evaluation(const json& result) {
       if (auto v = number_at(*t, name)) parts.push_back(name + " " + format_seconds(*v));
     meta.push_back({"Timings", join(parts, " · ")});
   }
-  meta.push_back({"Created", created_at(result)});
-  body += meta_list(meta) + "</header>\n";
+  return meta;
+}
 
-  // Table of every model and metric.
-  std::vector<TableRow> rows;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    rows.push_back({names[i], is_baseline(names[i]) ? "baseline" : "", metric_objects[i]});
-  std::string table = metrics_table(rows);
-  if (!table.empty()) {
-    body += "<h2>Metrics</h2>\n<section class=\"card\">\n" + table;
-    body += "<p class=\"note\">Bold: best value in each column. popularity@k is the mean "
-            "popularity of the recommended items (lower means less obvious recommendations) and "
-            "is not ranked.</p>\n</section>\n";
-  }
+// Table of every model and metric.
+std::string evaluation_metrics(const EvaluationModels& m) {
+  const std::string table = metrics_table(table_rows(m.names, m.metrics));
+  if (table.empty()) return {};
+  return "<h2>Metrics</h2>\n<section class=\"card\">\n" + table +
+         "<p class=\"note\">Bold: best value in each column. popularity@k is the mean "
+         "popularity of the recommended items (lower means less obvious recommendations) and "
+         "is not ranked.</p>\n</section>\n";
+}
 
-  // (a) Model against baselines for each k, one chart per metric family.
+// (a) Model against baselines for each k, one chart per metric family.
+std::string evaluation_bars(const EvaluationModels& m, const std::set<int>& ks) {
   std::vector<std::string> figs;
   for (const std::string fam : {"recall", "ndcg", "map", "hit_rate"}) {
-    std::vector<std::string> groups;
-    std::vector<int> gk;
+    std::vector<std::string> groups, keys;
     for (int k : ks) {
       groups.push_back("k = " + std::to_string(k));
-      gk.push_back(k);
-    }
-    std::vector<BarSeries> series;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      BarSeries s{names[i], colours[i], {}};
-      for (int k : gk) {
-        auto v = metric_objects[i] ? number_at(*metric_objects[i], fam + "@" + std::to_string(k))
-                                   : std::nullopt;
-        s.values.push_back(v ? *v : kNaN);
-      }
-      series.push_back(std::move(s));
+      keys.push_back(fam + "@" + std::to_string(k));
     }
     figs.push_back(figure(fam + "@k by model",
-                          bar_chart(fam + " at each cut-off k, by model", groups, {}, series,
+                          bar_chart(fam + " at each cut-off k, by model", groups, {},
+                                    model_series(m.names, m.colours, m.metrics, keys),
                                     "cut-off k", fam, kChartW)));
   }
-  std::string section = grid(figs);
-  if (!section.empty()) body += "<h2>Model against baselines</h2>\n" + section;
+  const std::string section = grid(figs);
+  return section.empty() ? std::string() : "<h2>Model against baselines</h2>\n" + section;
+}
 
-  // (b) Per activity bucket.
-  figs.clear();
-  if (const json* buckets = object_at(result, "buckets"); buckets && !ks.empty()) {
-    const std::vector<std::string> bnames = model_order(*buckets);
-    const std::vector<std::string> bcolours = model_colours(bnames);
-    std::vector<std::string> labels, sublabels;
-    std::map<std::string, std::size_t> index;
-    for (const auto& n : bnames) {
-      const json* list = array_at(*buckets, n);
-      if (list == nullptr) continue;
-      for (const auto& b : *list) {
-        std::string label = string_at(b, "bucket");
-        if (label.empty() || index.count(label)) continue;
-        index[label] = labels.size();
-        labels.push_back(label);
-        auto c = number_at(b, "customers");
-        sublabels.push_back(c ? "n = " + format_count(*c) : "");
-      }
-    }
-    const std::string kmax = std::to_string(*ks.rbegin());
-    for (const std::string fam : {"ndcg", "recall"}) {
-      const std::string key = fam + "@" + kmax;
-      std::vector<BarSeries> series;
-      for (std::size_t i = 0; i < bnames.size(); ++i) {
-        const json* list = array_at(*buckets, bnames[i]);
-        if (list == nullptr) continue;
-        BarSeries s{bnames[i], bcolours[i], std::vector<double>(labels.size(), kNaN)};
-        for (const auto& b : *list) {
-          auto it = index.find(string_at(b, "bucket"));
-          auto v = number_at(b, key);
-          if (it != index.end() && v) s.values[it->second] = *v;
-        }
-        series.push_back(std::move(s));
-      }
-      figs.push_back(figure(key + " by customer activity",
-                            bar_chart(key + " per activity bucket, by model", labels, sublabels,
-                                      series, "activity bucket (n = customers)", key, kChartW)));
+// The activity buckets in order of first appearance, with "n = customers" under each.
+struct Buckets {
+  std::vector<std::string> labels, sublabels;
+  std::map<std::string, std::size_t> index;  // label -> position
+};
+
+Buckets bucket_labels(const json& buckets, const std::vector<std::string>& models) {
+  Buckets b;
+  for (const auto& n : models) {
+    const json* list = array_at(buckets, n);
+    if (list == nullptr) continue;
+    for (const auto& row : *list) {
+      std::string label = string_at(row, "bucket");
+      if (label.empty() || b.index.count(label)) continue;
+      b.index[label] = b.labels.size();
+      b.labels.push_back(label);
+      auto c = number_at(row, "customers");
+      b.sublabels.push_back(c ? "n = " + format_count(*c) : "");
     }
   }
-  section = grid(figs);
-  if (!section.empty())
-    body += "<h2>By customer activity</h2>\n" + section +
-            "<p class=\"note\">Test customers grouped into activity buckets as defined by the "
-            "evaluation; n is the number of customers in each bucket.</p>\n";
+  return b;
+}
 
-  // (c) Training curves.
-  figs.clear();
+// Metric `key` per bucket, one bar series per model with a bucket list.
+std::string bucket_figure(const json& buckets, const std::vector<std::string>& models,
+                          const Buckets& b, const std::string& key) {
+  const std::vector<std::string> colours = model_colours(models);
+  std::vector<BarSeries> series;
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    const json* list = array_at(buckets, models[i]);
+    if (list == nullptr) continue;
+    BarSeries s{models[i], colours[i], std::vector<double>(b.labels.size(), kNaN)};
+    for (const auto& row : *list) {
+      auto it = b.index.find(string_at(row, "bucket"));
+      auto v = number_at(row, key);
+      if (it != b.index.end() && v) s.values[it->second] = *v;
+    }
+    series.push_back(std::move(s));
+  }
+  return figure(key + " by customer activity",
+                bar_chart(key + " per activity bucket, by model", b.labels, b.sublabels, series,
+                          "activity bucket (n = customers)", key, kChartW));
+}
+
+// (b) Per activity bucket, at the largest k.
+std::string evaluation_buckets(const json& result, const std::set<int>& ks) {
+  std::vector<std::string> figs;
+  if (const json* buckets = object_at(result, "buckets"); buckets && !ks.empty()) {
+    const std::vector<std::string> models = model_order(*buckets);
+    const Buckets b = bucket_labels(*buckets, models);
+    const std::string kmax = std::to_string(*ks.rbegin());
+    for (const std::string fam : {"ndcg", "recall"})
+      figs.push_back(bucket_figure(*buckets, models, b, fam + "@" + kmax));
+  }
+  const std::string section = grid(figs);
+  if (section.empty()) return {};
+  return "<h2>By customer activity</h2>\n" + section +
+         "<p class=\"note\">Test customers grouped into activity buckets as defined by the "
+         "evaluation; n is the number of customers in each bucket.</p>\n";
+}
+
+// Every test metric per epoch, one line each; the first in the highlight colour.
+std::string epoch_metrics_figure(const json& epochs) {
+  std::vector<const json*> eobjs;
+  for (const auto& e : epochs) eobjs.push_back(&e);
+  std::vector<LineSeries> lines;
+  std::vector<LegendItem> legend;
+  std::size_t colour = 0;
+  for (const auto& m : metric_keys(eobjs)) {
+    if (m.key == "epoch" || m.key == "objective" || m.key == "seconds") continue;
+    LineSeries s{m.key, colour == 0 ? kHighlight : kPalette[(colour - 1) % std::size(kPalette)],
+                 epoch_points(epochs, m.key), 2, 1, std::nullopt};
+    ++colour;
+    if (s.points.empty()) continue;
+    legend.push_back({s.name, s.colour, Swatch::Line, false});
+    lines.push_back(std::move(s));
+  }
+  return figure("Test metrics per epoch", line_chart("test metrics per training epoch", lines,
+                                                     legend, "epoch", "metric value", kChartW));
+}
+
+// (c) Training curves: the test metrics and the objective per epoch.
+std::string evaluation_training(const json& result) {
+  std::vector<std::string> figs;
   if (const json* epochs = array_at(result, "epochs")) {
-    std::vector<const json*> eobjs;
-    for (const auto& e : *epochs) eobjs.push_back(&e);
-    std::vector<LineSeries> metric_lines;
-    std::vector<LegendItem> legend;
-    std::size_t colour = 0;
-    for (const auto& m : metric_keys(eobjs)) {
-      if (m.key == "epoch" || m.key == "objective" || m.key == "seconds") continue;
-      LineSeries s{m.key, colour == 0 ? kHighlight : kPalette[(colour - 1) % std::size(kPalette)], {}, 2, 1, std::nullopt};
-      ++colour;
-      for (const auto& e : *epochs) {
-        auto x = number_at(e, "epoch");
-        auto y = number_at(e, m.key);
-        if (x && y) s.points.emplace_back(*x, *y);
-      }
-      if (s.points.empty()) continue;
-      legend.push_back({s.name, s.colour, Swatch::Line, false});
-      metric_lines.push_back(std::move(s));
-    }
-    figs.push_back(figure("Test metrics per epoch",
-                          line_chart("test metrics per training epoch", metric_lines, legend,
-                                     "epoch", "metric value", kChartW)));
-    LineSeries obj{"objective", "#7b4fb8", {}, 2, 1, std::nullopt};
-    for (const auto& e : *epochs) {
-      auto x = number_at(e, "epoch");
-      auto y = number_at(e, "objective");
-      if (x && y) obj.points.emplace_back(*x, *y);
-    }
+    figs.push_back(epoch_metrics_figure(*epochs));
+    const LineSeries obj{"objective", "#7b4fb8", epoch_points(*epochs, "objective"), 2, 1,
+                         std::nullopt};
     if (!obj.points.empty())
       figs.push_back(figure("Training objective per epoch",
                             line_chart("training objective per epoch", {obj},
                                        {{"objective", obj.colour, Swatch::Line, false}}, "epoch",
                                        "objective", kChartW)));
   }
-  section = grid(figs);
-  if (!section.empty()) body += "<h2>Training</h2>\n" + section;
+  const std::string section = grid(figs);
+  return section.empty() ? std::string() : "<h2>Training</h2>\n" + section;
+}
 
+std::string render_evaluation(const json& result) {
+  const EvaluationModels m = evaluation_models(result);
+  const std::set<int> ks = k_values(result, metric_keys(m.metrics));
+  const std::string input = string_at(result, "input");
+  std::vector<std::string> trained;
+  for (const auto& n : m.names)
+    if (!is_baseline(n)) trained.push_back(n);
+  std::string body = page_head(result, "Evaluation report", join(trained, ", "), input,
+                               evaluation_meta(result, ks));
+  body += evaluation_metrics(m);
+  body += evaluation_bars(m, ks);
+  body += evaluation_buckets(result, ks);
+  body += evaluation_training(result);
   return page("tailor evaluation" + (input.empty() ? "" : " — " + input), body);
 }
 
-// ---- sweep -----------------------------------------------------------------------------------
+// ---- sweep ------------------------------------------------------------------------------------
 
 struct Trial {
   const json* j = nullptr;
@@ -1159,14 +673,9 @@ std::string trial_name(double id) {
   return std::isfinite(id) ? "trial " + format_count(id) : "trial ?";
 }
 
-std::string render_sweep(const json& result) {
-  const std::string metric = [&] {
-    std::string m = string_at(result, "metric");
-    return m.empty() ? std::string("score") : m;
-  }();
-  const MetricKey metric_key = parse_metric(metric);
-  const std::string input = string_at(result, "input");
-
+// The trials (objects only) with their score: "score", else the metric among their metrics. Best
+// first; trials without a score last, in file order.
+std::vector<Trial> ranked_trials(const json& result, const std::string& metric) {
   std::vector<Trial> trials;
   if (const json* arr = array_at(result, "trials")) {
     for (const auto& t : *arr) {
@@ -1184,228 +693,316 @@ std::string render_sweep(const json& result) {
     if (std::isfinite(a.score) != std::isfinite(b.score)) return std::isfinite(a.score);
     return a.score > b.score;
   });
+  return trials;
+}
 
-  // The best trial: the one "best" names, else the top score.
-  const json* best_obj = object_at(result, "best");
+// The chosen trial and what the result says of it; each part from the trial where there is one,
+// else from the "best" object.
+struct Best {
+  const json* obj = nullptr;     // result["best"], when an object
+  const Trial* trial = nullptr;  // the trial "best" names, else the top score
+  double id = kNaN;
+  const json* metrics = nullptr;
+  const json* params = nullptr;  // from "best" first
+  double score = kNaN;
+};
+
+const Trial* chosen_trial(const json* best_obj, const std::vector<Trial>& trials) {
   const Trial* best = nullptr;
   if (best_obj)
     if (auto id = number_at(*best_obj, "trial"))
       for (const auto& t : trials)
         if (t.id == *id) best = &t;
-  if (best == nullptr && !trials.empty() && std::isfinite(trials.front().score)) best = &trials.front();
-  const double best_id = best ? best->id : (best_obj ? number_at(*best_obj, "trial").value_or(kNaN) : kNaN);
-  const json* best_metrics = best ? object_at(*best->j, "metrics") : nullptr;
-  if (best_metrics == nullptr && best_obj) best_metrics = object_at(*best_obj, "metrics");
-  const json* best_params = best_obj ? object_at(*best_obj, "params") : nullptr;
-  if (best_params == nullptr && best) best_params = object_at(*best->j, "params");
-  double best_score = best ? best->score : kNaN;
-  if (!std::isfinite(best_score) && best_obj) best_score = number_at(*best_obj, "score").value_or(kNaN);
+  if (best == nullptr && !trials.empty() && std::isfinite(trials.front().score))
+    best = &trials.front();
+  return best;
+}
 
-  const json* baselines = object_at(result, "baselines");
+Best find_best(const json& result, const std::vector<Trial>& trials) {
+  Best b;
+  b.obj = object_at(result, "best");
+  b.trial = chosen_trial(b.obj, trials);
+  const json* trial = b.trial ? b.trial->j : nullptr;
+  b.id = b.trial ? b.trial->id : (b.obj ? number_at(*b.obj, "trial").value_or(kNaN) : kNaN);
+  b.metrics = trial ? object_at(*trial, "metrics") : nullptr;
+  if (b.metrics == nullptr && b.obj) b.metrics = object_at(*b.obj, "metrics");
+  b.params = b.obj ? object_at(*b.obj, "params") : nullptr;
+  if (b.params == nullptr && trial) b.params = object_at(*trial, "params");
+  b.score = b.trial ? b.trial->score : kNaN;
+  if (!std::isfinite(b.score) && b.obj) b.score = number_at(*b.obj, "score").value_or(kNaN);
+  return b;
+}
+
+// Hyper-parameters of any trial, in kParamOrder and then alphabetically.
+std::vector<std::string> parameter_names(const std::vector<Trial>& trials) {
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (const auto& t : trials)
+    if (const json* p = object_at(*t.j, "params"))
+      for (auto it = p->begin(); it != p->end(); ++it)
+        if (seen.insert(it.key()).second) names.push_back(it.key());
+  std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    auto ia = order_index(kParamOrder, a), ib = order_index(kParamOrder, b);
+    return ia != ib ? ia < ib : a < b;
+  });
+  return names;
+}
+
+// The metric the trials are ranked by; "score" when the result names none.
+std::string ranking_metric(const json& result) {
+  std::string m = string_at(result, "metric");
+  return m.empty() ? std::string("score") : m;
+}
+
+// What every part of a sweep page reads. Holds pointers into its own trials: not copied.
+struct Sweep {
+  explicit Sweep(const json& r)
+      : result(r),
+        metric(ranking_metric(r)),
+        metric_key(parse_metric(metric)),
+        input(string_at(r, "input")),
+        trials(ranked_trials(r, metric)),
+        best(find_best(r, trials)),
+        best_label("best (" + trial_name(best.id) + ")"),
+        params(parameter_names(trials)) {
+    if (best.metrics) {
+      names.push_back(best_label);
+      objects.push_back(best.metrics);
+    }
+    if (const json* baselines = object_at(r, "baselines"))
+      for (const auto& b : model_order(*baselines)) {
+        names.push_back(b);
+        objects.push_back(object_at(*baselines, b));
+      }
+    colours = model_colours(names);
+    keys = metric_keys(objects);
+    ks = k_values(r, keys);
+  }
+  Sweep(const Sweep&) = delete;
+  Sweep& operator=(const Sweep&) = delete;
+
+  const json& result;
+  std::string metric;  // ranking_metric
+  MetricKey metric_key;
+  std::string input;
+  std::vector<Trial> trials;  // best first
+  Best best;
+  std::string best_label;           // "best (trial 3)"
+  std::vector<std::string> params;  // hyper-parameter names
+  // The best trial (when it has metrics) and the baselines: names, metrics, colours.
   std::vector<std::string> names;
   std::vector<const json*> objects;
-  const std::string best_label = "best (" + trial_name(best_id) + ")";
-  if (best_metrics) {
-    names.push_back(best_label);
-    objects.push_back(best_metrics);
-  }
-  if (baselines)
-    for (const auto& b : model_order(*baselines)) {
-      names.push_back(b);
-      objects.push_back(object_at(*baselines, b));
-    }
-  const std::vector<std::string> colours = model_colours(names);
-  const auto keys = metric_keys(objects);
-  const std::set<int> ks = k_values(result, keys);
+  std::vector<std::string> colours;
+  std::vector<MetricKey> keys;  // metric keys of `objects`
+  std::set<int> ks;
+};
 
-  // Header.
-  std::string body = "<header class=\"card\">\n<h1>Hyper-parameter sweep report</h1>\n";
-  body += "<p class=\"sub\">" +
-          escape(join({fmt::format("{} trials ranked by {}", trials.size(), metric),
-                       input.empty() ? "" : "on " + input},
-                      " ")) +
-          "</p>\n";
-  auto meta = common_meta(result, ks);
-  meta.push_back({"Metric", metric});
-  meta.push_back({"Trials", format_count(dbl(trials.size()))});
-  if (best_obj || best) {
-    std::vector<std::string> parts{trial_name(best_id)};
-    if (std::isfinite(best_score)) parts.push_back(metric + " " + fmt::format("{:.4f}", best_score));
-    if (best_obj)
-      if (auto e = number_at(*best_obj, "best_epoch")) parts.push_back("epoch " + format_count(*e));
+// Metric, trial count, the best trial and its parameters.
+std::vector<MetaRow> sweep_meta(const Sweep& s) {
+  auto meta = common_meta(s.result, s.ks);
+  meta.push_back({"Metric", s.metric});
+  meta.push_back({"Trials", format_count(static_cast<double>(s.trials.size()))});
+  if (s.best.obj || s.best.trial) {
+    std::vector<std::string> parts{trial_name(s.best.id)};
+    if (std::isfinite(s.best.score))
+      parts.push_back(s.metric + " " + fmt::format("{:.4f}", s.best.score));
+    if (s.best.obj)
+      if (auto e = number_at(*s.best.obj, "best_epoch"))
+        parts.push_back("epoch " + format_count(*e));
     meta.push_back({"Best", join(parts, " · ")});
-    meta.push_back({"Best parameters", params_text(best_params)});
+    meta.push_back({"Best parameters", params_text(s.best.params)});
   }
-  meta.push_back({"Created", created_at(result)});
-  body += meta_list(meta) + "</header>\n";
+  return meta;
+}
 
-  // Best trial against baselines: table and bars.
-  std::vector<TableRow> rows;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    rows.push_back({names[i], is_baseline(names[i]) ? "baseline" : "", objects[i]});
-  std::string table = metrics_table(rows);
+// Best trial against baselines: the table and bars of the ranking metrics at each cut-off.
+std::string best_against_baselines(const Sweep& s) {
+  const std::string table = metrics_table(table_rows(s.names, s.objects));
   std::vector<std::string> groups;
-  std::vector<BarSeries> series;
-  for (const auto& m : keys)
+  for (const auto& m : s.keys)
     if (m.k > 0 && (m.family == "recall" || m.family == "ndcg" || m.family == "map" ||
                     m.family == "hit_rate"))
       groups.push_back(m.key);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    BarSeries s{names[i], colours[i], {}};
-    for (const auto& g : groups) s.values.push_back(objects[i] ? number_at(*objects[i], g).value_or(kNaN) : kNaN);
-    series.push_back(std::move(s));
-  }
-  std::string bars = figure("Best trial against baselines",
-                            bar_chart("best trial against baselines", groups, {}, series, "metric",
-                                      "value", kWideW),
-                            true);
-  if (!table.empty() || !bars.empty()) {
-    body += "<h2>Best trial against baselines</h2>\n";
-    if (!table.empty())
-      body += "<section class=\"card\">\n" + table +
-              "<p class=\"note\">Bold: best value in each column. popularity@k is the mean "
-              "popularity of the recommended items and is not ranked.</p>\n</section>\n";
-    if (!bars.empty()) body += "<div class=\"grid\" style=\"margin-top:16px\">\n" + bars + "</div>\n";
-  }
+  const std::string bars =
+      figure("Best trial against baselines",
+             bar_chart("best trial against baselines", groups, {},
+                       model_series(s.names, s.colours, s.objects, groups), "metric", "value",
+                       kWideW),
+             true);
+  if (table.empty() && bars.empty()) return {};
+  std::string out = "<h2>Best trial against baselines</h2>\n";
+  if (!table.empty())
+    out += "<section class=\"card\">\n" + table +
+           "<p class=\"note\">Bold: best value in each column. popularity@k is the mean "
+           "popularity of the recommended items and is not ranked.</p>\n</section>\n";
+  if (!bars.empty()) out += "<div class=\"grid\" style=\"margin-top:16px\">\n" + bars + "</div>\n";
+  return out;
+}
 
-  // (a) The metric against each hyper-parameter.
-  std::vector<std::string> param_names;
-  {
-    std::set<std::string> seen;
-    for (const auto& t : trials)
-      if (const json* p = object_at(*t.j, "params"))
-        for (auto it = p->begin(); it != p->end(); ++it)
-          if (seen.insert(it.key()).second) param_names.push_back(it.key());
-    std::stable_sort(param_names.begin(), param_names.end(), [](const std::string& a, const std::string& b) {
-      auto ia = order_index(kParamOrder, a), ib = order_index(kParamOrder, b);
-      return ia != ib ? ia < ib : a < b;
-    });
+// The metric against hyper-parameter `name`, one point per scored trial that has it; "" when
+// the parameter does not vary (`fixed` then gets "name = value" if one trial has it).
+std::string parameter_figure(const Sweep& s, const std::string& name,
+                             std::vector<std::string>& fixed) {
+  std::vector<ScatterPoint> points;
+  std::set<double> distinct;
+  std::string shown;  // the value as written, for a parameter held fixed
+  for (const auto& t : s.trials) {
+    const json* p = object_at(*t.j, "params");
+    auto x = p ? number_at(*p, name) : std::nullopt;
+    if (!x || !std::isfinite(t.score)) continue;
+    distinct.insert(*x);
+    shown = format_param((*p)[name]);
+    points.push_back({*x, t.score,
+                      fmt::format("{} · {} = {} · {} = {:.4f}", trial_name(t.id), name,
+                                  format_param((*p)[name]), s.metric, t.score),
+                      s.best.trial != nullptr && &t == s.best.trial});
   }
+  if (distinct.size() < 2) {
+    if (distinct.size() == 1) fixed.push_back(name + " = " + shown);
+    return {};
+  }
+  const double lo = *distinct.begin(), hi = *distinct.rbegin();
+  const bool log_x = lo > 0 && hi / lo > 10;
+  std::vector<LegendItem> legend{{"trial", kHighlight, Swatch::Dot, false}};
+  if (s.best.trial) legend.push_back({s.best_label, kPopularityColour, Swatch::Dot, true});
+  return figure(s.metric + " against " + name,
+                scatter_chart(s.metric + " against " + name, points, legend, log_x, name,
+                              s.metric, kChartW));
+}
+
+// (a) The metric against each hyper-parameter.
+std::string parameter_section(const Sweep& s) {
   std::vector<std::string> figs, fixed;
-  for (const auto& name : param_names) {
-    std::vector<ScatterPoint> points;
-    std::set<double> distinct;
-    std::string shown;  // the value as written, for a parameter held fixed
-    for (const auto& t : trials) {
-      const json* p = object_at(*t.j, "params");
-      auto x = p ? number_at(*p, name) : std::nullopt;
-      if (!x || !std::isfinite(t.score)) continue;
-      distinct.insert(*x);
-      shown = format_param((*p)[name]);
-      points.push_back({*x, t.score,
-                        fmt::format("{} · {} = {} · {} = {:.4f}", trial_name(t.id), name,
-                                    format_param((*p)[name]), metric, t.score),
-                        best != nullptr && &t == best});
-    }
-    if (distinct.size() < 2) {
-      if (distinct.size() == 1) fixed.push_back(name + " = " + shown);
-      continue;
-    }
-    const double lo = *distinct.begin(), hi = *distinct.rbegin();
-    const bool log_x = lo > 0 && hi / lo > 10;
-    std::vector<LegendItem> legend{{"trial", kHighlight, Swatch::Dot, false}};
-    if (best) legend.push_back({best_label, kPopularityColour, Swatch::Dot, true});
-    figs.push_back(figure(metric + " against " + name,
-                          scatter_chart(metric + " against " + name, points, legend, log_x, name,
-                                        metric, kChartW)));
-  }
-  std::string section = grid(figs);
-  if (!section.empty()) {
-    body += "<h2>" + escape(metric) + " against each hyper-parameter</h2>\n" + section;
-    if (!fixed.empty())
-      body += "<p class=\"note\">Held fixed across trials: " + escape(join(fixed, ", ")) + ".</p>\n";
-  }
+  for (const auto& name : s.params) figs.push_back(parameter_figure(s, name, fixed));
+  const std::string section = grid(figs);
+  if (section.empty()) return {};
+  std::string out = "<h2>" + escape(s.metric) + " against each hyper-parameter</h2>\n" + section;
+  if (!fixed.empty())
+    out += "<p class=\"note\">Held fixed across trials: " + escape(join(fixed, ", ")) + ".</p>\n";
+  return out;
+}
 
-  // (b) The metric per epoch for each trial, the best highlighted.
+// A trial's curve style: the best one thick in the highlight colour with its chosen epoch
+// marked; with few trials each its own colour, with many all grey.
+void style_curve(LineSeries& line, const Trial& t, bool is_best, bool few, std::size_t& colour) {
+  if (is_best) {
+    line.name += " (best)";
+    line.colour = kHighlight;
+    line.stroke = 3.2;
+    if (auto be = number_at(*t.j, "best_epoch")) line.marked_x = *be;
+  } else if (few) {
+    line.colour = kPalette[colour++ % std::size(kPalette)];
+    line.stroke = 1.6;
+    line.opacity = 0.75;
+  } else {
+    line.colour = "#9aa5b1";
+    line.stroke = 1.2;
+    line.opacity = 0.6;
+  }
+}
+
+// (b) The metric per epoch for each trial (in trial order), the best highlighted.
+std::string curves_section(const Sweep& s) {
   std::vector<LineSeries> lines;
-  const bool few = trials.size() <= std::size(kPalette);
+  std::vector<LegendItem> legend;
+  const bool few = s.trials.size() <= std::size(kPalette);
   std::size_t colour = 0;
   std::vector<const Trial*> by_id;
-  for (const auto& t : trials) by_id.push_back(&t);
-  std::stable_sort(by_id.begin(), by_id.end(), [](const Trial* a, const Trial* b) { return a->id < b->id; });
-  std::vector<LegendItem> legend;
+  for (const auto& t : s.trials) by_id.push_back(&t);
+  std::stable_sort(by_id.begin(), by_id.end(),
+                   [](const Trial* a, const Trial* b) { return a->id < b->id; });
   for (const Trial* t : by_id) {
     const json* epochs = array_at(*t->j, "epochs");
     if (epochs == nullptr) continue;
-    const bool is_best = t == best;
-    LineSeries s{trial_name(t->id), "", {}, 2, 1, std::nullopt};
-    for (const auto& e : *epochs) {
-      auto x = number_at(e, "epoch");
-      auto y = number_at(e, metric);
-      if (x && y) s.points.emplace_back(*x, *y);
-    }
-    if (s.points.empty()) continue;
-    if (is_best) {
-      s.name += " (best)";
-      s.colour = kHighlight;
-      s.stroke = 3.2;
-      if (auto be = number_at(*t->j, "best_epoch")) s.marked_x = *be;
-    } else if (few) {
-      s.colour = kPalette[colour++ % std::size(kPalette)];
-      s.stroke = 1.6;
-      s.opacity = 0.75;
-    } else {
-      s.colour = "#9aa5b1";
-      s.stroke = 1.2;
-      s.opacity = 0.6;
-    }
-    if (few || is_best) legend.push_back({s.name, s.colour, Swatch::Line, is_best});
-    lines.push_back(std::move(s));
+    const bool is_best = t == s.best.trial;
+    LineSeries line{trial_name(t->id), "", epoch_points(*epochs, s.metric), 2, 1, std::nullopt};
+    if (line.points.empty()) continue;
+    style_curve(line, *t, is_best, few, colour);
+    if (few || is_best) legend.push_back({line.name, line.colour, Swatch::Line, is_best});
+    lines.push_back(std::move(line));
   }
   if (!few && lines.size() > 1)
-    legend.push_back({fmt::format("other trials ({})", lines.size() - (best ? 1 : 0)), "#9aa5b1",
-                      Swatch::Line, false});
+    legend.push_back({fmt::format("other trials ({})", lines.size() - (s.best.trial ? 1 : 0)),
+                      "#9aa5b1", Swatch::Line, false});
   // The best trial first in the legend.
-  std::stable_partition(legend.begin(), legend.end(), [](const LegendItem& l) { return l.emphasis; });
-  std::string curves = figure(metric + " per epoch, each trial",
-                              line_chart(metric + " per epoch for each trial", lines, legend,
-                                         "epoch", metric, kWideW),
-                              true, "The large dot marks the best trial's chosen epoch.");
-  if (!curves.empty()) body += "<h2>Training curves</h2>\n<div class=\"grid\">\n" + curves + "</div>\n";
+  std::stable_partition(legend.begin(), legend.end(),
+                        [](const LegendItem& l) { return l.emphasis; });
+  const std::string curves = figure(s.metric + " per epoch, each trial",
+                                    line_chart(s.metric + " per epoch for each trial", lines,
+                                               legend, "epoch", s.metric, kWideW),
+                                    true, "The large dot marks the best trial's chosen epoch.");
+  if (curves.empty()) return {};
+  return "<h2>Training curves</h2>\n<div class=\"grid\">\n" + curves + "</div>\n";
+}
 
-  // Trials table sorted by score.
-  if (!trials.empty()) {
-    std::vector<std::string> extra;  // other metrics at the chosen metric's cut-off
-    {
-      std::vector<const json*> mo;
-      for (const auto& t : trials) mo.push_back(object_at(*t.j, "metrics"));
-      for (const auto& m : metric_keys(mo))
-        if (m.key != metric && m.k == metric_key.k && m.family != "popularity" && m.family != "coverage")
-          extra.push_back(m.key);
-    }
-    std::string t = "<h2>Trials</h2>\n<section class=\"card\"><div class=\"scroll\"><table>\n<thead><tr><th>rank</th><th>trial</th>";
-    for (const auto& p : param_names) t += "<th>" + escape(p) + "</th>";
-    t += "<th>best epoch</th><th>" + escape(metric) + "</th>";
-    for (const auto& e : extra) t += "<th>" + escape(e) + "</th>";
-    t += "<th>seconds</th></tr></thead>\n<tbody>\n";
-    int rank = 0;
-    for (const auto& tr : trials) {
-      ++rank;
-      const json* p = object_at(*tr.j, "params");
-      const json* m = object_at(*tr.j, "metrics");
-      t += std::string(&tr == best ? "<tr class=\"best\">" : "<tr>") + "<td>" + std::to_string(rank) + "</td>";
-      t += "<td>" + escape(std::isfinite(tr.id) ? format_count(tr.id) : "?") + "</td>";
-      for (const auto& pn : param_names) {
-        const json* v = p ? member(*p, pn) : nullptr;
-        t += "<td>" + escape(v ? format_param(*v) : "–") + "</td>";
-      }
-      auto be = number_at(*tr.j, "best_epoch");
-      t += "<td>" + escape(be ? format_count(*be) : "–") + "</td>";
-      t += std::string(&tr == best ? "<td class=\"b\">" : "<td>") +
-           escape(std::isfinite(tr.score) ? fmt::format("{:.4f}", tr.score) : "–") + "</td>";
-      for (const auto& e : extra) {
-        auto v = m ? number_at(*m, e) : std::nullopt;
-        t += "<td>" + escape(v ? format_metric(parse_metric(e).family, *v) : "–") + "</td>";
-      }
-      auto sec = number_at(*tr.j, "seconds");
-      t += "<td>" + escape(sec ? fmt::format("{:.2f}", *sec) : "–") + "</td></tr>\n";
-    }
-    t += "</tbody></table></div>\n<p class=\"note\">Sorted by " + escape(metric) +
-         " at each trial's best epoch; the highlighted row is the chosen trial.</p></section>\n";
-    body += t;
+// Other ranking metrics of the trials at the chosen metric's cut-off, for the trials table.
+std::vector<std::string> extra_metrics(const Sweep& s) {
+  std::vector<const json*> mo;
+  for (const auto& t : s.trials) mo.push_back(object_at(*t.j, "metrics"));
+  std::vector<std::string> extra;
+  for (const auto& m : metric_keys(mo))
+    if (m.key != s.metric && m.k == s.metric_key.k && m.family != "popularity" &&
+        m.family != "coverage")
+      extra.push_back(m.key);
+  return extra;
+}
+
+std::string td(const std::string& text) { return "<td>" + escape(text) + "</td>"; }
+
+// One trial's row: rank, id, parameters, best epoch, score, other metrics, seconds.
+std::string trial_row(const Sweep& s, const Trial& tr, int rank,
+                      const std::vector<std::string>& extra) {
+  const bool is_best = &tr == s.best.trial;
+  const json* p = object_at(*tr.j, "params");
+  const json* m = object_at(*tr.j, "metrics");
+  std::string t = std::string(is_best ? "<tr class=\"best\">" : "<tr>") + "<td>" +
+                  std::to_string(rank) + "</td>";
+  t += td(std::isfinite(tr.id) ? format_count(tr.id) : "?");
+  for (const auto& pn : s.params) {
+    const json* v = p ? member(*p, pn) : nullptr;
+    t += td(v ? format_param(*v) : "–");
   }
+  auto be = number_at(*tr.j, "best_epoch");
+  t += td(be ? format_count(*be) : "–");
+  t += std::string(is_best ? "<td class=\"b\">" : "<td>") +
+       escape(std::isfinite(tr.score) ? fmt::format("{:.4f}", tr.score) : "–") + "</td>";
+  for (const auto& e : extra) {
+    auto v = m ? number_at(*m, e) : std::nullopt;
+    t += td(v ? format_metric(parse_metric(e).family, *v) : "–");
+  }
+  auto sec = number_at(*tr.j, "seconds");
+  return t + td(sec ? fmt::format("{:.2f}", *sec) : "–") + "</tr>\n";
+}
 
-  return page("tailor sweep" + (input.empty() ? "" : " — " + input), body);
+// Trials table sorted by score.
+std::string trials_table(const Sweep& s) {
+  if (s.trials.empty()) return {};
+  const std::vector<std::string> extra = extra_metrics(s);
+  std::string t =
+      "<h2>Trials</h2>\n<section class=\"card\"><div class=\"scroll\"><table>\n<thead><tr>"
+      "<th>rank</th><th>trial</th>";
+  for (const auto& p : s.params) t += "<th>" + escape(p) + "</th>";
+  t += "<th>best epoch</th><th>" + escape(s.metric) + "</th>";
+  for (const auto& e : extra) t += "<th>" + escape(e) + "</th>";
+  t += "<th>seconds</th></tr></thead>\n<tbody>\n";
+  int rank = 0;
+  for (const auto& tr : s.trials) t += trial_row(s, tr, ++rank, extra);
+  t += "</tbody></table></div>\n<p class=\"note\">Sorted by " + escape(s.metric) +
+       " at each trial's best epoch; the highlighted row is the chosen trial.</p></section>\n";
+  return t;
+}
+
+std::string render_sweep(const json& result) {
+  const Sweep s(result);
+  std::string body =
+      page_head(result, "Hyper-parameter sweep report",
+                fmt::format("{} trials ranked by {}", s.trials.size(), s.metric), s.input,
+                sweep_meta(s));
+  body += best_against_baselines(s);
+  body += parameter_section(s);
+  body += curves_section(s);
+  body += trials_table(s);
+  return page("tailor sweep" + (s.input.empty() ? "" : " — " + s.input), body);
 }
 
 }  // namespace
@@ -1417,7 +1014,8 @@ std::string render_report_html(const json& result) {
   const auto k = kind->get<std::string>();
   if (k == "evaluation") return render_evaluation(result);
   if (k == "sweep") return render_sweep(result);
-  throw InputError("report: unknown result kind \"" + k + "\" (expected \"evaluation\" or \"sweep\")");
+  throw InputError("report: unknown result kind \"" + k +
+                   "\" (expected \"evaluation\" or \"sweep\")");
 }
 
 void write_report(const std::filesystem::path& path, const json& result) {
