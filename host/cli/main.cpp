@@ -11,14 +11,12 @@
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
-#include "host/core/fingerprint.hpp"
 #include "host/core/progress.hpp"
 #include "host/data/generate.hpp"
 #include "host/data/import_csv.hpp"
 #include "host/data/inspect.hpp"
 #include "host/eval/split.hpp"
 #include "host/eval/sweep.hpp"
-#include "host/export/manifest.hpp"
 #include "host/io/time.hpp"
 #include "host/pipeline/backtest.hpp"
 #include "host/pipeline/config.hpp"
@@ -450,36 +448,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*rec_cmd) {
-      rec_topn.exclude_seen = !include_seen;
-      rec_topn.memory_budget = budget_mb << 20;
-      validate_topn_params(rec_topn, "recommend");
-      if (rec_manifest.empty()) rec_manifest = rec_output + ".manifest.json";
-      nlohmann::json manifest = new_manifest("recommend");
-      LoadedInput input = load_input(rec_input, rec_device.threads);
-      Model model = load_model(rec_model);
-      if (model.data_fingerprint != input.matrices.fingerprint)
-        spdlog::info("recommend: the model was trained on other data ({}); matching by id",
-                     model.training_input);
-      RecommendOptions ropts;
-      ropts.topn = rec_topn;
-      Recommendations rec =
-          recommend(model, input.data, input.matrices, ropts, rec_device.backend(budget_mb << 20));
-      ExportSummary exported = export_csv(rec_output, rec, model);
-      manifest["inputs"] = {describe_input(input)};
-      manifest["model"] = {{"path", rec_model},
-                           {"fingerprint", file_fingerprint(rec_model)},
-                           {"data_fingerprint", model.data_fingerprint},
-                           {"parameters", describe_model_params(model)}};
-      manifest["recommendations"] = describe_recommendations(rec, rec_topn);
-      manifest["outputs"] = {describe_export(exported)};
-      manifest["timings"] = {{"load", input.seconds},
-                             {"recommend", rec.seconds},
-                             {"export", exported.seconds}};
-      manifest["finished_at"] = utc_now_iso8601();
-      write_manifest(rec_manifest, manifest);
-      spdlog::info("export: {} rows for {} customers ({} short lists) -> {}; manifest {}",
-                   exported.rows, exported.customers, rec.lists.short_lists, rec_output,
-                   rec_manifest);
+      RecommendJob job{rec_input, rec_model, rec_output, rec_manifest, rec_topn,
+                       rec_device.threads};
+      job.topn.exclude_seen = !include_seen;
+      job.topn.memory_budget = budget_mb << 20;
+      validate_topn_params(job.topn, "recommend");
+      run_recommend(job, rec_device.backend(job.topn.memory_budget));
       return 0;
     }
     if (*gen_cmd) {
