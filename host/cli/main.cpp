@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "host/cli/command.hpp"
+#include "host/cli/version.hpp"
 #include "host/core/error.hpp"
-#include "kernels/kernels.hpp"
 
 namespace {
 
@@ -40,11 +40,7 @@ int main(int argc, char** argv) {
   CLI::App app{fmt::format("tailor {}: batch recommendations for one-to-one marketing",
                            TAILOR_VERSION)};
   app.require_subcommand(1);
-  app.set_version_flag("--version", [] {
-    return fmt::format("tailor {}\nCUDA backend: {}\nGPU: {}", TAILOR_VERSION,
-                       tailor::cuda_built() ? "built" : "not built",
-                       tailor::cuda_device_description());
-  });
+  app.set_version_flag("--version", [] { return version_text(tailor::probe_cuda()); });
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off [info]")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
