@@ -12,8 +12,10 @@
 #include "host/core/fingerprint.hpp"
 #include "host/core/progress.hpp"
 #include "host/export/campaign_export.hpp"
+#include "host/export/export.hpp"
 #include "host/export/manifest.hpp"
 #include "host/io/time.hpp"
+#include "host/score/recommend.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor {
@@ -51,73 +53,134 @@ void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Mode
   spdlog::info("campaign export: {} lists -> {}", camp.stats.lists, c.output.string());
 }
 
+namespace {
+
+// The scored lists and their export, as the callers log them.
+struct RecommendStage {
+  Recommendations rec;
+  ExportSummary exported;
+};
+
+// Score -> export: what `tailor recommend` and `tailor run` without a campaign share. Adds
+// "recommendations", "outputs" and the "recommend" and "export" timings to the manifest.
+RecommendStage recommend_and_export(const Model& model, const LoadedInput& input,
+                                    const TopNParams& topn, const std::filesystem::path& output,
+                                    const Backend& backend, nlohmann::json& manifest) {
+  RecommendOptions ropts;
+  ropts.topn = topn;
+  RecommendStage s{recommend(model, input.data, input.matrices, ropts, backend), {}};
+  manifest["recommendations"] = describe_recommendations(s.rec, topn);
+  s.exported = export_csv(output, s.rec, model);
+  manifest["outputs"] = {describe_export(s.exported)};
+  manifest["timings"]["recommend"] = s.rec.seconds;
+  manifest["timings"]["export"] = s.exported.seconds;
+  return s;
+}
+
+// A model file as the manifest names it.
+nlohmann::json describe_model_file(const std::filesystem::path& path, const Model& model) {
+  return {{"path", path.string()},
+          {"fingerprint", file_fingerprint(path)},
+          {"data_fingerprint", model.data_fingerprint}};
+}
+
+// Written last: its presence says the command finished.
+void finish_manifest(const std::filesystem::path& path, nlohmann::json& manifest) {
+  manifest["finished_at"] = utc_now_iso8601();
+  write_manifest(path, manifest);
+}
+
+// In campaigns, negative events (returns, complaints) are neither training signal nor
+// purchases.
+std::function<std::vector<bool>(const Dataset&)> training_rows(const RunConfig& c) {
+  if (!c.campaign) return {};
+  return [&c](const Dataset& data) {
+    std::vector<bool> keep = interaction_rows(data, *c.campaign);
+    if (!keep.empty())
+      spdlog::info("campaign: {} negative-event rows left out of training and of bought items",
+                   std::count(keep.begin(), keep.end(), false));
+    return keep;
+  };
+}
+
+// A trained model and what its stages took.
+struct Trained {
+  Model model;
+  double train_seconds = 0.0;
+  double save_seconds = 0.0;
+};
+
+// Trains on the config's parameters and saves the model when the config names a file; adds
+// "parameters", "training" and "model" to the manifest.
+Trained train_and_save(const RunConfig& c, const LoadedInput& input, const Backend& backend,
+                       nlohmann::json& manifest) {
+  TrainOptions topts;
+  topts.ials = c.ials;
+  topts.report_objective = c.report_objective;
+  TrainResult result;
+  Trained t;
+  t.model = train_model(input, topts, backend, &result);
+  t.train_seconds = result.seconds;
+  manifest["parameters"] = describe_params(c.ials);
+  manifest["training"] = describe_training(result);
+  if (c.model_path) {
+    const auto start = std::chrono::steady_clock::now();
+    save_model(*c.model_path, t.model);
+    t.save_seconds = seconds_since(start);
+    manifest["model"] = describe_model_file(*c.model_path, t.model);
+  }
+  return t;
+}
+
+}  // namespace
+
+nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend) {
+  const std::filesystem::path manifest_path =
+      job.manifest.empty() ? std::filesystem::path(job.output.string() + ".manifest.json")
+                           : job.manifest;
+  nlohmann::json manifest = new_manifest("recommend");
+  const LoadedInput input = load_input(job.input, job.threads);
+  const Model model = load_model(job.model);
+  if (model.data_fingerprint != input.matrices.fingerprint)
+    spdlog::info("recommend: the model was trained on other data ({}); matching by id",
+                 model.training_input);
+  manifest["inputs"] = {describe_input(input)};
+  const RecommendStage s =
+      recommend_and_export(model, input, job.topn, job.output, backend, manifest);
+  manifest["model"] = describe_model_file(job.model, model);
+  manifest["model"]["parameters"] = describe_model_params(model);
+  manifest["timings"]["load"] = input.seconds;
+  finish_manifest(manifest_path, manifest);
+  spdlog::info("export: {} rows for {} customers ({} short lists) -> {}; manifest {}",
+               s.exported.rows, s.exported.customers, s.rec.lists.short_lists,
+               job.output.string(), manifest_path.string());
+  return manifest;
+}
+
 nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   nlohmann::json manifest = new_manifest("run " + c.source.string());
   manifest["config"] = c.source.string();
-
-  // In campaigns, negative events (returns, complaints) are neither training signal nor
-  // purchases.
-  std::function<std::vector<bool>(const Dataset&)> interactions;
-  if (c.campaign)
-    interactions = [&](const Dataset& data) {
-      std::vector<bool> keep = interaction_rows(data, *c.campaign);
-      if (!keep.empty())
-        spdlog::info("campaign: {} negative-event rows left out of training and of bought items",
-                     std::count(keep.begin(), keep.end(), false));
-      return keep;
-    };
-  LoadedInput input = load_input(c.input, c.threads, interactions);
+  const LoadedInput input = load_input(c.input, c.threads, training_rows(c));
   manifest["inputs"] = {describe_input(input)};
+  const Trained trained = train_and_save(c, input, backend, manifest);
 
-  TrainOptions topts;
-  topts.ials = c.ials;
-  topts.report_objective = c.report_objective;
-  TrainResult trained;
-  Model model = train_model(input, topts, backend, &trained);
-  manifest["parameters"] = describe_params(c.ials);
-  manifest["training"] = describe_training(trained);
-  double save_seconds = 0.0;
-  if (c.model_path) {
-    const auto t = std::chrono::steady_clock::now();
-    save_model(*c.model_path, model);
-    save_seconds = seconds_since(t);
-    manifest["model"] = {{"path", c.model_path->string()},
-                         {"fingerprint", file_fingerprint(*c.model_path)},
-                         {"data_fingerprint", model.data_fingerprint}};
-  }
-
+  // The campaign stage may write a rejected manifest, which has no timings.
   if (c.campaign) {
-    run_campaign_stage(c, input, model, backend, manifest);
-    manifest["timings"] = {{"load", input.seconds},
-                           {"train", trained.seconds},
-                           {"save_model", save_seconds},
-                           {"campaign", manifest["campaign"]["seconds"]},
-                           {"total", seconds_since(start)}};
-    manifest["finished_at"] = utc_now_iso8601();
-    write_manifest(c.manifest, manifest);
-    spdlog::info("manifest: {}", c.manifest.string());
-    return manifest;
+    run_campaign_stage(c, input, trained.model, backend, manifest);
+    manifest["timings"]["campaign"] = manifest["campaign"]["seconds"];
+  } else {
+    const RecommendStage s =
+        recommend_and_export(trained.model, input, c.topn, c.output, backend, manifest);
+    spdlog::info("export: {} rows for {} customers -> {}", s.exported.rows, s.exported.customers,
+                 c.output.string());
   }
-
-  RecommendOptions ropts;
-  ropts.topn = c.topn;
-  Recommendations rec = recommend(model, input.data, input.matrices, ropts, backend);
-  manifest["recommendations"] = describe_recommendations(rec, c.topn);
-
-  ExportSummary exported = export_csv(c.output, rec, model);
-  manifest["outputs"] = {describe_export(exported)};
-  spdlog::info("export: {} rows for {} customers -> {}", exported.rows, exported.customers,
-               c.output.string());
-
-  manifest["timings"] = {{"load", input.seconds},
-                         {"train", trained.seconds},
-                         {"save_model", save_seconds},
-                         {"recommend", rec.seconds},
-                         {"export", exported.seconds},
-                         {"total", seconds_since(start)}};
-  manifest["finished_at"] = utc_now_iso8601();
-  write_manifest(c.manifest, manifest);
+  nlohmann::json& timings = manifest["timings"];
+  timings["load"] = input.seconds;
+  timings["train"] = trained.train_seconds;
+  timings["save_model"] = trained.save_seconds;
+  timings["total"] = seconds_since(start);
+  finish_manifest(c.manifest, manifest);
   spdlog::info("manifest: {}", c.manifest.string());
   return manifest;
 }

@@ -22,6 +22,20 @@ namespace tailor {
 void run_campaign_stage(const RunConfig& config, const LoadedInput& input, const Model& model,
                         const Backend& backend, nlohmann::json& manifest);
 
+// `tailor recommend`: the lists of a saved model for every customer of an interactions file.
+struct RecommendJob {
+  std::filesystem::path input;     // interactions: histories and seen items
+  std::filesystem::path model;     // a model written by `tailor train` or `tailor run`
+  std::filesystem::path output;    // the CSV
+  std::filesystem::path manifest;  // empty: <output>.manifest.json
+  TopNParams topn;                 // as validate_topn_params accepts
+  int threads = 0;                 // for loading; 0 = all cores
+};
+
+// Load -> score -> export -> manifest on `backend`, through the same scoring, export and
+// manifest code as run_pipeline without a campaign. Returns the manifest written.
+nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend);
+
 // `tailor run`: the nightly job, computed on `backend` (made once from config.device). Writes
 // the model (if configured), the export and, last, the manifest; returns the manifest.
 nlohmann::json run_pipeline(const RunConfig& config, const Backend& backend);
