@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "host/core/error.hpp"
+#include "host/core/names.hpp"
 #include "host/data/csr.hpp"
 #include "kernels/kernels.hpp"
 
@@ -118,6 +120,32 @@ inline int hidden_files(const std::filesystem::path& dir) {
   for (const auto& e : std::filesystem::directory_iterator(dir))
     n += e.path().filename().string().starts_with(".");
   return n;
+}
+
+// The message of the InputError that f() throws; a test failure (and "") when it throws none.
+template <class F>
+std::string input_error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError";
+  return "";
+}
+
+// A module's to_string and parse wrappers agree with its name table: every entry round-trips
+// (parse(name(e)) == e) and an unknown name's error names it and lists every choice.
+template <class E, std::size_t N, class Parse, class Name>
+void expect_names_round_trip(const NameTable<E, N>& table, Parse parse, Name name) {
+  for (const auto& [value, text] : table.entries) {
+    EXPECT_EQ(std::string(name(value)), text);
+    EXPECT_EQ(parse(name(value)), value) << text;
+  }
+  const std::string error = input_error_of([&] { (void)parse("no-such-name"); });
+  EXPECT_NE(error.find("'no-such-name'"), std::string::npos) << error;
+  for (const auto& [value, text] : table.entries)
+    EXPECT_NE(error.find(text), std::string::npos) << error << " does not list " << text;
 }
 
 // GPU tests start with this: skipped (not passed) where no CUDA device is usable.

@@ -14,29 +14,14 @@ namespace tailor {
 
 double decimal(float f) { return std::stod(fmt::format("{}", f)); }
 
-const char* to_string(ConfidenceScaling s) {
-  return s == ConfidenceScaling::linear ? "linear" : "log";
-}
+const char* to_string(ConfidenceScaling s) { return kScalingNames.name(s); }
+ConfidenceScaling parse_scaling(const std::string& name) { return kScalingNames.parse(name); }
 
-ConfidenceScaling parse_scaling(const std::string& name) {
-  if (name == "linear") return ConfidenceScaling::linear;
-  if (name == "log") return ConfidenceScaling::log;
-  throw InputError(fmt::format("unknown confidence scaling '{}': use linear or log", name));
-}
+BprNegatives parse_negatives(const std::string& name) { return kNegativesNames.parse(name); }
+const char* to_string(BprNegatives n) { return kNegativesNames.name(n); }
 
-BprNegatives parse_negatives(const std::string& name) {
-  if (name == "uniform") return BprNegatives::uniform;
-  if (name == "popularity") return BprNegatives::popularity;
-  throw InputError(fmt::format("unknown negative sampling '{}': use uniform or popularity", name));
-}
-const char* to_string(BprNegatives n) { return n == BprNegatives::uniform ? "uniform" : "popularity"; }
-
-LrSchedule parse_schedule(const std::string& name) {
-  if (name == "constant") return LrSchedule::constant;
-  if (name == "linear") return LrSchedule::linear;
-  throw InputError(fmt::format("unknown learning-rate schedule '{}': use constant or linear", name));
-}
-const char* to_string(LrSchedule s) { return s == LrSchedule::constant ? "constant" : "linear"; }
+LrSchedule parse_schedule(const std::string& name) { return kScheduleNames.parse(name); }
+const char* to_string(LrSchedule s) { return kScheduleNames.name(s); }
 
 void save_model(const std::filesystem::path& path, const Model& m) {
   const auto k = static_cast<std::size_t>(m.params.factors);
