@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "host/core/atomic_file.hpp"
+
 namespace tailor::h5 {
 namespace {
 
@@ -434,6 +436,19 @@ void File::close() {
   if (file_.valid() && H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0)
     throw RunError(fmt::format("{}: cannot flush", path_.string()));
   file_ = Handle();
+}
+
+void create_atomically(const std::filesystem::path& path, const std::string& format,
+                       std::int64_t format_version, const std::function<void(File&)>& fill) {
+  AtomicOutput out(path);
+  {
+    File f = File::create(out.temp_path());
+    f.set_attr("/", "format", format);
+    f.set_attr("/", "format_version", format_version);
+    fill(f);
+    f.close();
+  }
+  out.commit();
 }
 
 #define TAILOR_H5_INSTANTIATE(T)                                                              \

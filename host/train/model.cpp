@@ -5,7 +5,6 @@
 #include <chrono>
 #include <ctime>
 
-#include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
 #include "host/io/h5.hpp"
 
@@ -28,11 +27,7 @@ void save_model(const std::filesystem::path& path, const Model& m) {
   if (m.customer_factors.size() != m.customer_ids.size() * k ||
       m.item_factors.size() != m.item_ids.size() * k)
     throw RunError(fmt::format("{}: model factors do not match its ids and factor count", path.string()));
-  AtomicOutput out(path);
-  {
-    h5::File f = h5::File::create(out.temp_path());
-    f.set_attr("/", "format", std::string(kModelFormat));
-    f.set_attr("/", "format_version", kModelFormatVersion);
+  h5::create_atomically(path, kModelFormat, kModelFormatVersion, [&](h5::File& f) {
     f.set_attr("/", "algorithm", m.algorithm);
     f.set_attr("/", "tailor_version", m.tailor_version);
     f.set_attr("/", "created_at", m.created_at);
@@ -62,9 +57,7 @@ void save_model(const std::filesystem::path& path, const Model& m) {
     f.write("/training/objective", m.objective.data(), static_cast<std::int64_t>(m.objective.size()));
     f.write("/training/epoch_seconds", m.epoch_seconds.data(),
             static_cast<std::int64_t>(m.epoch_seconds.size()));
-    f.close();
-  }
-  out.commit();
+  });
 }
 
 Model load_model(const std::filesystem::path& path) {
