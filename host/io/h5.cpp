@@ -53,6 +53,16 @@ Handle chunked_plist(std::int64_t n, std::int64_t row_width = 1) {
   return plist;
 }
 
+// Selects elements [offset, offset + count) of the 1-D file space and returns the memory space
+// for them. Error: InputError when reading, RunError when writing.
+template <class Error>
+Handle select_rows(hid_t space, std::int64_t offset, std::int64_t count, const std::string& where) {
+  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    throw Error(fmt::format("{}: cannot select rows {}..{}", where, offset, offset + count));
+  return Handle(H5Screate_simple(1, &n, nullptr), H5Sclose);
+}
+
 }  // namespace
 
 std::string ColumnInfo::type_name() const {
@@ -140,11 +150,7 @@ void File::read(const std::string& dataset, std::int64_t offset, std::int64_t co
   if (count <= 0) return;
   Handle ds = open_dataset(dataset);
   Handle space(H5Dget_space(ds.get()), H5Sclose);
-  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
-  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
-    throw InputError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
-                                 offset + count));
-  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem = select_rows<InputError>(space.get(), offset, count, where(dataset));
   if (H5Dread(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, out) < 0)
     throw InputError(fmt::format("{}: cannot read rows {}..{} (corrupt data, or a type that "
                                  "does not convert to {} bytes)",
@@ -287,11 +293,7 @@ void File::write_range(const std::string& dataset, std::int64_t offset, const T*
   if (offset < 0 || offset + count > static_cast<std::int64_t>(length))
     throw RunError(fmt::format("{}: rows {}..{} are outside the column's {} rows", where(dataset),
                                offset, offset + count, static_cast<std::int64_t>(length)));
-  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
-  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
-    throw RunError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
-                               offset + count));
-  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem = select_rows<RunError>(space.get(), offset, count, where(dataset));
   if (H5Dwrite(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, data) < 0)
     throw RunError(fmt::format("{}: cannot write rows {}..{}", where(dataset), offset,
                                offset + count));
