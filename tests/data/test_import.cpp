@@ -112,18 +112,6 @@ nlohmann::json without_seconds(const std::string& report) {
   return j;
 }
 
-void expect_same_data(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.customer_ids, b.customer_ids);
-  EXPECT_EQ(a.item_ids, b.item_ids);
-  EXPECT_EQ(a.event_names, b.event_names);
-  EXPECT_EQ(a.log.customer, b.log.customer);
-  EXPECT_EQ(a.log.item, b.log.item);
-  EXPECT_EQ(a.log.time, b.log.time);
-  EXPECT_EQ(a.log.quantity, b.log.quantity);
-  EXPECT_EQ(a.log.value, b.log.value);
-  EXPECT_EQ(a.log.event, b.log.event);
-}
-
 TEST(Import, CountsEveryDroppedRowByReason) {
   testing::TempDir dir;
   write_text(dir / "in.csv", hand_csv());
@@ -200,8 +188,8 @@ TEST(Import, GzipAndThreadedInputGiveTheSameData) {
   EXPECT_EQ(threaded.dropped, plain.dropped);
   EXPECT_EQ(gz.rows_kept, plain.rows_kept);
   Dataset a = load_dataset(dir / "plain.h5", {});
-  expect_same_data(a, load_dataset(dir / "gz.h5", {}));
-  expect_same_data(a, load_dataset(dir / "threaded.h5", {}));
+  testing::expect_same_dataset(a, load_dataset(dir / "gz.h5", {}));
+  testing::expect_same_dataset(a, load_dataset(dir / "threaded.h5", {}));
 }
 
 TEST(Import, WithoutCancelColumnCancellationsAreNegativeQuantities) {

@@ -54,46 +54,13 @@ Dataset with_metadata() {
   return d;
 }
 
-// Prices compared bit for bit, so NaN equals NaN.
-void expect_same_prices(const std::vector<float>& a, const std::vector<float>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t k = 0; k < a.size(); ++k) {
-    if (std::isnan(a[k]))
-      EXPECT_TRUE(std::isnan(b[k])) << k;
-    else
-      EXPECT_EQ(a[k], b[k]) << k;
-  }
-}
-
-void expect_same_meta(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.item_meta.category_names, b.item_meta.category_names);
-  EXPECT_EQ(a.item_meta.category, b.item_meta.category);
-  EXPECT_EQ(a.item_meta.name, b.item_meta.name);
-  expect_same_prices(a.item_meta.price, b.item_meta.price);
-  EXPECT_EQ(a.item_meta.available, b.item_meta.available);
-  EXPECT_EQ(a.customer_meta.opt_out, b.customer_meta.opt_out);
-  EXPECT_EQ(a.customer_meta.segment_names, b.customer_meta.segment_names);
-  EXPECT_EQ(a.customer_meta.segment, b.customer_meta.segment);
-  EXPECT_EQ(a.customer_meta.channel_names, b.customer_meta.channel_names);
-  EXPECT_EQ(a.customer_meta.channel, b.customer_meta.channel);
-}
-
 TEST(Metadata, RoundTripThroughWriteDataset) {
-  testing::TempDir dir;
-  const Dataset in = with_metadata();
-  write_dataset(dir / "d.h5", in);
-  for (std::int64_t chunk : {std::int64_t{1}, std::int64_t{3}, std::int64_t{1} << 20}) {
-    SCOPED_TRACE(chunk);
-    LoadOptions o;
-    o.threads = 2;
-    o.chunk_rows = chunk;
-    const Dataset out = load_dataset(dir / "d.h5", o);
-    expect_same_meta(in, out);
+  testing::expect_dataset_round_trips(with_metadata(), [](const Dataset& out, const fs::path&) {
     EXPECT_EQ(out.item_meta.category_name(0), "coffee");
     EXPECT_EQ(out.item_meta.category_name(2), "");
     EXPECT_FALSE(out.item_meta.is_available(2));
     EXPECT_TRUE(out.customer_meta.opted_out(1));
-  }
+  });
 }
 
 TEST(Metadata, AbsentDatasetsLeaveEmptyVectors) {
@@ -124,7 +91,7 @@ TEST(Metadata, SomeDatasetsOnly) {
   in.customer_meta.segment_names.clear();
   write_dataset(dir / "d.h5", in);
   const Dataset out = load_dataset(dir / "d.h5", {});
-  expect_same_meta(in, out);
+  testing::expect_same_dataset(in, out);
 }
 
 TEST(Metadata, AllItemsWithoutCategoryRoundTrip) {
