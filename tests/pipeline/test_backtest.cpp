@@ -62,16 +62,22 @@ path = "unused.csv"
                       "shop.toml");
 }
 
-TEST(Backtest, KnownShopHitsAndRevenue) {
+constexpr const char* kCampaign = "[campaign]\nid = \"bt\"\n";
+
+// The shop's campaign "bt" with `sections` ([recipe], [rules]), backtested as of day 50 over
+// `horizon` ("30d").
+BacktestResult backtest_day_50(const std::string& horizon, const std::string& sections) {
   testing::TempDir dir;
-  const RunConfig cfg = shop_config(write_shop(dir), R"(
-[campaign]
-id = "bt"
+  const RunConfig cfg = shop_config(write_shop(dir), kCampaign + sections);
+  return run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds(horizon));
+}
+
+TEST(Backtest, KnownShopHitsAndRevenue) {
+  const BacktestResult r = backtest_day_50("30d", R"(
 [recipe]
 repeat = 1
 model = 1
 )");
-  const BacktestResult r = run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds("30d"));
   EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
   EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
   EXPECT_EQ(r.list_length, 2);
@@ -113,16 +119,12 @@ model = 1
 }
 
 TEST(Backtest, RepurchasableCategoryLetsTheModelOfferBoughtItems) {
-  testing::TempDir dir;
-  const RunConfig cfg = shop_config(write_shop(dir), R"(
-[campaign]
-id = "bt"
+  const BacktestResult r = backtest_day_50("4w", R"(
 [recipe]
 model = 1
 [rules]
 repurchasable = ["A"]
 )");
-  const BacktestResult r = run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds("4w"));
   // i0 is everyone's only item, so it has the highest score; repurchasable, it is offered.
   EXPECT_EQ(r.variants[0].all.hit_items, 6);
 }
@@ -132,7 +134,7 @@ TEST(Backtest, RefusesWhatItCannotMeasure) {
   const auto shop = write_shop(dir);
   const RunConfig plain = shop_config(shop, "");
   EXPECT_THROW(run_backtest(plain, kT0 + 50 * kDay, 30 * kDay), InputError);
-  const RunConfig cfg = shop_config(shop, "[campaign]\nid = \"bt\"\n");
+  const RunConfig cfg = shop_config(shop, kCampaign);
   try {
     run_backtest(cfg, kT0 - 10 * kDay, 30 * kDay);
     FAIL() << "a date before all data was accepted";
