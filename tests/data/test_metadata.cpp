@@ -407,10 +407,25 @@ const char* kCustomers =
     "c1;n;;app\n"
     "c5;1;gold;post\n";
 
-ImportOptions side_options(const testing::TempDir& dir) {
+// kTransactions' id columns.
+ImportOptions tx_options() {
   ImportOptions o;
   o.customer_col = "cust";
   o.item_col = "sku";
+  return o;
+}
+
+// A customers file with its id and opt-out columns (kCustomers' "id" and "opt").
+CustomersFileOptions customers_file(const fs::path& path) {
+  CustomersFileOptions c;
+  c.path = path;
+  c.id_col = "id";
+  c.opt_out_col = "opt";
+  return c;
+}
+
+ImportOptions side_options(const testing::TempDir& dir) {
+  ImportOptions o = tx_options();
   o.quantity_col = "qty";
   o.price_col = "price";
   ItemsFileOptions items;
@@ -497,15 +512,10 @@ TEST(ImportSideFiles, CustomersFileWithBooleansSegmentsAndChannels) {
   for (char& c : tx)
     if (c == ',') c = ';';
   write_text(dir / "tx.csv", tx);
-  ImportOptions o;
-  o.customer_col = "cust";
-  o.item_col = "sku";
+  ImportOptions o = tx_options();
   o.delimiter = ';';
   o.threads = 2;
-  CustomersFileOptions c;
-  c.path = dir / "customers.csv.gz";
-  c.id_col = "id";
-  c.opt_out_col = "opt";
+  CustomersFileOptions c = customers_file(dir / "customers.csv.gz");
   c.segment_col = "seg";
   c.channel_col = "via";
   o.customers_file = c;
@@ -564,11 +574,7 @@ TEST(ImportSideFiles, BadYesNoOrPriceNamesFileLineColumnAndValue) {
   write_text(dir / "customers.csv", "id,opt\nc1,perhaps\n");
   ImportOptions o = side_options(dir);
   o.items_file.reset();
-  CustomersFileOptions c;
-  c.path = dir / "customers.csv";
-  c.id_col = "id";
-  c.opt_out_col = "opt";
-  o.customers_file = c;
+  o.customers_file = customers_file(dir / "customers.csv");
   expect_import_error(dir / "tx.csv", dir / "out2.h5", o,
                       {(dir / "customers.csv").string() +
                        ": line 2: column 'opt': 'perhaps' is not a yes/no value"});
@@ -591,9 +597,7 @@ TEST(ImportSideFiles, MissingFileOrColumnIsAnError) {
 TEST(ImportSideFiles, PricesFromValues) {
   testing::TempDir dir;
   write_text(dir / "tx.csv", kTransactions);
-  ImportOptions o;
-  o.customer_col = "cust";
-  o.item_col = "sku";
+  ImportOptions o = tx_options();
   o.quantity_col = "qty";
   o.price_col = "price";
   o.item_price_from_value = true;
@@ -626,9 +630,7 @@ TEST(ImportSideFiles, PricesFromValues) {
   d = load_dataset(dir / "out.h5", {});
   EXPECT_THAT(d.item_meta.price, ElementsAre(1.99f, 4.0f, 0.0f, 10.0f));
 
-  ImportOptions none;
-  none.customer_col = "cust";
-  none.item_col = "sku";
+  ImportOptions none = tx_options();
   none.item_price_from_value = true;
   expect_import_error(dir / "tx.csv", dir / "x.h5", none,
                       {"item prices from values need a unit price column or a value column"});
@@ -644,10 +646,7 @@ TEST(ImportSideFiles, InspectShowsTheMetadata) {
   write_text(dir / "items.csv", kItems);
   write_text(dir / "customers.csv", "id,opt,seg\nc1,1,gold\nc2,0,silver\nc3,0,gold\n");
   ImportOptions o = side_options(dir);
-  CustomersFileOptions c;
-  c.path = dir / "customers.csv";
-  c.id_col = "id";
-  c.opt_out_col = "opt";
+  CustomersFileOptions c = customers_file(dir / "customers.csv");
   c.segment_col = "seg";
   o.customers_file = c;
   import_csv(dir / "tx.csv", dir / "out.h5", o);
