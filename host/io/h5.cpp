@@ -371,6 +371,17 @@ void read_attr(const ScalarAttr& a, hid_t mem, void* out, const std::string& whe
     throw InputError(fmt::format("{}: cannot read attribute '{}'", where, name));
 }
 
+// A numeric attribute (see open_scalar_attr) read as T, HDF5 converting the stored value.
+template <class T>
+T read_number_attr(hid_t file, const std::string& where, const std::string& object,
+                   const std::string& name, std::initializer_list<H5T_class_t> classes,
+                   const char* a_kind, const char* kind) {
+  const ScalarAttr a = open_scalar_attr(file, where, object, name, classes, a_kind, kind);
+  T v = 0;
+  read_attr(a, native_type<T>(), &v, where, name);
+  return v;
+}
+
 }  // namespace
 
 void File::set_attr(const std::string& object, const std::string& name, const std::string& value) {
@@ -426,22 +437,14 @@ std::optional<std::string> File::attr_string(const std::string& object,
 std::optional<std::int64_t> File::attr_int(const std::string& object,
                                            const std::string& name) const {
   if (!has_attr(object, name)) return std::nullopt;
-  const std::string at = where(object);
-  const ScalarAttr a =
-      open_scalar_attr(file_.get(), at, object, name, {H5T_INTEGER}, "an integer", "integer");
-  std::int64_t v = 0;
-  read_attr(a, H5T_NATIVE_INT64, &v, at, name);
-  return v;
+  return read_number_attr<std::int64_t>(file_.get(), where(object), object, name, {H5T_INTEGER},
+                                        "an integer", "integer");
 }
 
 std::optional<double> File::attr_double(const std::string& object, const std::string& name) const {
   if (!has_attr(object, name)) return std::nullopt;
-  const std::string at = where(object);
-  const ScalarAttr a = open_scalar_attr(file_.get(), at, object, name, {H5T_INTEGER, H5T_FLOAT},
-                                        "a number", "number");
-  double v = 0;
-  read_attr(a, H5T_NATIVE_DOUBLE, &v, at, name);
-  return v;
+  return read_number_attr<double>(file_.get(), where(object), object, name,
+                                  {H5T_INTEGER, H5T_FLOAT}, "a number", "number");
 }
 
 void File::close() {
