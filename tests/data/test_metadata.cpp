@@ -64,46 +64,41 @@ TEST(Metadata, RoundTripThroughWriteDataset) {
 }
 
 TEST(Metadata, AbsentDatasetsLeaveEmptyVectors) {
-  testing::TempDir dir;
   Dataset in = with_metadata();
   in.item_meta = {};
   in.customer_meta = {};
-  write_dataset(dir / "d.h5", in);
-  const Dataset out = load_dataset(dir / "d.h5", {});
-  EXPECT_FALSE(out.item_meta.has_category());
-  EXPECT_FALSE(out.item_meta.has_price());
-  EXPECT_TRUE(out.item_meta.name.empty());
-  EXPECT_TRUE(out.item_meta.available.empty());
-  EXPECT_TRUE(out.item_meta.is_available(0));
-  EXPECT_EQ(out.item_meta.category_name(1), "");
-  EXPECT_TRUE(out.customer_meta.opt_out.empty());
-  EXPECT_FALSE(out.customer_meta.opted_out(0));
-  EXPECT_TRUE(out.customer_meta.segment.empty());
-  EXPECT_TRUE(out.customer_meta.channel.empty());
+  testing::expect_dataset_round_trips(in, [](const Dataset& out, const fs::path&) {
+    EXPECT_FALSE(out.item_meta.has_category());
+    EXPECT_FALSE(out.item_meta.has_price());
+    EXPECT_TRUE(out.item_meta.name.empty());
+    EXPECT_TRUE(out.item_meta.available.empty());
+    EXPECT_TRUE(out.item_meta.is_available(0));
+    EXPECT_EQ(out.item_meta.category_name(1), "");
+    EXPECT_TRUE(out.customer_meta.opt_out.empty());
+    EXPECT_FALSE(out.customer_meta.opted_out(0));
+    EXPECT_TRUE(out.customer_meta.segment.empty());
+    EXPECT_TRUE(out.customer_meta.channel.empty());
+  });
 }
 
 TEST(Metadata, SomeDatasetsOnly) {
-  testing::TempDir dir;
   Dataset in = with_metadata();
   in.item_meta.name.clear();
   in.item_meta.available.clear();
   in.customer_meta.segment.clear();
   in.customer_meta.segment_names.clear();
-  write_dataset(dir / "d.h5", in);
-  const Dataset out = load_dataset(dir / "d.h5", {});
-  testing::expect_same_dataset(in, out);
+  testing::expect_dataset_round_trips(in, [](const Dataset&, const fs::path&) {});
 }
 
 TEST(Metadata, AllItemsWithoutCategoryRoundTrip) {
-  testing::TempDir dir;
   Dataset in = with_metadata();
   in.item_meta.category_names.clear();
   in.item_meta.category.assign(4, kNo);
-  write_dataset(dir / "d.h5", in);
-  const Dataset out = load_dataset(dir / "d.h5", {});
-  EXPECT_TRUE(out.item_meta.has_category());
-  EXPECT_TRUE(out.item_meta.category_names.empty());
-  EXPECT_EQ(out.item_meta.category, std::vector<std::uint32_t>(4, kNo));
+  testing::expect_dataset_round_trips(in, [](const Dataset& out, const fs::path&) {
+    EXPECT_TRUE(out.item_meta.has_category());
+    EXPECT_TRUE(out.item_meta.category_names.empty());
+    EXPECT_EQ(out.item_meta.category, std::vector<std::uint32_t>(4, kNo));
+  });
 }
 
 TEST(Metadata, WriterRejectsInconsistentMetadata) {
