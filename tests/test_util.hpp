@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "host/core/error.hpp"
+#include "host/core/names.hpp"
 #include "host/data/csr.hpp"
+#include "host/data/dataset.hpp"
 #include "kernels/backend.hpp"
 #include "kernels/kernels.hpp"
 
@@ -119,6 +123,86 @@ inline int hidden_files(const std::filesystem::path& dir) {
   for (const auto& e : std::filesystem::directory_iterator(dir))
     n += e.path().filename().string().starts_with(".");
   return n;
+}
+
+// Float columns compared value by value, NaN (an unknown price) equal to NaN.
+inline void expect_same_floats(const std::vector<float>& a, const std::vector<float>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (std::isnan(a[k]))
+      EXPECT_TRUE(std::isnan(b[k])) << k;
+    else
+      EXPECT_EQ(a[k], b[k]) << k;
+  }
+}
+
+// Two datasets hold the same data: ids, event names, every log column and all item and customer
+// metadata. Where they came from (path, format version, import report) is not compared.
+inline void expect_same_dataset(const Dataset& a, const Dataset& b) {
+  EXPECT_EQ(a.customer_ids, b.customer_ids);
+  EXPECT_EQ(a.item_ids, b.item_ids);
+  EXPECT_EQ(a.event_names, b.event_names);
+  EXPECT_EQ(a.log.customer, b.log.customer);
+  EXPECT_EQ(a.log.item, b.log.item);
+  EXPECT_EQ(a.log.time, b.log.time);
+  EXPECT_EQ(a.log.quantity, b.log.quantity);
+  EXPECT_EQ(a.log.value, b.log.value);
+  EXPECT_EQ(a.log.event, b.log.event);
+  EXPECT_EQ(a.item_meta.category_names, b.item_meta.category_names);
+  EXPECT_EQ(a.item_meta.category, b.item_meta.category);
+  EXPECT_EQ(a.item_meta.name, b.item_meta.name);
+  expect_same_floats(a.item_meta.price, b.item_meta.price);
+  EXPECT_EQ(a.item_meta.available, b.item_meta.available);
+  EXPECT_EQ(a.customer_meta.opt_out, b.customer_meta.opt_out);
+  EXPECT_EQ(a.customer_meta.segment_names, b.customer_meta.segment_names);
+  EXPECT_EQ(a.customer_meta.segment, b.customer_meta.segment);
+  EXPECT_EQ(a.customer_meta.channel_names, b.customer_meta.channel_names);
+  EXPECT_EQ(a.customer_meta.channel, b.customer_meta.channel);
+}
+
+// write_dataset(in) then load_dataset give `in` back, loaded with two threads and chunks of 1, 3
+// and 2^20 rows (ranges that split the file at every row, at odd places, and not at all);
+// also(out, file) checks more of each load.
+template <class Also>
+void expect_dataset_round_trips(const Dataset& in, const Also& also) {
+  TempDir dir;
+  const std::filesystem::path file = dir / "d.h5";
+  write_dataset(file, in);
+  for (std::int64_t chunk : {std::int64_t{1}, std::int64_t{3}, std::int64_t{1} << 20}) {
+    SCOPED_TRACE(chunk);
+    LoadOptions o;
+    o.threads = 2;
+    o.chunk_rows = chunk;
+    const Dataset out = load_dataset(file, o);
+    expect_same_dataset(in, out);
+    also(out, file);
+  }
+}
+
+// The message of the InputError that f() throws; a test failure (and "") when it throws none.
+template <class F>
+std::string input_error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError";
+  return "";
+}
+
+// A module's to_string and parse wrappers agree with its name table: every entry round-trips
+// (parse(name(e)) == e) and an unknown name's error names it and lists every choice.
+template <class E, std::size_t N, class Parse, class Name>
+void expect_names_round_trip(const NameTable<E, N>& table, Parse parse, Name name) {
+  for (const auto& [value, text] : table.entries) {
+    EXPECT_EQ(std::string(name(value)), text);
+    EXPECT_EQ(parse(name(value)), value) << text;
+  }
+  const std::string error = input_error_of([&] { (void)parse("no-such-name"); });
+  EXPECT_NE(error.find("'no-such-name'"), std::string::npos) << error;
+  for (const auto& [value, text] : table.entries)
+    EXPECT_NE(error.find(text), std::string::npos) << error << " does not list " << text;
 }
 
 // GPU tests start with this: skipped (not passed) where no CUDA device is usable.

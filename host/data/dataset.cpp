@@ -304,31 +304,39 @@ void read_time_column(const Reader& r, const Column& c, std::vector<std::int64_t
   });
 }
 
-// quantity (finite, >= 0) or value (finite, any sign), read as float64 and stored as float32.
-void read_amount_column(const Reader& r, const Column& c, bool allow_negative,
-                        std::vector<float>& out) {
+constexpr double kMaxFloat = std::numeric_limits<float>::max();
+
+// A numeric column read as float64 and stored as float32. why_bad(x) says what is wrong with a
+// value (nullptr: nothing); the first bad one is an InputError "row R: {noun} {x} {why}".
+template <class WhyBad>
+void read_float_column(const Reader& r, const Column& c, const char* noun, const WhyBad& why_bad,
+                       std::vector<float>& out) {
   const std::int64_t n = c.info.length();
   out.resize(static_cast<std::size_t>(n));
-  std::vector<double> buf(static_cast<std::size_t>(std::min(r.chunk_rows, n)));
-  constexpr double kMaxFloat = std::numeric_limits<float>::max();
+  std::vector<double> buf(
+      static_cast<std::size_t>(std::min(r.chunk_rows, std::max<std::int64_t>(n, 1))));
   r.for_each_range(n, [&](std::int64_t offset, std::int64_t count) {
     r.file.read(c.name, offset, count, buf.data());
-    std::int64_t k = first_bad(count, r.threads, [&](std::int64_t j) {
-      const double x = buf[j];
-      return !std::isfinite(x) || std::abs(x) > kMaxFloat || (!allow_negative && x < 0);
-    });
-    if (k >= 0) {
-      const double x = buf[k];
-      const char* why = !std::isfinite(x)        ? "is not a finite number"
-                        : std::abs(x) > kMaxFloat ? "does not fit in float32"
-                                                  : "is negative (quantities must be >= 0)";
-      throw InputError(
-          fmt::format("{}: row {}: value {} {}", r.where(c.name), offset + k, x, why));
-    }
+    const std::int64_t k =
+        first_bad(count, r.threads, [&](std::int64_t j) { return why_bad(buf[j]) != nullptr; });
+    if (k >= 0)
+      throw InputError(fmt::format("{}: row {}: {} {} {}", r.where(c.name), offset + k, noun,
+                                   buf[k], why_bad(buf[k])));
     float* dst = out.data() + offset;
 #pragma omp parallel for num_threads(r.threads) schedule(static)
     for (std::int64_t j = 0; j < count; ++j) dst[j] = static_cast<float>(buf[j]);
   });
+}
+
+// quantity (finite, >= 0) or value (finite, any sign).
+void read_amount_column(const Reader& r, const Column& c, bool allow_negative,
+                        std::vector<float>& out) {
+  read_float_column(r, c, "value", [allow_negative](double x) -> const char* {
+    if (!std::isfinite(x)) return "is not a finite number";
+    if (std::abs(x) > kMaxFloat) return "does not fit in float32";
+    if (!allow_negative && x < 0) return "is negative (quantities must be >= 0)";
+    return nullptr;
+  }, out);
 }
 
 // ---- metadata ---------------------------------------------------------------------------------
@@ -453,28 +461,13 @@ void read_text_column(const Reader& r, const Column& c, std::vector<std::string>
 void read_price_column(const Reader& r, const Column& c, std::vector<float>& out) {
   if (c.info.kind != ColumnInfo::Kind::integer && c.info.kind != ColumnInfo::Kind::floating)
     wrong_type(r, c, fmt::format("{} (NaN = unknown)", kAcceptNumber));
-  const std::int64_t n = c.info.length();
-  out.resize(static_cast<std::size_t>(n));
-  std::vector<double> buf(static_cast<std::size_t>(std::min(r.chunk_rows, std::max<std::int64_t>(n, 1))));
-  constexpr double kMaxFloat = std::numeric_limits<float>::max();
-  r.for_each_range(n, [&](std::int64_t offset, std::int64_t count) {
-    r.file.read(c.name, offset, count, buf.data());
-    std::int64_t k = first_bad(count, r.threads, [&](std::int64_t j) {
-      const double x = buf[j];
-      return !std::isnan(x) && (!std::isfinite(x) || x < 0 || x > kMaxFloat);
-    });
-    if (k >= 0) {
-      const double x = buf[k];
-      const char* why = !std::isfinite(x) ? "is not finite (NaN is accepted for an unknown price)"
-                        : x < 0           ? "is negative (prices must be >= 0)"
-                                          : "does not fit in float32";
-      throw InputError(
-          fmt::format("{}: row {}: price {} {}", r.where(c.name), offset + k, x, why));
-    }
-    float* dst = out.data() + offset;
-#pragma omp parallel for num_threads(r.threads) schedule(static)
-    for (std::int64_t j = 0; j < count; ++j) dst[j] = static_cast<float>(buf[j]);
-  });
+  read_float_column(r, c, "price", [](double x) -> const char* {
+    if (std::isnan(x)) return nullptr;
+    if (!std::isfinite(x)) return "is not finite (NaN is accepted for an unknown price)";
+    if (x < 0) return "is negative (prices must be >= 0)";
+    if (x > kMaxFloat) return "does not fit in float32";
+    return nullptr;
+  }, out);
 }
 
 // Yes/no flags: integers 0 or 1 of any width.

@@ -14,7 +14,6 @@
 #include <numeric>
 #include <utility>
 
-#include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
 #include "host/io/h5.hpp"
 
@@ -611,11 +610,7 @@ GenerateReport generate(const std::filesystem::path& out_path, const GenerateSpe
   report.path = out_path;
   report.rows = spec.interactions;
 
-  AtomicOutput out(out_path);
-  {
-    h5::File f = h5::File::create(out.temp_path());
-    f.set_attr("/", "format", std::string(kInteractionsFormat));
-    f.set_attr("/", "format_version", kInteractionsFormatVersion);
+  const auto fill = [&](h5::File& f) {
     f.set_attr("/", "generator", generate_spec_json(spec).dump());
     write_ids(f, "/customers/id", 'c', spec.customers, string_ids);
     write_ids(f, "/items/id", 'i', spec.items, string_ids);
@@ -653,9 +648,8 @@ GenerateReport generate(const std::filesystem::path& out_path, const GenerateSpe
       if (options.progress) options.progress(base + rows, n);
       first = last;
     }
-    f.close();
-  }
-  out.commit();
+  };
+  h5::create_atomically(out_path, kInteractionsFormat, kInteractionsFormatVersion, fill);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;

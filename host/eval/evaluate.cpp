@@ -44,13 +44,9 @@ Csr pattern(const Dataset& data, const Split& split, std::initializer_list<Role>
 
 }  // namespace
 
-Protocol parse_protocol(const std::string& name) {
-  if (name == "new") return Protocol::new_items;
-  if (name == "all") return Protocol::all_items;
-  throw InputError(fmt::format("unknown protocol '{}': use new or all", name));
-}
+Protocol parse_protocol(const std::string& name) { return kProtocolNames.parse(name); }
 
-const char* to_string(Protocol p) { return p == Protocol::new_items ? "new" : "all"; }
+const char* to_string(Protocol p) { return kProtocolNames.name(p); }
 
 std::vector<int> parse_ks(const std::string& text) {
   std::set<int> ks;

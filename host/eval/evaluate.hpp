@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/core/device.hpp"
+#include "host/core/names.hpp"
 #include "host/data/dataset.hpp"
 #include "host/eval/split.hpp"
 #include "host/train/model.hpp"
@@ -20,6 +21,8 @@ namespace tailor {
 //        fold-in rows); those seen items are excluded from every list.
 // "all": relevant = every test item, repeats included; nothing is excluded from the lists.
 enum class Protocol { new_items, all_items };
+inline constexpr NameTable<Protocol, 2> kProtocolNames{
+    "protocol", {{{Protocol::new_items, "new"}, {Protocol::all_items, "all"}}}};
 Protocol parse_protocol(const std::string& name);  // "new" | "all"; InputError otherwise
 const char* to_string(Protocol p);
 

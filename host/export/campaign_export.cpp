@@ -4,14 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 
-#include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
-#include "host/core/progress.hpp"
+#include "host/export/writer.hpp"
 #include "host/io/h5.hpp"
 
 namespace tailor {
@@ -56,6 +54,16 @@ void check_list(const CustomerList& list, std::size_t position, const Campaign& 
   }
 }
 
+// Calls f(list, k) for the campaign's lists in order, each checked (check_list) before f sees it.
+template <class F>
+void for_each_list(const Campaign& campaign, const Dataset& data, const std::filesystem::path& path,
+                   F&& f) {
+  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
+    check_list(campaign.lists[k], k, campaign, data, path);
+    f(campaign.lists[k], k);
+  }
+}
+
 const std::string& tier_name(const Campaign& campaign, int tier) {
   static const std::string none = kNoTierName;
   return tier == kNoTier ? none : campaign.tier_names[static_cast<std::size_t>(tier)];
@@ -68,6 +76,90 @@ const char* group_name(bool control) { return control ? "control" : "treatment";
 nlohmann::ordered_json json_score(float score) {
   if (!std::isfinite(score)) return nullptr;
   return std::strtod(fmt::format("{}", score).c_str(), nullptr);
+}
+
+// One JSON object for the list, keys in the documented order.
+nlohmann::ordered_json list_json(const CustomerList& list, const Campaign& campaign,
+                                 const Dataset& data) {
+  nlohmann::ordered_json line;
+  line["customer_id"] = data.customer_ids[list.customer];
+  line["tier"] = tier_name(campaign, list.tier);
+  line["group"] = group_name(list.control);
+  nlohmann::ordered_json items = nlohmann::ordered_json::array();
+  for (const CampaignEntry& e : list.items) {
+    nlohmann::ordered_json item;
+    item["item_id"] = data.item_ids[e.item];
+    item["score"] = json_score(e.score);
+    item["slot"] = slot_names()[static_cast<std::size_t>(e.slot)];
+    item["reason"] = e.reason;
+    items.push_back(std::move(item));
+  }
+  line["items"] = std::move(items);
+  return line;
+}
+
+// The HDF5 export's columns: one entry per listed item (/lists/...), one per list
+// (/list_customers/...).
+struct CampaignColumns {
+  std::vector<std::uint32_t> customer, rank, item;
+  std::vector<float> score;
+  std::vector<std::uint8_t> slot;
+  std::vector<std::string> reason;
+  std::vector<std::uint32_t> list_customer;
+  std::vector<std::int32_t> list_tier;
+  std::vector<std::uint8_t> list_control;
+};
+
+CampaignColumns campaign_columns(const Campaign& campaign, const Dataset& data,
+                                 const std::filesystem::path& path, ExportTally& tally) {
+  std::size_t n = 0;
+  for (const CustomerList& list : campaign.lists) n += list.items.size();
+  CampaignColumns c;
+  c.customer.reserve(n);
+  c.rank.reserve(n);
+  c.item.reserve(n);
+  c.score.reserve(n);
+  c.slot.reserve(n);
+  c.reason.reserve(n);
+  const std::size_t lists = campaign.lists.size();
+  c.list_customer.resize(lists);
+  c.list_tier.resize(lists);
+  c.list_control.resize(lists);
+  for_each_list(campaign, data, path, [&](const CustomerList& list, std::size_t k) {
+    c.list_customer[k] = list.customer;
+    c.list_tier[k] = list.tier;
+    c.list_control[k] = list.control ? 1 : 0;
+    tally.add(static_cast<std::int64_t>(list.items.size()), !list.items.empty());
+    for (std::size_t j = 0; j < list.items.size(); ++j) {
+      const CampaignEntry& e = list.items[j];
+      c.customer.push_back(list.customer);
+      c.rank.push_back(static_cast<std::uint32_t>(j + 1));
+      c.item.push_back(e.item);
+      c.score.push_back(e.score);
+      c.slot.push_back(static_cast<std::uint8_t>(e.slot));
+      c.reason.push_back(e.reason);
+    }
+  });
+  return c;
+}
+
+void write_columns(h5::File& f, const CampaignColumns& c, const Campaign& campaign,
+                   const Dataset& data) {
+  const auto rows = static_cast<std::int64_t>(c.customer.size());
+  f.write_strings("/customers/id", data.customer_ids);
+  f.write_strings("/items/id", data.item_ids);
+  f.write("/lists/customer", c.customer.data(), rows);
+  f.write("/lists/rank", c.rank.data(), rows);
+  f.write("/lists/item", c.item.data(), rows);
+  f.write("/lists/score", c.score.data(), rows);
+  f.write("/lists/slot", c.slot.data(), rows);
+  f.write_strings("/lists/reason", c.reason);
+  const auto lists = static_cast<std::int64_t>(c.list_customer.size());
+  f.write("/list_customers/customer", c.list_customer.data(), lists);
+  f.write("/list_customers/tier", c.list_tier.data(), lists);
+  f.write("/list_customers/control", c.list_control.data(), lists);
+  f.write_strings("/slots/name", slot_names());
+  f.write_strings("/tiers/name", campaign.tier_names);
 }
 
 std::string percent(double share) { return fmt::format("{:.1f}%", 100.0 * share); }
@@ -86,161 +178,61 @@ std::pair<std::string, std::string> percents(double value, double limit) {
 
 ExportSummary export_campaign_csv(const std::filesystem::path& path, const Campaign& campaign,
                                   const Dataset& data) {
-  const auto start = std::chrono::steady_clock::now();
-  ExportSummary s;
-  s.path = path;
-  AtomicTextFile out(path);
-  out.write("customer_id,rank,item_id,score,slot,reason,tier,group\n");
-  // Item ids are quoted once, when first listed, not once per row.
-  std::vector<std::string> item_field(data.item_ids.size());
-  std::vector<std::uint8_t> item_quoted(data.item_ids.size(), 0);
-  std::vector<std::string> tier_field(campaign.tier_names.size());
-  for (std::size_t t = 0; t < tier_field.size(); ++t) tier_field[t] = csv_field(campaign.tier_names[t]);
+  TextExport out(path);
+  out.write_header("customer_id,rank,item_id,score,slot,reason,tier,group\n");
+  CsvFields item_field(data.item_ids);
+  CsvFields tier_field(campaign.tier_names);
   const std::string no_tier = csv_field(kNoTierName);
   fmt::memory_buffer buf;
-  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
-    const CustomerList& list = campaign.lists[k];
-    check_list(list, k, campaign, data, path);
-    if (list.items.empty()) continue;
-    ++s.customers;
+  for_each_list(campaign, data, path, [&](const CustomerList& list, std::size_t) {
+    if (list.items.empty()) return;
     const std::string customer = csv_field(data.customer_ids[list.customer]);
     const std::string& tier =
         list.tier == kNoTier ? no_tier : tier_field[static_cast<std::size_t>(list.tier)];
     const char* group = group_name(list.control);
     for (std::size_t j = 0; j < list.items.size(); ++j) {
       const CampaignEntry& e = list.items[j];
-      if (!item_quoted[e.item]) {
-        item_field[e.item] = csv_field(data.item_ids[e.item]);
-        item_quoted[e.item] = 1;
-      }
       fmt::format_to(std::back_inserter(buf), "{},{},{},{:.7g},{},{},{},{}\n", customer, j + 1,
                      item_field[e.item], e.score, slot_names()[static_cast<std::size_t>(e.slot)],
                      csv_field(e.reason), tier, group);
-      ++s.rows;
     }
-    out.write({buf.data(), buf.size()});  // AtomicTextFile buffers 1 MiB itself
+    out.write_customer({buf.data(), buf.size()}, static_cast<std::int64_t>(list.items.size()));
     buf.clear();
-  }
-  out.commit();
-  s.bytes = out.bytes_written();
-  s.seconds = seconds_since(start);
-  return s;
+  });
+  return out.commit();
 }
 
 ExportSummary export_campaign_jsonl(const std::filesystem::path& path, const Campaign& campaign,
                                     const Dataset& data) {
-  const auto start = std::chrono::steady_clock::now();
-  ExportSummary s;
-  s.path = path;
-  AtomicTextFile out(path);
-  std::string buf;
-  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
-    const CustomerList& list = campaign.lists[k];
-    check_list(list, k, campaign, data, path);
-    nlohmann::ordered_json line;
-    line["customer_id"] = data.customer_ids[list.customer];
-    line["tier"] = tier_name(campaign, list.tier);
-    line["group"] = group_name(list.control);
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const CampaignEntry& e : list.items) {
-      nlohmann::ordered_json item;
-      item["item_id"] = data.item_ids[e.item];
-      item["score"] = json_score(e.score);
-      item["slot"] = slot_names()[static_cast<std::size_t>(e.slot)];
-      item["reason"] = e.reason;
-      items.push_back(std::move(item));
-    }
-    line["items"] = std::move(items);
+  TextExport out(path);
+  for_each_list(campaign, data, path, [&](const CustomerList& list, std::size_t) {
+    const nlohmann::ordered_json line = list_json(list, campaign, data);
+    std::string text;
     try {
-      buf += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::strict);
+      text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::strict);
     } catch (const nlohmann::ordered_json::type_error& e) {
       throw InputError(fmt::format("{}: the list of customer index {} holds text that is not "
                                    "valid UTF-8 (customer id, item id or reason): {}",
                                    path.string(), list.customer, e.what()));
     }
-    buf += '\n';
-    ++s.rows;
-    if (!list.items.empty()) ++s.customers;
-    out.write(buf);  // AtomicTextFile buffers 1 MiB itself
-    buf.clear();
-  }
-  out.commit();
-  s.bytes = out.bytes_written();
-  s.seconds = seconds_since(start);
-  return s;
+    text += '\n';
+    out.write_customer(text, 1, !list.items.empty());  // a line per list, the empty ones too
+  });
+  return out.commit();
 }
 
 ExportSummary export_campaign_h5(const std::filesystem::path& path, const Campaign& campaign,
                                  const Dataset& data) {
-  const auto start = std::chrono::steady_clock::now();
-  ExportSummary s;
-  s.path = path;
-  AtomicOutput out(path);
-  {
-    h5::File f = h5::File::create(out.temp_path());
-    f.set_attr("/", "format", std::string(kCampaignFormat));
-    f.set_attr("/", "format_version", kCampaignFormatVersion);
+  ExportTally tally(path);
+  h5::create_atomically(path, kCampaignFormat, kCampaignFormatVersion, [&](h5::File& f) {
     f.set_attr("/", "campaign_id", campaign.campaign_id);
     f.set_attr("/", "campaign_time", campaign.campaign_time);
     f.set_attr("/", "list_length", static_cast<std::int64_t>(campaign.list_length));
-
-    std::size_t n = 0;
-    for (const CustomerList& list : campaign.lists) n += list.items.size();
-    std::vector<std::uint32_t> customer, rank, item;
-    std::vector<float> score;
-    std::vector<std::uint8_t> slot;
-    std::vector<std::string> reason;
-    customer.reserve(n);
-    rank.reserve(n);
-    item.reserve(n);
-    score.reserve(n);
-    slot.reserve(n);
-    reason.reserve(n);
-    const std::size_t lists = campaign.lists.size();
-    std::vector<std::uint32_t> list_customer(lists);
-    std::vector<std::int32_t> list_tier(lists);
-    std::vector<std::uint8_t> list_control(lists);
-    for (std::size_t k = 0; k < lists; ++k) {
-      const CustomerList& list = campaign.lists[k];
-      check_list(list, k, campaign, data, path);
-      list_customer[k] = list.customer;
-      list_tier[k] = list.tier;
-      list_control[k] = list.control ? 1 : 0;
-      if (!list.items.empty()) ++s.customers;
-      for (std::size_t j = 0; j < list.items.size(); ++j) {
-        const CampaignEntry& e = list.items[j];
-        customer.push_back(list.customer);
-        rank.push_back(static_cast<std::uint32_t>(j + 1));
-        item.push_back(e.item);
-        score.push_back(e.score);
-        slot.push_back(static_cast<std::uint8_t>(e.slot));
-        reason.push_back(e.reason);
-      }
-    }
-    const auto rows = static_cast<std::int64_t>(n);
-    f.write_strings("/customers/id", data.customer_ids);
-    f.write_strings("/items/id", data.item_ids);
-    f.write("/lists/customer", customer.data(), rows);
-    f.write("/lists/rank", rank.data(), rows);
-    f.write("/lists/item", item.data(), rows);
-    f.write("/lists/score", score.data(), rows);
-    f.write("/lists/slot", slot.data(), rows);
-    f.write_strings("/lists/reason", reason);
-    const auto nl = static_cast<std::int64_t>(lists);
-    f.write("/list_customers/customer", list_customer.data(), nl);
-    f.write("/list_customers/tier", list_tier.data(), nl);
-    f.write("/list_customers/control", list_control.data(), nl);
-    f.write_strings("/slots/name", slot_names());
-    f.write_strings("/tiers/name", campaign.tier_names);
-    f.close();
-    s.rows = rows;
-  }
-  out.commit();
+    write_columns(f, campaign_columns(campaign, data, path, tally), campaign, data);
+  });
   std::error_code ec;
-  s.bytes = std::filesystem::file_size(path, ec);
-  if (ec) s.bytes = 0;
-  s.seconds = seconds_since(start);
-  return s;
+  const std::uint64_t bytes = std::filesystem::file_size(path, ec);
+  return tally.finish(ec ? 0 : bytes);
 }
 
 PreviousLists read_previous_jsonl(const std::filesystem::path& path) {
@@ -323,14 +315,12 @@ QaReport qa_check(const Campaign& campaign, const Dataset& data, const Csr& boug
   std::int64_t short_lists = 0, empty_lists = 0, listed = 0, listed_bought = 0;
   std::vector<std::uint8_t> listed_item(data.item_ids.size(), 0);
   double churn_sum = 0.0;
-  for (std::size_t k = 0; k < campaign.lists.size(); ++k) {
-    const CustomerList& list = campaign.lists[k];
-    check_list(list, k, campaign, data, "qa");
+  for_each_list(campaign, data, "qa", [&](const CustomerList& list, std::size_t) {
     const int length = list.recipe_length > 0 ? list.recipe_length : campaign.list_length;
     if (static_cast<std::int64_t>(list.items.size()) < length) ++short_lists;
     if (list.items.empty()) {
       ++empty_lists;
-      continue;
+      return;
     }
     const auto row_begin = bought.indices.begin() + bought.indptr[list.customer];
     const auto row_end = bought.indices.begin() + bought.indptr[list.customer + 1];
@@ -351,7 +341,7 @@ QaReport qa_check(const Campaign& campaign, const Dataset& data, const Csr& boug
         ++r.churn_customers;
       }
     }
-  }
+  });
   if (r.lists > 0) {
     r.short_share = static_cast<double>(short_lists) / static_cast<double>(r.lists);
     r.empty_share = static_cast<double>(empty_lists) / static_cast<double>(r.lists);

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
+
+#include "host/core/atomic_file.hpp"
 
 namespace tailor::h5 {
 namespace {
@@ -48,6 +51,16 @@ Handle chunked_plist(std::int64_t n, std::int64_t row_width = 1) {
   H5Pset_shuffle(plist.get());
   H5Pset_deflate(plist.get(), kGzipLevel);
   return plist;
+}
+
+// Selects elements [offset, offset + count) of the 1-D file space and returns the memory space
+// for them. Error: InputError when reading, RunError when writing.
+template <class Error>
+Handle select_rows(hid_t space, std::int64_t offset, std::int64_t count, const std::string& where) {
+  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    throw Error(fmt::format("{}: cannot select rows {}..{}", where, offset, offset + count));
+  return Handle(H5Screate_simple(1, &n, nullptr), H5Sclose);
 }
 
 }  // namespace
@@ -137,11 +150,7 @@ void File::read(const std::string& dataset, std::int64_t offset, std::int64_t co
   if (count <= 0) return;
   Handle ds = open_dataset(dataset);
   Handle space(H5Dget_space(ds.get()), H5Sclose);
-  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
-  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
-    throw InputError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
-                                 offset + count));
-  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem = select_rows<InputError>(space.get(), offset, count, where(dataset));
   if (H5Dread(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, out) < 0)
     throw InputError(fmt::format("{}: cannot read rows {}..{} (corrupt data, or a type that "
                                  "does not convert to {} bytes)",
@@ -284,11 +293,7 @@ void File::write_range(const std::string& dataset, std::int64_t offset, const T*
   if (offset < 0 || offset + count > static_cast<std::int64_t>(length))
     throw RunError(fmt::format("{}: rows {}..{} are outside the column's {} rows", where(dataset),
                                offset, offset + count, static_cast<std::int64_t>(length)));
-  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
-  if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
-    throw RunError(fmt::format("{}: cannot select rows {}..{}", where(dataset), offset,
-                               offset + count));
-  Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem = select_rows<RunError>(space.get(), offset, count, where(dataset));
   if (H5Dwrite(ds.get(), native_type<T>(), mem.get(), space.get(), H5P_DEFAULT, data) < 0)
     throw RunError(fmt::format("{}: cannot write rows {}..{}", where(dataset), offset,
                                offset + count));
@@ -337,6 +342,46 @@ void write_attr(hid_t file, const std::string& where, const std::string& object,
     throw RunError(fmt::format("{}: cannot write attribute '{}'", where, name));
 }
 
+// An open attribute holding one value; obj keeps its object open while it is read.
+struct ScalarAttr {
+  Handle obj, attr, type;
+};
+
+// Opens attribute `name` of `object`, which must hold a single value of one of `classes`:
+// InputError "attribute 'x' is not {a_kind}" or "... is not a single {kind}" otherwise.
+ScalarAttr open_scalar_attr(hid_t file, const std::string& where, const std::string& object,
+                            const std::string& name, std::initializer_list<H5T_class_t> classes,
+                            const char* a_kind, const char* kind) {
+  ScalarAttr a;
+  a.obj = open_object(file, object);
+  a.attr = Handle(H5Aopen(a.obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  a.type = type_handle(H5Aget_type(a.attr.get()));
+  if (std::find(classes.begin(), classes.end(), H5Tget_class(a.type.get())) == classes.end())
+    throw InputError(fmt::format("{}: attribute '{}' is not {}", where, name, a_kind));
+  Handle space(H5Aget_space(a.attr.get()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the reads fill one value
+    throw InputError(fmt::format("{}: attribute '{}' is not a single {}", where, name, kind));
+  return a;
+}
+
+// Reads the attribute, converted to memory type `mem`, into `out`; InputError on failure.
+void read_attr(const ScalarAttr& a, hid_t mem, void* out, const std::string& where,
+               const std::string& name) {
+  if (H5Aread(a.attr.get(), mem, out) < 0)
+    throw InputError(fmt::format("{}: cannot read attribute '{}'", where, name));
+}
+
+// A numeric attribute (see open_scalar_attr) read as T, HDF5 converting the stored value.
+template <class T>
+T read_number_attr(hid_t file, const std::string& where, const std::string& object,
+                   const std::string& name, std::initializer_list<H5T_class_t> classes,
+                   const char* a_kind, const char* kind) {
+  const ScalarAttr a = open_scalar_attr(file, where, object, name, classes, a_kind, kind);
+  T v = 0;
+  read_attr(a, native_type<T>(), &v, where, name);
+  return v;
+}
+
 }  // namespace
 
 void File::set_attr(const std::string& object, const std::string& name, const std::string& value) {
@@ -364,21 +409,15 @@ bool File::has_attr(const std::string& object, const std::string& name) const {
 std::optional<std::string> File::attr_string(const std::string& object,
                                              const std::string& name) const {
   if (!has_attr(object, name)) return std::nullopt;
-  Handle obj = open_object(file_.get(), object);
-  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle type = type_handle(H5Aget_type(attr.get()));
-  if (H5Tget_class(type.get()) != H5T_STRING)
-    throw InputError(fmt::format("{}: attribute '{}' is not a string", where(object), name));
-  Handle space(H5Aget_space(attr.get()), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1)
-    throw InputError(fmt::format("{}: attribute '{}' is not a single string", where(object), name));
+  const std::string at = where(object);
+  const ScalarAttr a =
+      open_scalar_attr(file_.get(), at, object, name, {H5T_STRING}, "a string", "string");
   Handle mem = type_handle(H5Tcopy(H5T_C_S1));
-  H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-  if (H5Tis_variable_str(type.get()) > 0) {
+  H5Tset_cset(mem.get(), H5Tget_cset(a.type.get()));
+  if (H5Tis_variable_str(a.type.get()) > 0) {
     H5Tset_size(mem.get(), H5T_VARIABLE);
     char* s = nullptr;
-    if (H5Aread(attr.get(), mem.get(), &s) < 0)
-      throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
+    read_attr(a, mem.get(), &s, at, name);
     std::string out = s ? s : "";
     Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
 #if H5_VERSION_GE(1, 12, 0)
@@ -388,52 +427,43 @@ std::optional<std::string> File::attr_string(const std::string& object,
 #endif
     return out;
   }
-  std::size_t width = H5Tget_size(type.get());
+  std::size_t width = H5Tget_size(a.type.get());
   H5Tset_size(mem.get(), width);
   std::vector<char> buf(width + 1, '\0');
-  if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
-    throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
+  read_attr(a, mem.get(), buf.data(), at, name);
   return std::string(buf.data(), strnlen(buf.data(), width));
 }
 
 std::optional<std::int64_t> File::attr_int(const std::string& object,
                                            const std::string& name) const {
   if (!has_attr(object, name)) return std::nullopt;
-  Handle obj = open_object(file_.get(), object);
-  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle type = type_handle(H5Aget_type(attr.get()));
-  if (H5Tget_class(type.get()) != H5T_INTEGER)
-    throw InputError(fmt::format("{}: attribute '{}' is not an integer", where(object), name));
-  Handle space(H5Aget_space(attr.get()), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the read below fills one value
-    throw InputError(fmt::format("{}: attribute '{}' is not a single integer", where(object), name));
-  std::int64_t v = 0;
-  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &v) < 0)
-    throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
-  return v;
+  return read_number_attr<std::int64_t>(file_.get(), where(object), object, name, {H5T_INTEGER},
+                                        "an integer", "integer");
 }
 
 std::optional<double> File::attr_double(const std::string& object, const std::string& name) const {
   if (!has_attr(object, name)) return std::nullopt;
-  Handle obj = open_object(file_.get(), object);
-  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle type = type_handle(H5Aget_type(attr.get()));
-  auto cls = H5Tget_class(type.get());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-    throw InputError(fmt::format("{}: attribute '{}' is not a number", where(object), name));
-  Handle space(H5Aget_space(attr.get()), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1)  // the read below fills one value
-    throw InputError(fmt::format("{}: attribute '{}' is not a single number", where(object), name));
-  double v = 0;
-  if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
-    throw InputError(fmt::format("{}: cannot read attribute '{}'", where(object), name));
-  return v;
+  return read_number_attr<double>(file_.get(), where(object), object, name,
+                                  {H5T_INTEGER, H5T_FLOAT}, "a number", "number");
 }
 
 void File::close() {
   if (file_.valid() && H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0)
     throw RunError(fmt::format("{}: cannot flush", path_.string()));
   file_ = Handle();
+}
+
+void create_atomically(const std::filesystem::path& path, const std::string& format,
+                       std::int64_t format_version, const std::function<void(File&)>& fill) {
+  AtomicOutput out(path);
+  {
+    File f = File::create(out.temp_path());
+    f.set_attr("/", "format", format);
+    f.set_attr("/", "format_version", format_version);
+    fill(f);
+    f.close();
+  }
+  out.commit();
 }
 
 #define TAILOR_H5_INSTANTIATE(T)                                                              \

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -131,6 +132,12 @@ class File {
   std::filesystem::path path_;
   Handle file_;
 };
+
+// Writes the file `path` atomically (host/core/atomic_file.hpp): a new file under a temporary
+// name gets the root attributes `format` and `format_version`, then what `fill` writes; it is
+// flushed, closed and renamed to `path` when fill returns, and removed when fill throws.
+void create_atomically(const std::filesystem::path& path, const std::string& format,
+                       std::int64_t format_version, const std::function<void(File&)>& fill);
 
 // HDF5 native memory type for T.
 template <class T>

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <ctime>
 
-#include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
 #include "host/io/h5.hpp"
 
@@ -14,40 +13,21 @@ namespace tailor {
 
 double decimal(float f) { return std::stod(fmt::format("{}", f)); }
 
-const char* to_string(ConfidenceScaling s) {
-  return s == ConfidenceScaling::linear ? "linear" : "log";
-}
+const char* to_string(ConfidenceScaling s) { return kScalingNames.name(s); }
+ConfidenceScaling parse_scaling(const std::string& name) { return kScalingNames.parse(name); }
 
-ConfidenceScaling parse_scaling(const std::string& name) {
-  if (name == "linear") return ConfidenceScaling::linear;
-  if (name == "log") return ConfidenceScaling::log;
-  throw InputError(fmt::format("unknown confidence scaling '{}': use linear or log", name));
-}
+BprNegatives parse_negatives(const std::string& name) { return kNegativesNames.parse(name); }
+const char* to_string(BprNegatives n) { return kNegativesNames.name(n); }
 
-BprNegatives parse_negatives(const std::string& name) {
-  if (name == "uniform") return BprNegatives::uniform;
-  if (name == "popularity") return BprNegatives::popularity;
-  throw InputError(fmt::format("unknown negative sampling '{}': use uniform or popularity", name));
-}
-const char* to_string(BprNegatives n) { return n == BprNegatives::uniform ? "uniform" : "popularity"; }
-
-LrSchedule parse_schedule(const std::string& name) {
-  if (name == "constant") return LrSchedule::constant;
-  if (name == "linear") return LrSchedule::linear;
-  throw InputError(fmt::format("unknown learning-rate schedule '{}': use constant or linear", name));
-}
-const char* to_string(LrSchedule s) { return s == LrSchedule::constant ? "constant" : "linear"; }
+LrSchedule parse_schedule(const std::string& name) { return kScheduleNames.parse(name); }
+const char* to_string(LrSchedule s) { return kScheduleNames.name(s); }
 
 void save_model(const std::filesystem::path& path, const Model& m) {
   const auto k = static_cast<std::size_t>(m.params.factors);
   if (m.customer_factors.size() != m.customer_ids.size() * k ||
       m.item_factors.size() != m.item_ids.size() * k)
     throw RunError(fmt::format("{}: model factors do not match its ids and factor count", path.string()));
-  AtomicOutput out(path);
-  {
-    h5::File f = h5::File::create(out.temp_path());
-    f.set_attr("/", "format", std::string(kModelFormat));
-    f.set_attr("/", "format_version", kModelFormatVersion);
+  h5::create_atomically(path, kModelFormat, kModelFormatVersion, [&](h5::File& f) {
     f.set_attr("/", "algorithm", m.algorithm);
     f.set_attr("/", "tailor_version", m.tailor_version);
     f.set_attr("/", "created_at", m.created_at);
@@ -77,9 +57,7 @@ void save_model(const std::filesystem::path& path, const Model& m) {
     f.write("/training/objective", m.objective.data(), static_cast<std::int64_t>(m.objective.size()));
     f.write("/training/epoch_seconds", m.epoch_seconds.data(),
             static_cast<std::int64_t>(m.epoch_seconds.size()));
-    f.close();
-  }
-  out.commit();
+  });
 }
 
 Model load_model(const std::filesystem::path& path) {

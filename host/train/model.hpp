@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "host/core/names.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
@@ -44,6 +45,16 @@ Model load_model(const std::filesystem::path& path);
 // A float parameter as the double with the same shortest decimal form (0.05f -> 0.05, not
 // 0.0500000007), so JSON outputs show the value the user wrote.
 double decimal(float f);
+
+inline constexpr NameTable<ConfidenceScaling, 2> kScalingNames{
+    "confidence scaling",
+    {{{ConfidenceScaling::linear, "linear"}, {ConfidenceScaling::log, "log"}}}};
+inline constexpr NameTable<BprNegatives, 2> kNegativesNames{
+    "negative sampling",
+    {{{BprNegatives::uniform, "uniform"}, {BprNegatives::popularity, "popularity"}}}};
+inline constexpr NameTable<LrSchedule, 2> kScheduleNames{
+    "learning-rate schedule",
+    {{{LrSchedule::constant, "constant"}, {LrSchedule::linear, "linear"}}}};
 
 const char* to_string(ConfidenceScaling s);
 ConfidenceScaling parse_scaling(const std::string& name);  // "linear" | "log"; InputError

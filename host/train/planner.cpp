@@ -219,21 +219,9 @@ std::string table(const MemoryPlan& p) {
 
 }  // namespace
 
-FactorPrecision parse_precision(const std::string& name) {
-  if (name == "fp32") return FactorPrecision::fp32;
-  if (name == "bf16") return FactorPrecision::bf16;
-  if (name == "fp16") return FactorPrecision::fp16;
-  throw InputError(fmt::format("unknown factor precision '{}': use fp32, bf16 or fp16", name));
-}
+FactorPrecision parse_precision(const std::string& name) { return kPrecisionNames.parse(name); }
 
-std::string to_string(FactorPrecision p) {
-  switch (p) {
-    case FactorPrecision::fp32: return "fp32";
-    case FactorPrecision::bf16: return "bf16";
-    case FactorPrecision::fp16: return "fp16";
-  }
-  return "?";
-}
+std::string to_string(FactorPrecision p) { return kPrecisionNames.name(p); }
 
 std::size_t factor_value_bytes(FactorPrecision p) {
   return p == FactorPrecision::fp32 ? sizeof(float) : sizeof(std::uint16_t);

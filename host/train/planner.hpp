@@ -10,12 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "host/core/names.hpp"
+
 namespace tailor {
 
 // How the factor matrices X and Y are stored on the device. Arithmetic (Gram products, CG,
 // reductions) always accumulates in fp32; bf16/fp16 only halve the storage of X and Y.
 // The CUDA engine stores fp32 today: bf16/fp16 plans describe a layout it does not build yet.
 enum class FactorPrecision { fp32, bf16, fp16 };
+inline constexpr NameTable<FactorPrecision, 3> kPrecisionNames{
+    "factor precision",
+    {{{FactorPrecision::fp32, "fp32"},
+      {FactorPrecision::bf16, "bf16"},
+      {FactorPrecision::fp16, "fp16"}}}};
 
 // "fp32", "bf16" or "fp16"; InputError otherwise.
 FactorPrecision parse_precision(const std::string& name);

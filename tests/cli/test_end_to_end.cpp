@@ -78,6 +78,19 @@ std::string config(const testing::TempDir& dir, const std::filesystem::path& inp
          "\"\n";
 }
 
+// Imports `csv` into `h5` with the import's column flags `columns`, then runs the nightly job
+// on it with lists of n (config()). Both must exit 0; *run_out receives the run's output.
+void import_and_run(const testing::TempDir& dir, const std::filesystem::path& csv,
+                    const std::filesystem::path& h5, const std::string& columns, int n,
+                    Result* run_out = nullptr) {
+  const Result imp = run_tailor("import " + csv.string() + " " + h5.string() + " " + columns, dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.log;
+  write_text(dir / "nightly.toml", config(dir, h5, n));
+  const Result run = run_tailor("run " + (dir / "nightly.toml").string(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  if (run_out) *run_out = run;
+}
+
 // Every customer with history gets min(n, eligible) distinct items, ranked 1.., none already
 // bought, scores non-increasing; customers without history get nothing.
 void check_export(const std::filesystem::path& h5, const std::filesystem::path& csv, int n,
@@ -120,16 +133,11 @@ void check_export(const std::filesystem::path& h5, const std::filesystem::path& 
 TEST(EndToEnd, NightlyJobOnTheBundledSample) {
   testing::TempDir dir;
   const auto h5 = dir / "sample.h5";
-  Result imp = run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
-                              h5.string() +
-                              " --customer CustomerID --item StockCode --time InvoiceDate "
-                              "--quantity Quantity --price UnitPrice",
-                          dir);
-  ASSERT_EQ(imp.exit_code, 0) << imp.log;
-
-  write_text(dir / "nightly.toml", config(dir, h5, 20));
-  Result run = run_tailor("run " + (dir / "nightly.toml").string(), dir);
-  ASSERT_EQ(run.exit_code, 0) << run.log;
+  Result run;
+  ASSERT_NO_FATAL_FAILURE(import_and_run(dir, kSource / "data/online_retail_sample.csv.gz", h5,
+                                         "--customer CustomerID --item StockCode --time "
+                                         "InvoiceDate --quantity Quantity --price UnitPrice",
+                                         20, &run));
   EXPECT_NE(run.log.find("objective"), std::string::npos) << "objective is reported per epoch";
   std::int64_t short_lists = 0;
   check_export(h5, dir / "recs.csv", 20, &short_lists);
@@ -188,13 +196,8 @@ TEST(EndToEnd, IdsRoundTripFromCsvToExport) {
       if (i != c) csv += q(customers[c]) + "," + q(items[i]) + ",1\n";
   write_text(dir / "in.csv", csv);
   const auto h5 = dir / "in.h5";
-  Result imp = run_tailor("import " + (dir / "in.csv").string() + " " + h5.string() +
-                              " --customer customer --item item --quantity qty",
-                          dir);
-  ASSERT_EQ(imp.exit_code, 0) << imp.log;
-  write_text(dir / "c.toml", config(dir, h5, 3));
-  Result run = run_tailor("run " + (dir / "c.toml").string(), dir);
-  ASSERT_EQ(run.exit_code, 0) << run.log;
+  ASSERT_NO_FATAL_FAILURE(
+      import_and_run(dir, dir / "in.csv", h5, "--customer customer --item item --quantity qty", 3));
   const auto rows = read_csv(dir / "recs.csv");
   ASSERT_EQ(rows.size(), 1 + customers.size());  // one eligible item each: customer c lacks item c
   for (std::size_t r = 1; r < rows.size(); ++r) {

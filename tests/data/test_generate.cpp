@@ -39,21 +39,11 @@ Dataset make(const std::filesystem::path& path, const GenerateSpec& spec, int th
   return load_dataset(path, LoadOptions{});
 }
 
-void expect_same(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.customer_ids, b.customer_ids);
-  EXPECT_EQ(a.item_ids, b.item_ids);
-  EXPECT_EQ(a.log.customer, b.log.customer);
-  EXPECT_EQ(a.log.item, b.log.item);
-  EXPECT_EQ(a.log.time, b.log.time);
-  EXPECT_EQ(a.log.quantity, b.log.quantity);
-  EXPECT_EQ(a.log.value, b.log.value);
-}
-
 TEST(Generate, SameSeedSameFileDifferentSeedDifferentFile) {
   testing::TempDir dir;
   const Dataset a = make(dir / "a.h5", small_spec(7));
   const Dataset b = make(dir / "b.h5", small_spec(7));
-  expect_same(a, b);
+  testing::expect_same_dataset(a, b);
   const Dataset c = make(dir / "c.h5", small_spec(8));
   EXPECT_NE(a.log.item, c.log.item);
   EXPECT_NE(a.log.time, c.log.time);
@@ -64,10 +54,10 @@ TEST(Generate, ThreadsAndChunksDoNotChangeTheOutput) {
   const GenerateSpec spec = small_spec(11);
   const Dataset one = make(dir / "one.h5", spec, 1);
   const Dataset two = make(dir / "two.h5", spec, 2);
-  expect_same(one, two);
+  testing::expect_same_dataset(one, two);
   // chunk_rows below a block's rows: one block per chunk, several chunks.
   const Dataset chunked = make(dir / "chunked.h5", spec, 2, 1000);
-  expect_same(one, chunked);
+  testing::expect_same_dataset(one, chunked);
   h5::File f1 = h5::File::open(dir / "one.h5"), f2 = h5::File::open(dir / "chunked.h5");
   EXPECT_EQ(f1.read_all<float>("/items/price"), f2.read_all<float>("/items/price"));
   EXPECT_EQ(f1.read_all<std::uint32_t>("/items/category"),

@@ -143,32 +143,15 @@ Dataset sample_dataset() {
 }
 
 TEST(Loader, RoundTripThroughWriteDataset) {
-  testing::TempDir dir;
   const Dataset in = sample_dataset();
-  write_dataset(dir / "d.h5", in);
-  for (std::int64_t chunk : {std::int64_t{1}, std::int64_t{3}, std::int64_t{1} << 20}) {
-    SCOPED_TRACE(chunk);
-    LoadOptions o;
-    o.threads = 2;
-    o.chunk_rows = chunk;
-    Dataset out = load_dataset(dir / "d.h5", o);
-    EXPECT_EQ(out.path, dir / "d.h5");
+  testing::expect_dataset_round_trips(in, [&](const Dataset& out, const fs::path& file) {
+    EXPECT_EQ(out.path, file);
     EXPECT_EQ(out.format_version, kInteractionsFormatVersion);
-    EXPECT_EQ(out.customer_ids, in.customer_ids);
-    EXPECT_EQ(out.item_ids, in.item_ids);
-    EXPECT_EQ(out.event_names, in.event_names);
     EXPECT_EQ(out.import_report, in.import_report);
-    EXPECT_EQ(out.log.customer, in.log.customer);
-    EXPECT_EQ(out.log.item, in.log.item);
-    EXPECT_EQ(out.log.time, in.log.time);
-    EXPECT_EQ(out.log.quantity, in.log.quantity);
-    EXPECT_EQ(out.log.value, in.log.value);
-    EXPECT_EQ(out.log.event, in.log.event);
-  }
+  });
 }
 
 TEST(Loader, OptionalColumnsStayEmptyWhenAbsent) {
-  testing::TempDir dir;
   Dataset in = sample_dataset();
   in.log.time.clear();
   in.log.quantity.clear();
@@ -176,16 +159,14 @@ TEST(Loader, OptionalColumnsStayEmptyWhenAbsent) {
   in.log.event.clear();
   in.event_names.clear();
   in.import_report.reset();
-  write_dataset(dir / "d.h5", in);
-  Dataset out = load_dataset(dir / "d.h5", small_chunks());
-  EXPECT_EQ(out.log.customer, in.log.customer);
-  EXPECT_EQ(out.log.item, in.log.item);
-  EXPECT_TRUE(out.log.time.empty());
-  EXPECT_TRUE(out.log.quantity.empty());
-  EXPECT_TRUE(out.log.value.empty());
-  EXPECT_TRUE(out.log.event.empty());
-  EXPECT_TRUE(out.event_names.empty());
-  EXPECT_FALSE(out.import_report.has_value());
+  testing::expect_dataset_round_trips(in, [](const Dataset& out, const fs::path&) {
+    EXPECT_TRUE(out.log.time.empty());
+    EXPECT_TRUE(out.log.quantity.empty());
+    EXPECT_TRUE(out.log.value.empty());
+    EXPECT_TRUE(out.log.event.empty());
+    EXPECT_TRUE(out.event_names.empty());
+    EXPECT_FALSE(out.import_report.has_value());
+  });
 }
 
 // Row r of a CSR as (column, weight) pairs.

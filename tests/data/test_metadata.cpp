@@ -54,89 +54,51 @@ Dataset with_metadata() {
   return d;
 }
 
-// Prices compared bit for bit, so NaN equals NaN.
-void expect_same_prices(const std::vector<float>& a, const std::vector<float>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t k = 0; k < a.size(); ++k) {
-    if (std::isnan(a[k]))
-      EXPECT_TRUE(std::isnan(b[k])) << k;
-    else
-      EXPECT_EQ(a[k], b[k]) << k;
-  }
-}
-
-void expect_same_meta(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.item_meta.category_names, b.item_meta.category_names);
-  EXPECT_EQ(a.item_meta.category, b.item_meta.category);
-  EXPECT_EQ(a.item_meta.name, b.item_meta.name);
-  expect_same_prices(a.item_meta.price, b.item_meta.price);
-  EXPECT_EQ(a.item_meta.available, b.item_meta.available);
-  EXPECT_EQ(a.customer_meta.opt_out, b.customer_meta.opt_out);
-  EXPECT_EQ(a.customer_meta.segment_names, b.customer_meta.segment_names);
-  EXPECT_EQ(a.customer_meta.segment, b.customer_meta.segment);
-  EXPECT_EQ(a.customer_meta.channel_names, b.customer_meta.channel_names);
-  EXPECT_EQ(a.customer_meta.channel, b.customer_meta.channel);
-}
-
 TEST(Metadata, RoundTripThroughWriteDataset) {
-  testing::TempDir dir;
-  const Dataset in = with_metadata();
-  write_dataset(dir / "d.h5", in);
-  for (std::int64_t chunk : {std::int64_t{1}, std::int64_t{3}, std::int64_t{1} << 20}) {
-    SCOPED_TRACE(chunk);
-    LoadOptions o;
-    o.threads = 2;
-    o.chunk_rows = chunk;
-    const Dataset out = load_dataset(dir / "d.h5", o);
-    expect_same_meta(in, out);
+  testing::expect_dataset_round_trips(with_metadata(), [](const Dataset& out, const fs::path&) {
     EXPECT_EQ(out.item_meta.category_name(0), "coffee");
     EXPECT_EQ(out.item_meta.category_name(2), "");
     EXPECT_FALSE(out.item_meta.is_available(2));
     EXPECT_TRUE(out.customer_meta.opted_out(1));
-  }
+  });
 }
 
 TEST(Metadata, AbsentDatasetsLeaveEmptyVectors) {
-  testing::TempDir dir;
   Dataset in = with_metadata();
   in.item_meta = {};
   in.customer_meta = {};
-  write_dataset(dir / "d.h5", in);
-  const Dataset out = load_dataset(dir / "d.h5", {});
-  EXPECT_FALSE(out.item_meta.has_category());
-  EXPECT_FALSE(out.item_meta.has_price());
-  EXPECT_TRUE(out.item_meta.name.empty());
-  EXPECT_TRUE(out.item_meta.available.empty());
-  EXPECT_TRUE(out.item_meta.is_available(0));
-  EXPECT_EQ(out.item_meta.category_name(1), "");
-  EXPECT_TRUE(out.customer_meta.opt_out.empty());
-  EXPECT_FALSE(out.customer_meta.opted_out(0));
-  EXPECT_TRUE(out.customer_meta.segment.empty());
-  EXPECT_TRUE(out.customer_meta.channel.empty());
+  testing::expect_dataset_round_trips(in, [](const Dataset& out, const fs::path&) {
+    EXPECT_FALSE(out.item_meta.has_category());
+    EXPECT_FALSE(out.item_meta.has_price());
+    EXPECT_TRUE(out.item_meta.name.empty());
+    EXPECT_TRUE(out.item_meta.available.empty());
+    EXPECT_TRUE(out.item_meta.is_available(0));
+    EXPECT_EQ(out.item_meta.category_name(1), "");
+    EXPECT_TRUE(out.customer_meta.opt_out.empty());
+    EXPECT_FALSE(out.customer_meta.opted_out(0));
+    EXPECT_TRUE(out.customer_meta.segment.empty());
+    EXPECT_TRUE(out.customer_meta.channel.empty());
+  });
 }
 
 TEST(Metadata, SomeDatasetsOnly) {
-  testing::TempDir dir;
   Dataset in = with_metadata();
   in.item_meta.name.clear();
   in.item_meta.available.clear();
   in.customer_meta.segment.clear();
   in.customer_meta.segment_names.clear();
-  write_dataset(dir / "d.h5", in);
-  const Dataset out = load_dataset(dir / "d.h5", {});
-  expect_same_meta(in, out);
+  testing::expect_dataset_round_trips(in, [](const Dataset&, const fs::path&) {});
 }
 
 TEST(Metadata, AllItemsWithoutCategoryRoundTrip) {
-  testing::TempDir dir;
   Dataset in = with_metadata();
   in.item_meta.category_names.clear();
   in.item_meta.category.assign(4, kNo);
-  write_dataset(dir / "d.h5", in);
-  const Dataset out = load_dataset(dir / "d.h5", {});
-  EXPECT_TRUE(out.item_meta.has_category());
-  EXPECT_TRUE(out.item_meta.category_names.empty());
-  EXPECT_EQ(out.item_meta.category, std::vector<std::uint32_t>(4, kNo));
+  testing::expect_dataset_round_trips(in, [](const Dataset& out, const fs::path&) {
+    EXPECT_TRUE(out.item_meta.has_category());
+    EXPECT_TRUE(out.item_meta.category_names.empty());
+    EXPECT_EQ(out.item_meta.category, std::vector<std::uint32_t>(4, kNo));
+  });
 }
 
 TEST(Metadata, WriterRejectsInconsistentMetadata) {
@@ -440,10 +402,25 @@ const char* kCustomers =
     "c1;n;;app\n"
     "c5;1;gold;post\n";
 
-ImportOptions side_options(const testing::TempDir& dir) {
+// kTransactions' id columns.
+ImportOptions tx_options() {
   ImportOptions o;
   o.customer_col = "cust";
   o.item_col = "sku";
+  return o;
+}
+
+// A customers file with its id and opt-out columns (kCustomers' "id" and "opt").
+CustomersFileOptions customers_file(const fs::path& path) {
+  CustomersFileOptions c;
+  c.path = path;
+  c.id_col = "id";
+  c.opt_out_col = "opt";
+  return c;
+}
+
+ImportOptions side_options(const testing::TempDir& dir) {
+  ImportOptions o = tx_options();
   o.quantity_col = "qty";
   o.price_col = "price";
   ItemsFileOptions items;
@@ -530,15 +507,10 @@ TEST(ImportSideFiles, CustomersFileWithBooleansSegmentsAndChannels) {
   for (char& c : tx)
     if (c == ',') c = ';';
   write_text(dir / "tx.csv", tx);
-  ImportOptions o;
-  o.customer_col = "cust";
-  o.item_col = "sku";
+  ImportOptions o = tx_options();
   o.delimiter = ';';
   o.threads = 2;
-  CustomersFileOptions c;
-  c.path = dir / "customers.csv.gz";
-  c.id_col = "id";
-  c.opt_out_col = "opt";
+  CustomersFileOptions c = customers_file(dir / "customers.csv.gz");
   c.segment_col = "seg";
   c.channel_col = "via";
   o.customers_file = c;
@@ -597,11 +569,7 @@ TEST(ImportSideFiles, BadYesNoOrPriceNamesFileLineColumnAndValue) {
   write_text(dir / "customers.csv", "id,opt\nc1,perhaps\n");
   ImportOptions o = side_options(dir);
   o.items_file.reset();
-  CustomersFileOptions c;
-  c.path = dir / "customers.csv";
-  c.id_col = "id";
-  c.opt_out_col = "opt";
-  o.customers_file = c;
+  o.customers_file = customers_file(dir / "customers.csv");
   expect_import_error(dir / "tx.csv", dir / "out2.h5", o,
                       {(dir / "customers.csv").string() +
                        ": line 2: column 'opt': 'perhaps' is not a yes/no value"});
@@ -624,9 +592,7 @@ TEST(ImportSideFiles, MissingFileOrColumnIsAnError) {
 TEST(ImportSideFiles, PricesFromValues) {
   testing::TempDir dir;
   write_text(dir / "tx.csv", kTransactions);
-  ImportOptions o;
-  o.customer_col = "cust";
-  o.item_col = "sku";
+  ImportOptions o = tx_options();
   o.quantity_col = "qty";
   o.price_col = "price";
   o.item_price_from_value = true;
@@ -659,9 +625,7 @@ TEST(ImportSideFiles, PricesFromValues) {
   d = load_dataset(dir / "out.h5", {});
   EXPECT_THAT(d.item_meta.price, ElementsAre(1.99f, 4.0f, 0.0f, 10.0f));
 
-  ImportOptions none;
-  none.customer_col = "cust";
-  none.item_col = "sku";
+  ImportOptions none = tx_options();
   none.item_price_from_value = true;
   expect_import_error(dir / "tx.csv", dir / "x.h5", none,
                       {"item prices from values need a unit price column or a value column"});
@@ -677,10 +641,7 @@ TEST(ImportSideFiles, InspectShowsTheMetadata) {
   write_text(dir / "items.csv", kItems);
   write_text(dir / "customers.csv", "id,opt,seg\nc1,1,gold\nc2,0,silver\nc3,0,gold\n");
   ImportOptions o = side_options(dir);
-  CustomersFileOptions c;
-  c.path = dir / "customers.csv";
-  c.id_col = "id";
-  c.opt_out_col = "opt";
+  CustomersFileOptions c = customers_file(dir / "customers.csv");
   c.segment_col = "seg";
   o.customers_file = c;
   import_csv(dir / "tx.csv", dir / "out.h5", o);

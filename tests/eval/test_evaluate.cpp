@@ -131,6 +131,13 @@ TEST(Evaluate, CutoffsParse) {
   EXPECT_EQ(activity_bucket(50), "50+");
 }
 
+TEST(Evaluate, ProtocolNamesRoundTrip) {
+  testing::expect_names_round_trip(kProtocolNames, parse_protocol,
+                                   [](Protocol p) { return to_string(p); });
+  EXPECT_EQ(testing::input_error_of([] { (void)parse_protocol("repeat"); }),
+            "unknown protocol 'repeat': use new or all");
+}
+
 int run(const std::string& args, const testing::TempDir& dir) {
   const std::string cmd = std::string(TAILOR_BINARY) + " " + args + " > " + (dir / "log.txt").string() + " 2>&1";
   int status = std::system(cmd.c_str());

@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/campaign/campaign.hpp"
@@ -133,23 +134,52 @@ std::vector<std::string> keys(const nlohmann::ordered_json& j) {
   return out;
 }
 
+// The hand-made campaign with every list taken out.
+Campaign without_lists() {
+  Campaign c = hand_made_campaign();
+  c.lists.clear();
+  return c;
+}
+
 std::int64_t listed_items(const Campaign& c) {
   std::int64_t n = 0;
   for (const auto& l : c.lists) n += static_cast<std::int64_t>(l.items.size());
   return n;
 }
 
+using Exporter = ExportSummary (*)(const std::filesystem::path&, const Campaign&, const Dataset&);
+
+// The hand-made campaign (or `c`) written by one exporter to a fresh folder.
+struct HandMadeExport {
+  HandMadeExport(Exporter write, const std::string& name, Campaign c = hand_made_campaign())
+      : campaign(std::move(c)), path(dir / name), summary(write(path, campaign, data)) {}
+
+  // The summary's counts, and what every export's summary says of its file: the path and the
+  // size, and no temporary file left next to it.
+  void expect_summary(std::int64_t rows, std::int64_t customers) const {
+    EXPECT_EQ(summary.path, path);
+    EXPECT_EQ(summary.rows, rows);
+    EXPECT_EQ(summary.customers, customers);
+    EXPECT_EQ(summary.bytes, std::filesystem::file_size(path));
+    EXPECT_GE(summary.seconds, 0.0);
+    EXPECT_EQ(hidden_files(dir.path()), 0);
+  }
+
+  TempDir dir;
+  const Dataset data = hand_made_data();
+  const Campaign campaign;
+  const std::filesystem::path path;
+  const ExportSummary summary;
+};
+
 // ---------------------------------------------------------------------------------------------
 // CSV
 
 TEST(CampaignCsv, EveryFieldRoundTripsThroughTheText) {
-  TempDir dir;
-  const Dataset data = hand_made_data();
-  const Campaign c = hand_made_campaign();
-  const auto path = dir / "campaign.csv";
-  const ExportSummary s = export_campaign_csv(path, c, data);
-
-  const std::string text = read_file(path);
+  const HandMadeExport x(export_campaign_csv, "campaign.csv");
+  const Dataset& data = x.data;
+  const Campaign& c = x.campaign;
+  const std::string text = read_file(x.path);
   const auto records = parse_csv(text);
   ASSERT_EQ(records.size(), 1u + 7u);
   EXPECT_EQ(records[0], (std::vector<std::string>{"customer_id", "rank", "item_id", "score", "slot",
@@ -183,36 +213,23 @@ TEST(CampaignCsv, EveryFieldRoundTripsThroughTheText) {
   EXPECT_NE(text.find(",0.1234568,popular,\"two\nlines\","), std::string::npos) << text;
   EXPECT_EQ(text.find("клиент-3"), std::string::npos) << "an empty list writes no rows";
 
-  EXPECT_EQ(s.path, path);
-  EXPECT_EQ(s.rows, 7);
-  EXPECT_EQ(s.customers, 3);  // lists with at least one item
-  EXPECT_EQ(s.bytes, std::filesystem::file_size(path));
-  EXPECT_GE(s.seconds, 0.0);
-  EXPECT_EQ(hidden_files(dir.path()), 0);
+  x.expect_summary(7, 3);  // customers: lists with at least one item
 }
 
 TEST(CampaignCsv, NoListsWritesTheHeaderOnly) {
-  TempDir dir;
-  Campaign c = hand_made_campaign();
-  c.lists.clear();
-  const auto path = dir / "campaign.csv";
-  const ExportSummary s = export_campaign_csv(path, c, hand_made_data());
-  EXPECT_EQ(read_file(path), "customer_id,rank,item_id,score,slot,reason,tier,group\n");
-  EXPECT_EQ(s.rows, 0);
-  EXPECT_EQ(s.customers, 0);
+  const HandMadeExport x(export_campaign_csv, "campaign.csv", without_lists());
+  EXPECT_EQ(read_file(x.path), "customer_id,rank,item_id,score,slot,reason,tier,group\n");
+  x.expect_summary(0, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
 // JSON lines
 
 TEST(CampaignJsonl, EveryFieldRoundTripsWithKeysInOrder) {
-  TempDir dir;
-  const Dataset data = hand_made_data();
-  const Campaign c = hand_made_campaign();
-  const auto path = dir / "campaign.jsonl";
-  const ExportSummary s = export_campaign_jsonl(path, c, data);
-
-  const std::string text = read_file(path);
+  const HandMadeExport x(export_campaign_jsonl, "campaign.jsonl");
+  const Dataset& data = x.data;
+  const Campaign& c = x.campaign;
+  const std::string text = read_file(x.path);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
   const auto lines = lines_of(text);
@@ -241,19 +258,12 @@ TEST(CampaignJsonl, EveryFieldRoundTripsWithKeysInOrder) {
   EXPECT_NE(text.find("\"items\":[]"), std::string::npos) << text;
   EXPECT_NE(text.find("\"score\":0.25,"), std::string::npos) << text;
 
-  EXPECT_EQ(s.rows, 4);       // lines
-  EXPECT_EQ(s.customers, 3);  // lists with at least one item
-  EXPECT_EQ(s.bytes, std::filesystem::file_size(path));
-  EXPECT_EQ(hidden_files(dir.path()), 0);
+  x.expect_summary(4, 3);  // rows: lines, one per list; customers: lists with items
 }
 
 TEST(CampaignJsonl, ReadPreviousGivesTheListsBack) {
-  TempDir dir;
-  const Dataset data = hand_made_data();
-  const Campaign c = hand_made_campaign();
-  const auto path = dir / "campaign.jsonl";
-  export_campaign_jsonl(path, c, data);
-  const PreviousLists prev = read_previous_jsonl(path);
+  const HandMadeExport x(export_campaign_jsonl, "campaign.jsonl");
+  const PreviousLists prev = read_previous_jsonl(x.path);
   const PreviousLists expected = {
       {"c,1", {"i,1", "чай-3", "i0"}},
       {"c\"2\"", {"i\"2"}},
@@ -278,17 +288,12 @@ TEST(CampaignJsonl, TextThatIsNotUtf8IsAnInputErrorAndLeavesNoFile) {
 // HDF5
 
 TEST(CampaignH5, EveryColumnAndAttributeRoundTrips) {
-  TempDir dir;
-  const Dataset data = hand_made_data();
-  const Campaign c = hand_made_campaign();
-  const auto path = dir / "campaign.h5";
-  const ExportSummary s = export_campaign_h5(path, c, data);
-  EXPECT_EQ(s.rows, 7);
-  EXPECT_EQ(s.customers, 3);
-  EXPECT_EQ(s.bytes, std::filesystem::file_size(path));
-  EXPECT_EQ(hidden_files(dir.path()), 0);
+  const HandMadeExport x(export_campaign_h5, "campaign.h5");
+  const Dataset& data = x.data;
+  const Campaign& c = x.campaign;
+  x.expect_summary(7, 3);
 
-  const h5::File f = h5::File::open(path);
+  const h5::File f = h5::File::open(x.path);
   EXPECT_EQ(f.attr_string("/", "format"), "tailor-campaign");
   EXPECT_EQ(f.attr_int("/", "format_version"), 1);
   EXPECT_EQ(f.attr_string("/", "campaign_id"), c.campaign_id);
@@ -345,13 +350,9 @@ TEST(CampaignH5, EveryColumnAndAttributeRoundTrips) {
 }
 
 TEST(CampaignH5, NoListsWritesEmptyColumns) {
-  TempDir dir;
-  Campaign c = hand_made_campaign();
-  c.lists.clear();
-  const auto path = dir / "campaign.h5";
-  const ExportSummary s = export_campaign_h5(path, c, hand_made_data());
-  EXPECT_EQ(s.rows, 0);
-  const h5::File f = h5::File::open(path);
+  const HandMadeExport x(export_campaign_h5, "campaign.h5", without_lists());
+  x.expect_summary(0, 0);
+  const h5::File f = h5::File::open(x.path);
   EXPECT_EQ(f.info("/lists/item").length(), 0);
   EXPECT_EQ(f.info("/lists/reason").length(), 0);
   EXPECT_EQ(f.info("/list_customers/customer").length(), 0);
@@ -361,7 +362,6 @@ TEST(CampaignH5, NoListsWritesEmptyColumns) {
 // ---------------------------------------------------------------------------------------------
 // Atomicity, for all three formats
 
-using Exporter = ExportSummary (*)(const std::filesystem::path&, const Campaign&, const Dataset&);
 const std::vector<std::pair<std::string, Exporter>> kExporters = {
     {"campaign.csv", &export_campaign_csv},
     {"campaign.jsonl", &export_campaign_jsonl},
@@ -639,8 +639,7 @@ TEST(QaCheck, APlantedBadNightFailsAndAGoodNightPasses) {
 
 TEST(QaCheck, ZeroListsHaveZeroSharesAndBreakMinCoverage) {
   const Dataset data = hand_made_data();
-  Campaign c = hand_made_campaign();
-  c.lists.clear();
+  const Campaign c = without_lists();
   QaLimits limits;
   limits.max_short_share = 0.0;
   limits.max_empty_share = 0.0;

@@ -62,17 +62,22 @@ path = "unused.csv"
                       "shop.toml");
 }
 
-TEST(Backtest, KnownShopHitsAndRevenue) {
+constexpr const char* kCampaign = "[campaign]\nid = \"bt\"\n";
+
+// The shop's campaign "bt" with `sections` ([recipe], [rules]), backtested as of day 50 over
+// `horizon` ("30d").
+BacktestResult backtest_day_50(const std::string& horizon, const std::string& sections) {
   testing::TempDir dir;
-  const RunConfig cfg = shop_config(write_shop(dir), R"(
-[campaign]
-id = "bt"
+  const RunConfig cfg = shop_config(write_shop(dir), kCampaign + sections);
+  return run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds(horizon), Backend::cpu());
+}
+
+TEST(Backtest, KnownShopHitsAndRevenue) {
+  const BacktestResult r = backtest_day_50("30d", R"(
 [recipe]
 repeat = 1
 model = 1
 )");
-  const BacktestResult r =
-      run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds("30d"), Backend::cpu());
   EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
   EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
   EXPECT_EQ(r.list_length, 2);
@@ -114,17 +119,12 @@ model = 1
 }
 
 TEST(Backtest, RepurchasableCategoryLetsTheModelOfferBoughtItems) {
-  testing::TempDir dir;
-  const RunConfig cfg = shop_config(write_shop(dir), R"(
-[campaign]
-id = "bt"
+  const BacktestResult r = backtest_day_50("4w", R"(
 [recipe]
 model = 1
 [rules]
 repurchasable = ["A"]
 )");
-  const BacktestResult r =
-      run_backtest(cfg, kT0 + 50 * kDay, parse_horizon_seconds("4w"), Backend::cpu());
   // i0 is everyone's only item, so it has the highest score; repurchasable, it is offered.
   EXPECT_EQ(r.variants[0].all.hit_items, 6);
 }
@@ -134,14 +134,15 @@ TEST(Backtest, RefusesWhatItCannotMeasure) {
   const auto shop = write_shop(dir);
   const RunConfig plain = shop_config(shop, "");
   EXPECT_THROW(run_backtest(plain, kT0 + 50 * kDay, 30 * kDay, Backend::cpu()), InputError);
-  const RunConfig cfg = shop_config(shop, "[campaign]\nid = \"bt\"\n");
+  const RunConfig cfg = shop_config(shop, kCampaign);
   try {
     run_backtest(cfg, kT0 - 10 * kDay, 30 * kDay, Backend::cpu());
     FAIL() << "a date before all data was accepted";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("leaves 0 rows before"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(run_backtest(cfg, kT0 + 200 * kDay, 30 * kDay, Backend::cpu()), InputError);  // empty horizon
+  // An empty horizon.
+  EXPECT_THROW(run_backtest(cfg, kT0 + 200 * kDay, 30 * kDay, Backend::cpu()), InputError);
   EXPECT_EQ(parse_horizon_seconds("30d"), 30 * kDay);
   EXPECT_EQ(parse_horizon_seconds("2w"), 14 * kDay);
   EXPECT_EQ(parse_horizon_seconds("36h"), 36 * 3600);

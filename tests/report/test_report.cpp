@@ -45,18 +45,24 @@ json metrics(double quality, double popularity) {
   return m;
 }
 
-json evaluation(const std::string& input = "data/retail.h5") {
+// What evaluation and sweep results share: the input, the protocol, the cutoffs and the split.
+json result(const std::string& kind, const std::string& input, const std::string& created_at) {
   json r;
-  r["kind"] = "evaluation";
+  r["kind"] = kind;
   r["input"] = input;
   r["protocol"] = "new";
   r["k"] = {10, 20};
-  r["created_at"] = "2024-05-02 14:03:11 UTC";
+  r["created_at"] = created_at;
   r["split"] = {{"kind", "time"},
                 {"spec", "time:2011-11-01"},
                 {"seed", 42},
                 {"rows", {{"train", 350000}, {"test", 47000}, {"fold_in", 0}}},
                 {"test_customers", 1800}};
+  return r;
+}
+
+json evaluation(const std::string& input = "data/retail.h5") {
+  json r = result("evaluation", input, "2024-05-02 14:03:11 UTC");
   r["customers"] = {{"evaluated", 1700}, {"without_relevant", 100}};
   r["parameters"] = {{"factors", 64},   {"regularization", 0.05}, {"alpha", 1},
                      {"iterations", 15}, {"cg_steps", 3}};
@@ -90,18 +96,8 @@ json evaluation(const std::string& input = "data/retail.h5") {
 }
 
 json sweep(const std::string& input = "data/retail.h5") {
-  json r;
-  r["kind"] = "sweep";
-  r["input"] = input;
-  r["protocol"] = "new";
-  r["k"] = {10, 20};
+  json r = result("sweep", input, "2024-05-02 15:40:00 UTC");
   r["metric"] = "ndcg@20";
-  r["created_at"] = "2024-05-02 15:40:00 UTC";
-  r["split"] = {{"kind", "time"},
-                {"spec", "time:2011-11-01"},
-                {"seed", 42},
-                {"rows", {{"train", 350000}, {"test", 47000}, {"fold_in", 0}}},
-                {"test_customers", 1800}};
   const std::vector<int> factors = {32, 64, 128, 32, 64, 128, 256, 64, 128, 256, 32, 64};
   const std::vector<double> reg = {0.001, 0.01, 0.1, 1.0, 0.05, 0.005, 0.02, 0.2, 0.01, 0.5, 0.03, 0.002};
   const std::vector<double> alpha = {1, 2, 5, 10, 20, 40, 1, 5, 10, 2, 40, 20};
@@ -184,11 +180,16 @@ void write_sample(const std::string& name, const json& result) {
   write_report(fs::path(dir) / name, result);
 }
 
-TEST(Report, EvaluationIsSelfContainedWithEveryChart) {
-  const json r = evaluation();
-  const std::string html = render_report_html(r);
-  write_sample("evaluation.html", r);
+// The report of `result`, checked to be self-contained (and written as a sample when asked).
+std::string self_contained_report(const std::string& sample_name, const json& result) {
+  const std::string html = render_report_html(result);
+  write_sample(sample_name, result);
   expect_self_contained(html);
+  return html;
+}
+
+TEST(Report, EvaluationIsSelfContainedWithEveryChart) {
+  const std::string html = self_contained_report("evaluation.html", evaluation());
   // recall, ndcg, map, hit_rate by model; ndcg and recall by bucket; metrics and objective per epoch.
   EXPECT_EQ(count(html, "<svg"), 4u + 2u + 2u);
   for (const auto* caption : {"recall@k by model", "ndcg@k by model", "map@k by model",
@@ -218,9 +219,7 @@ TEST(Report, EvaluationTableHasEveryModelAndMetric) {
 
 TEST(Report, SweepIsSelfContainedWithEveryChart) {
   const json r = sweep();
-  const std::string html = render_report_html(r);
-  write_sample("sweep.html", r);
-  expect_self_contained(html);
+  const std::string html = self_contained_report("sweep.html", r);
   // factors, regularization, alpha vary (iterations is fixed); curves; best vs baselines.
   EXPECT_EQ(count(html, "<svg"), 3u + 1u + 1u);
   EXPECT_NE(html.find("ndcg@20 against regularization"), std::string::npos);

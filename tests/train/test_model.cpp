@@ -127,5 +127,21 @@ TEST(ModelFile, RejectsFactorShapeMismatch) {
   expect_load_error(dir / "bad.h5", "/customers/factors is 2 x 3, expected 1 x 3");
 }
 
+// The names written into model files and accepted on the command line and in configs.
+TEST(ModelNames, EveryNameRoundTripsAndAnUnknownOneListsTheChoices) {
+  testing::expect_names_round_trip(kScalingNames, parse_scaling,
+                                   [](ConfidenceScaling s) { return to_string(s); });
+  testing::expect_names_round_trip(kNegativesNames, parse_negatives,
+                                   [](BprNegatives n) { return to_string(n); });
+  testing::expect_names_round_trip(kScheduleNames, parse_schedule,
+                                   [](LrSchedule s) { return to_string(s); });
+  EXPECT_EQ(testing::input_error_of([] { (void)parse_scaling("sqrt"); }),
+            "unknown confidence scaling 'sqrt': use linear or log");
+  EXPECT_EQ(testing::input_error_of([] { (void)parse_negatives("hard"); }),
+            "unknown negative sampling 'hard': use uniform or popularity");
+  EXPECT_EQ(testing::input_error_of([] { (void)parse_schedule("cosine"); }),
+            "unknown learning-rate schedule 'cosine': use constant or linear");
+}
+
 }  // namespace
 }  // namespace tailor

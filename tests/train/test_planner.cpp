@@ -240,6 +240,13 @@ TEST(Planner, RejectsInvalidShapes) {
   EXPECT_THROW((void)parse_precision("fp8"), InputError);
 }
 
+TEST(Planner, PrecisionNamesRoundTrip) {
+  testing::expect_names_round_trip(kPrecisionNames, parse_precision,
+                                   [](FactorPrecision p) { return to_string(p); });
+  EXPECT_EQ(testing::input_error_of([] { (void)parse_precision("fp8"); }),
+            "unknown factor precision 'fp8': use fp32, bf16 or fp16");
+}
+
 TEST(ParseBytes, UnitsAndJunk) {
   EXPECT_EQ(parse_bytes("80GiB"), 80ull << 30);
   EXPECT_EQ(parse_bytes("80GB"), 80'000'000'000ull);
