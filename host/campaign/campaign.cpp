@@ -139,31 +139,15 @@ class Pool {
 
 }  // namespace
 
-const char* to_string(Slot s) {
-  switch (s) {
-    case Slot::repeat: return "repeat";
-    case Slot::discovery: return "discovery";
-    case Slot::model: return "model";
-    case Slot::popular: return "popular";
-  }
-  return "?";
-}
+const char* to_string(Slot s) { return kSlotNames.name(s); }
 
 Slot parse_slot(const std::string& name) {
-  for (int t = 0; t < kSlotTypes; ++t)
-    if (name == to_string(static_cast<Slot>(t))) return static_cast<Slot>(t);
-  throw InputError(fmt::format(
-      "unknown slot type \"{}\"; slot types are repeat, discovery, model, popular", name));
+  if (const auto s = kSlotNames.find(name)) return *s;
+  throw InputError(fmt::format("unknown slot type \"{}\"; slot types are {}", name,
+                               kSlotNames.choices(", ")));
 }
 
-const char* to_string(NegativeAction a) {
-  switch (a) {
-    case NegativeAction::remove: return "remove";
-    case NegativeAction::demote: return "demote";
-    case NegativeAction::suppress: return "suppress";
-  }
-  return "?";
-}
+const char* to_string(NegativeAction a) { return kNegativeActionNames.name(a); }
 
 namespace {
 

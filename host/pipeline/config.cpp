@@ -10,6 +10,7 @@
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
+#include "host/core/names.hpp"
 #include "host/io/time.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/model.hpp"
@@ -149,6 +150,17 @@ bool read_recipe(const Reader& r, const std::string& section, Recipe& recipe) {
   return any;
 }
 
+// "\"remove\", \"demote\" or \"suppress\"": a table's names, quoted, for an error.
+template <class E, std::size_t N>
+std::string quoted_choices(const NameTable<E, N>& table) {
+  std::string out;
+  for (std::size_t k = 0; k < N; ++k) {
+    if (k > 0) out += k + 1 == N ? " or " : ", ";
+    out += fmt::format("\"{}\"", table.entries[k].second);
+  }
+  return out;
+}
+
 void parse_campaign(const Reader& r, RunConfig& c) {
   const std::string& file = r.file();
   for (const char* s : {"recipe", "rules", "discovery", "tiers", "tier", "replenish",
@@ -208,18 +220,11 @@ void parse_campaign(const Reader& r, RunConfig& c) {
       const std::string key(event.str());
       auto v = node.value<std::string>();
       if (!v) throw InputError(fmt::format("{}: [suppression] {} must be a string", file, key));
-      if (*v == "remove") {
-        cc.negative_events[key] = NegativeAction::remove;
-      } else if (*v == "demote") {
-        cc.negative_events[key] = NegativeAction::demote;
-      } else if (*v == "suppress") {
-        cc.negative_events[key] = NegativeAction::suppress;
-      } else {
-        throw InputError(fmt::format(
-            "{}: [suppression] {} = \"{}\": the action must be \"remove\", \"demote\" or "
-            "\"suppress\"",
-            file, key, *v));
-      }
+      const std::optional<NegativeAction> action = kNegativeActionNames.find(*v);
+      if (!action)
+        throw InputError(fmt::format("{}: [suppression] {} = \"{}\": the action must be {}", file,
+                                     key, *v, quoted_choices(kNegativeActionNames)));
+      cc.negative_events[key] = *action;
     }
   }
   auto share = [&](const char* key, std::optional<double>& target) {
