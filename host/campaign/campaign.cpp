@@ -182,64 +182,6 @@ std::vector<bool> interaction_rows(const Dataset& data, const CampaignConfig& co
 }
 
 
-namespace {
-
-void validate_recipe(const Recipe& r, const std::string& where) {
-  for (int t = 0; t < kSlotTypes; ++t) {
-    const char* name = to_string(static_cast<Slot>(t));
-    if (r.count[t] < 0 || r.count[t] > kMaxTopN)
-      throw InputError(fmt::format("{}: {} = {}: slot counts must be in 0..{}", where, name,
-                                   r.count[t], kMaxTopN));
-    if (r.fallback[t] && static_cast<int>(*r.fallback[t]) <= t)
-      throw InputError(fmt::format(
-          "{}: fallback of {} is {}: a fallback must come later in the order repeat, discovery, "
-          "model, popular (or be \"none\")",
-          where, name, to_string(*r.fallback[t])));
-  }
-  if (r.length() < 1 || r.length() > kMaxTopN)
-    throw InputError(fmt::format("{}: the recipe holds {} slots; a list needs 1..{}", where,
-                                 r.length(), kMaxTopN));
-}
-
-}  // namespace
-
-void validate(const CampaignConfig& c, const std::string& where) {
-  if (c.campaign_id.empty()) throw InputError(fmt::format("{}: campaign id is empty", where));
-  validate_recipe(c.recipe, where + " [recipe]");
-  for (const auto& [name, rules] : c.tier_rules) {
-    if (rules.recipe) validate_recipe(*rules.recipe, fmt::format("{} [tier.{}]", where, name));
-    auto check_price = [&](const std::optional<double>& p, const char* key) {
-      if (p && (!std::isfinite(*p) || *p < 0))
-        throw InputError(
-            fmt::format("{} [tier.{}]: {} = {} must be a finite price >= 0", where, name, key, *p));
-    };
-    check_price(rules.price_min, "price_min");
-    check_price(rules.price_max, "price_max");
-  }
-  for (const auto* p : {&c.price_min, &c.price_max})
-    if (*p && (!std::isfinite(**p) || **p < 0))
-      throw InputError(fmt::format("{} [rules]: price {} must be a finite price >= 0", where, **p));
-  if (c.max_per_category < 0)
-    throw InputError(fmt::format("{} [rules]: max_per_category = {} must be >= 0 (0 = no cap)",
-                                 where, c.max_per_category));
-  if (c.discovery_pool < 1)
-    throw InputError(
-        fmt::format("{} [discovery]: pool = {} must be >= 1", where, c.discovery_pool));
-  if (!std::isfinite(c.discovery_value_weight) || c.discovery_value_weight < 0 ||
-      c.discovery_value_weight > 4)
-    throw InputError(fmt::format("{} [discovery]: value_weight = {} must be in [0, 4]", where,
-                                 c.discovery_value_weight));
-  if (!(c.control_fraction >= 0.0 && c.control_fraction < 1.0))
-    throw InputError(fmt::format("{} [campaign]: control_fraction = {} must be in [0, 1)", where,
-                                 c.control_fraction));
-  if (c.tiers.tiers < 1 || c.tiers.tiers > 10)
-    throw InputError(fmt::format("{} [tiers]: count = {} must be in 1..10", where, c.tiers.tiers));
-  if (!c.tiers.names.empty() && static_cast<int>(c.tiers.names.size()) != c.tiers.tiers)
-    throw InputError(fmt::format("{} [tiers]: {} names for {} tiers", where, c.tiers.names.size(),
-                                 c.tiers.tiers));
-  validate(c.replenish);
-}
-
 Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
                         const CampaignConfig& config, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
