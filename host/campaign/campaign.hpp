@@ -12,6 +12,7 @@
 
 #include "host/campaign/replenish.hpp"
 #include "host/campaign/tiers.hpp"
+#include "host/core/names.hpp"
 #include "host/data/dataset.hpp"
 #include "host/train/model.hpp"
 #include "kernels/backend.hpp"
@@ -21,8 +22,13 @@ namespace tailor {
 // Slot types, in the order a list is filled.
 enum class Slot : std::uint8_t { repeat = 0, discovery = 1, model = 2, popular = 3 };
 inline constexpr int kSlotTypes = 4;
+inline constexpr NameTable<Slot, kSlotTypes> kSlotNames{
+    "slot type",
+    {{{Slot::repeat, "repeat"}, {Slot::discovery, "discovery"}, {Slot::model, "model"},
+      {Slot::popular, "popular"}}}};
 const char* to_string(Slot s);
-Slot parse_slot(const std::string& name);  // InputError for an unknown name
+// InputError for an unknown name, listing the slot types.
+Slot parse_slot(const std::string& name);
 
 // How many items of each slot type a list holds, and where the unfilled ones go.
 struct Recipe {
@@ -40,6 +46,11 @@ enum class NegativeAction : std::uint8_t {
   demote,    // the pair is offered only when nothing else fills the slot
   suppress,  // the customer gets no list at all
 };
+// The values of [suppression].
+inline constexpr NameTable<NegativeAction, 3> kNegativeActionNames{
+    "suppression action",
+    {{{NegativeAction::remove, "remove"}, {NegativeAction::demote, "demote"},
+      {NegativeAction::suppress, "suppress"}}}};
 const char* to_string(NegativeAction a);
 
 struct TierRules {

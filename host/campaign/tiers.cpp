@@ -52,53 +52,68 @@ void check_fraction(double fraction) {
                                  fraction));
 }
 
-}  // namespace
-
-std::vector<Rfm> rfm_scores(const Dataset& data, std::int64_t as_of, const TierOptions& options) {
+// The options rfm_scores takes, and the time column it needs.
+void check_tier_options(const Dataset& data, const TierOptions& options) {
   if (options.tiers < 1 || options.tiers > 100)
-    throw InputError(fmt::format("tiers = {} is out of range: it must be in 1..100", options.tiers));
+    throw InputError(
+        fmt::format("tiers = {} is out of range: it must be in 1..100", options.tiers));
   if (!options.names.empty() && static_cast<int>(options.names.size()) != options.tiers)
     throw InputError(fmt::format("{} tier names given for {} tiers: give one name per tier or none",
                                  options.names.size(), options.tiers));
-  const InteractionLog& log = data.log;
-  const auto rows = static_cast<std::size_t>(log.size());
-  if (rows > 0 && log.time.size() != rows)
+  const auto rows = static_cast<std::size_t>(data.log.size());
+  if (rows > 0 && data.log.time.size() != rows)
     throw InputError(fmt::format("{}: value tiers need the /interactions/time column",
                                  data.path.string()));
+}
 
-  // Which event index is a purchase (only when the log has an event column).
-  int purchase = -1;
-  const bool has_event = !log.event.empty();
-  if (has_event) {
-    purchase = data.event_index(options.purchase_event);
-    if (purchase < 0)
-      throw InputError(fmt::format(
-          "{}: /events/name has no event \"{}\" (the purchase event for value tiers)",
-          data.path.string(), options.purchase_event));
-  }
+}  // namespace
+
+int purchase_event_index(const Dataset& data, const std::string& purchase_event) {
+  if (data.log.event.empty()) return -1;
+  const int purchase = data.event_index(purchase_event);
+  if (purchase < 0)
+    throw InputError(fmt::format(
+        "{}: /events/name has no event \"{}\" (the purchase event for value tiers)",
+        data.path.string(), purchase_event));
+  return purchase;
+}
+
+Purchases purchases_until(const Dataset& data, std::int64_t as_of, int purchase) {
+  const InteractionLog& log = data.log;
+  const auto rows = static_cast<std::size_t>(log.size());
   const bool has_value = !log.value.empty();
   const bool has_quantity = !log.quantity.empty();
-
   const auto customers = static_cast<std::size_t>(data.customers());
-  std::vector<Rfm> out(customers);
-  for (auto& r : out) r.recency_days = std::numeric_limits<double>::infinity();
-  std::vector<std::int64_t> last(customers, std::numeric_limits<std::int64_t>::min());
+  Purchases p;
+  p.monetary.assign(customers, 0.0);
+  p.last.assign(customers, std::numeric_limits<std::int64_t>::min());
+  p.visits.assign(customers, 0);
   std::vector<std::pair<std::uint32_t, std::int64_t>> visits;
   visits.reserve(rows);
   for (std::size_t i = 0; i < rows; ++i) {
     if (log.time[i] > as_of) continue;
-    if (has_event && log.event[i] != purchase) continue;
+    if (purchase >= 0 && log.event[i] != purchase) continue;
     const std::uint32_t c = log.customer[i];
-    out[c].monetary += has_value ? static_cast<double>(log.value[i])
-                       : has_quantity ? static_cast<double>(log.quantity[i])
-                                      : 1.0;
-    last[c] = std::max(last[c], log.time[i]);
+    p.monetary[c] += has_value ? static_cast<double>(log.value[i])
+                     : has_quantity ? static_cast<double>(log.quantity[i])
+                                    : 1.0;
+    p.last[c] = std::max(p.last[c], log.time[i]);
     visits.emplace_back(c, log.time[i]);
   }
   std::sort(visits.begin(), visits.end());
   visits.erase(std::unique(visits.begin(), visits.end()), visits.end());
-  for (const auto& v : visits) ++out[v.first].frequency;
+  for (const auto& v : visits) ++p.visits[v.first];
+  return p;
+}
 
+std::vector<Rfm> rfm_from(const Purchases& p, std::int64_t as_of, const TierOptions& options) {
+  const std::size_t customers = p.visits.size();
+  std::vector<Rfm> out(customers);
+  for (std::size_t c = 0; c < customers; ++c) {
+    out[c].recency_days = std::numeric_limits<double>::infinity();
+    out[c].frequency = p.visits[c];
+    out[c].monetary = p.monetary[c];
+  }
   // Rank only the customers with purchases.
   std::vector<std::size_t> active;
   for (std::size_t c = 0; c < customers; ++c)
@@ -108,7 +123,7 @@ std::vector<Rfm> rfm_scores(const Dataset& data, std::int64_t as_of, const TierO
   fv.reserve(active.size());
   mv.reserve(active.size());
   for (auto c : active) {
-    out[c].recency_days = static_cast<double>(as_of - last[c]) / 86400.0;
+    out[c].recency_days = static_cast<double>(as_of - p.last[c]) / 86400.0;
     rv.push_back(-out[c].recency_days);  // fewer days is better
     fv.push_back(static_cast<double>(out[c].frequency));
     mv.push_back(out[c].monetary);
@@ -129,6 +144,12 @@ std::vector<Rfm> rfm_scores(const Dataset& data, std::int64_t as_of, const TierO
                                         : options.names[static_cast<std::size_t>(x.tier)];
   }
   return out;
+}
+
+std::vector<Rfm> rfm_scores(const Dataset& data, std::int64_t as_of, const TierOptions& options) {
+  check_tier_options(data, options);
+  const int purchase = purchase_event_index(data, options.purchase_event);
+  return rfm_from(purchases_until(data, as_of, purchase), as_of, options);
 }
 
 double control_hash_unit(std::string_view customer_id, std::string_view campaign_id) {

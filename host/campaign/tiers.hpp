@@ -47,6 +47,26 @@ struct Rfm {
 // bad options or a log without a time column.
 std::vector<Rfm> rfm_scores(const Dataset& data, std::int64_t as_of, const TierOptions& options);
 
+// The steps of rfm_scores, each with its own rule.
+
+// The event index that counts as a purchase: -1 when the log has no event column (every row is a
+// purchase). InputError when it has one without `purchase_event`.
+int purchase_event_index(const Dataset& data, const std::string& purchase_event);
+
+// Per customer of `data`, the purchases at or before `as_of`: the rows of event `purchase`
+// (every row for -1).
+struct Purchases {
+  std::vector<double> monetary;      // sum of value, else of quantity, else of rows
+  std::vector<std::int64_t> last;    // unix seconds of the latest purchase; INT64_MIN without
+  std::vector<std::int64_t> visits;  // distinct purchase times
+};
+Purchases purchases_until(const Dataset& data, std::int64_t as_of, int purchase);
+
+// Recency in days to `as_of`, frequency = visits, monetary, and their scores and tier by the rank
+// rule above, among the customers with at least one visit; the others keep no tier.
+std::vector<Rfm> rfm_from(const Purchases& purchases, std::int64_t as_of,
+                          const TierOptions& options);
+
 // Control groups. The hash is XXH3_64bits over the bytes customer_id + '\0' + campaign_id, mapped
 // to [0, 1) by its top 53 bits. It is stable across runs, machines and versions of tailor; changing
 // the hash or how its input is built changes every assignment (and breaks comparisons with

@@ -140,30 +140,43 @@ nlohmann::json BacktestResult::to_json() const {
           {"control_z", control_z}};
 }
 
-std::string BacktestResult::to_markdown() const {
+namespace {
+
+// The opening line and the four variants overall.
+std::string overview_table(const BacktestResult& r) {
   std::string s = fmt::format(
       "Backtest as of {} (horizon {:.0f} days): {} training rows, {} purchase rows in the "
       "horizon, lists of {}.\n\n",
-      utc_date(as_of), static_cast<double>(horizon_seconds) / 86400.0, train_rows, horizon_rows,
-      list_length);
+      utc_date(r.as_of), static_cast<double>(r.horizon_seconds) / 86400.0, r.train_rows,
+      r.horizon_rows, r.list_length);
   s += "| lists | customers | active in horizon | hit rate | precision | revenue captured |\n";
   s += "|---|---:|---:|---:|---:|---:|\n";
-  for (const auto& v : variants)
+  for (const auto& v : r.variants)
     s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", v.name, v.all.customers, v.all.active,
                      pct(v.all.hit_rate()), pct(v.all.precision()), pct(v.all.revenue_share()));
-  for (const auto& v : variants) {
-    if (v.by_slot.empty() || v.name != "recipe") continue;
-    s += "\nRecipe by slot (revenue captured is a share of all listed customers' horizon revenue):\n\n";
-    s += "| slot | customers with the slot | items | hits | precision | hit rate | revenue captured |\n";
-    s += "|---|---:|---:|---:|---:|---:|---:|\n";
-    for (int t = 0; t < kSlotTypes; ++t) {
-      const BacktestCell& c = v.by_slot[static_cast<std::size_t>(t)];
-      s += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", to_string(static_cast<Slot>(t)),
-                       c.customers, c.items, c.hit_items, pct(c.precision()), pct(c.hit_rate()),
-                       pct(c.revenue_share()));
-    }
+  return s;
+}
+
+std::string slot_table(const BacktestVariant& v) {
+  std::string s =
+      "\nRecipe by slot (revenue captured is a share of all listed customers' horizon "
+      "revenue):\n\n";
+  s += "| slot | customers with the slot | items | hits | precision | hit rate | "
+       "revenue captured |\n";
+  s += "|---|---:|---:|---:|---:|---:|---:|\n";
+  for (int t = 0; t < kSlotTypes; ++t) {
+    const BacktestCell& c = v.by_slot[static_cast<std::size_t>(t)];
+    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", to_string(static_cast<Slot>(t)),
+                     c.customers, c.items, c.hit_items, pct(c.precision()), pct(c.hit_rate()),
+                     pct(c.revenue_share()));
   }
-  s += "\nBy value tier (hit rate / revenue captured):\n\n| tier | customers |";
+  return s;
+}
+
+// One row per tier with customers (in the first variant), one column per variant.
+std::string tier_table(const BacktestResult& r) {
+  const std::vector<BacktestVariant>& variants = r.variants;
+  std::string s = "\nBy value tier (hit rate / revenue captured):\n\n| tier | customers |";
   for (const auto& v : variants) s += " " + v.name + " |";
   s += "\n|---|---:|";
   for (std::size_t k = 0; k < variants.size(); ++k) s += "---:|";
@@ -171,48 +184,63 @@ std::string BacktestResult::to_markdown() const {
   const std::size_t tiers = variants.empty() ? 0 : variants[0].by_tier.size();
   for (std::size_t t = 0; t < tiers; ++t) {
     if (variants[0].by_tier[t].customers == 0) continue;
-    s += fmt::format("| {} | {} |", t < tier_names.size() ? tier_names[t] : kNoTierName,
+    s += fmt::format("| {} | {} |", t < r.tier_names.size() ? r.tier_names[t] : kNoTierName,
                      variants[0].by_tier[t].customers);
     for (const auto& v : variants)
-      s += fmt::format(" {} / {} |", pct(v.by_tier[t].hit_rate()), pct(v.by_tier[t].revenue_share()));
+      s += fmt::format(" {} / {} |", pct(v.by_tier[t].hit_rate()),
+                       pct(v.by_tier[t].revenue_share()));
     s += "\n";
-  }
-  for (const auto& v : variants) {
-    if (v.name != "recipe" || v.control.customers == 0) continue;
-    s += "\nTreatment against control (recipe; nothing was sent, so an A/A check of the split):\n\n";
-    s += "| group | customers | hit rate | revenue captured |\n|---|---:|---:|---:|\n";
-    s += fmt::format("| treatment | {} | {} | {} |\n", v.treatment.customers,
-                     pct(v.treatment.hit_rate()), pct(v.treatment.revenue_share()));
-    s += fmt::format("| control | {} | {} | {} |\n", v.control.customers,
-                     pct(v.control.hit_rate()), pct(v.control.revenue_share()));
-    s += fmt::format("\nz of the hit-rate difference: {:.2f}\n", control_z);
   }
   return s;
 }
 
-BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
-                            std::int64_t horizon_seconds, const Backend& backend) {
-  if (!config.campaign)
-    throw InputError(fmt::format("{}: backtest needs a campaign config (a [campaign] section)",
-                                 config.source.string()));
-  if (horizon_seconds <= 0) throw InputError("--horizon must be positive");
-  // The whole file's log only: the matrices are built from the rows before the date below.
+std::string control_table(const BacktestVariant& v, double control_z) {
+  std::string s =
+      "\nTreatment against control (recipe; nothing was sent, so an A/A check of the split):\n\n";
+  s += "| group | customers | hit rate | revenue captured |\n|---|---:|---:|---:|\n";
+  s += fmt::format("| treatment | {} | {} | {} |\n", v.treatment.customers,
+                   pct(v.treatment.hit_rate()), pct(v.treatment.revenue_share()));
+  s += fmt::format("| control | {} | {} | {} |\n", v.control.customers, pct(v.control.hit_rate()),
+                   pct(v.control.revenue_share()));
+  s += fmt::format("\nz of the hit-rate difference: {:.2f}\n", control_z);
+  return s;
+}
+
+}  // namespace
+
+std::string BacktestResult::to_markdown() const {
+  std::string s = overview_table(*this);
+  for (const auto& v : variants)
+    if (!v.by_slot.empty() && v.name == "recipe") s += slot_table(v);
+  s += tier_table(*this);
+  for (const auto& v : variants)
+    if (v.name == "recipe" && v.control.customers > 0) s += control_table(v, control_z);
+  return s;
+}
+
+namespace {
+
+// The whole file's log only: the matrices are built from the rows before the date.
+Dataset load_for_backtest(const RunConfig& config) {
   LoadOptions load_options;
   load_options.threads = resolve_threads(config.threads);
-  const Dataset d = load_dataset(config.input, load_options);
-  const InteractionLog& log = d.log;
-  const std::string file = d.path.string();
-  if (log.time.empty())
-    throw InputError(fmt::format("{}: /interactions/time is missing; a backtest needs times", file));
+  Dataset d = load_dataset(config.input, load_options);
+  if (d.log.time.empty())
+    throw InputError(fmt::format("{}: /interactions/time is missing; a backtest needs times",
+                                 d.path.string()));
+  return d;
+}
 
-  // Purchases in the horizon (the tiers' purchase event, positive quantities).
-  int purchase_event = -1;
-  if (!log.event.empty()) {
-    purchase_event = d.event_index(config.campaign->tiers.purchase_event);
-  }
-  BacktestResult res;
-  res.as_of = as_of;
-  res.horizon_seconds = horizon_seconds;
+// The rows at or before the date, as a data set with the same ids and metadata, and what the
+// customers bought in the horizon after it.
+struct Cut {
+  LoadedInput train;
+  Horizon horizon;
+  std::int64_t horizon_rows = 0;  // purchase rows in (as_of, end]
+};
+
+// The data's ids and metadata without any rows.
+LoadedInput train_shell(const RunConfig& config, const Dataset& d) {
   LoadedInput train;
   train.path = config.input;
   train.data.path = d.path;
@@ -222,95 +250,157 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   train.data.event_names = d.event_names;
   train.data.item_meta = d.item_meta;
   train.data.customer_meta = d.customer_meta;
-  Horizon h;
+  return train;
+}
+
+void copy_row(const InteractionLog& log, std::int64_t r, InteractionLog& to) {
+  to.customer.push_back(log.customer[r]);
+  to.item.push_back(log.item[r]);
+  to.time.push_back(log.time[r]);
+  if (!log.quantity.empty()) to.quantity.push_back(log.quantity[r]);
+  if (!log.value.empty()) to.value.push_back(log.value[r]);
+  if (!log.event.empty()) to.event.push_back(log.event[r]);
+}
+
+Cut cut_at(const Dataset& d, const RunConfig& config, std::int64_t as_of, std::int64_t end) {
+  const InteractionLog& log = d.log;
+  // Purchases in the horizon: the tiers' purchase event, positive quantities.
+  const int purchase_event =
+      log.event.empty() ? -1 : d.event_index(config.campaign->tiers.purchase_event);
+  Cut cut{train_shell(config, d), {}, 0};
+  Horizon& h = cut.horizon;
   h.customer_revenue.assign(d.customer_ids.size(), 0.0);
   h.active.assign(d.customer_ids.size(), 0);
-  const auto end = as_of + horizon_seconds;
-  InteractionLog& tl = train.data.log;
   for (std::int64_t r = 0; r < log.size(); ++r) {
     const std::int64_t t = log.time[r];
     if (t <= as_of) {
-      tl.customer.push_back(log.customer[r]);
-      tl.item.push_back(log.item[r]);
-      tl.time.push_back(t);
-      if (!log.quantity.empty()) tl.quantity.push_back(log.quantity[r]);
-      if (!log.value.empty()) tl.value.push_back(log.value[r]);
-      if (!log.event.empty()) tl.event.push_back(log.event[r]);
+      copy_row(log, r, cut.train.data.log);
     } else if (t <= end) {
       if (purchase_event >= 0 && log.event[r] != purchase_event) continue;
       if (!log.quantity.empty() && !(log.quantity[r] > 0)) continue;
       const double revenue = !log.value.empty()    ? log.value[r]
                              : !log.quantity.empty() ? log.quantity[r]
                                                      : 1.0;
-      ++res.horizon_rows;
+      ++cut.horizon_rows;
       h.pair_revenue[pair_key(log.customer[r], log.item[r])] += revenue;
       h.customer_revenue[log.customer[r]] += revenue;
       h.active[log.customer[r]] = 1;
     }
   }
-  res.train_rows = tl.size();
-  const auto [tmin, tmax] = std::minmax_element(log.time.begin(), log.time.end());
-  if (res.train_rows == 0 || res.horizon_rows == 0)
-    throw InputError(fmt::format(
-        "{}: --as-of {} leaves {} rows before and {} purchase rows in the horizon; the data runs "
-        "from {} to {}",
-        file, utc_date(as_of), res.train_rows, res.horizon_rows, utc_date(*tmin), utc_date(*tmax)));
+  return cut;
+}
+
+// InputError when the date leaves nothing to train on or nothing to measure.
+void check_cut(const Dataset& d, const BacktestResult& res) {
+  if (res.train_rows > 0 && res.horizon_rows > 0) return;
+  const auto [tmin, tmax] = std::minmax_element(d.log.time.begin(), d.log.time.end());
+  throw InputError(fmt::format(
+      "{}: --as-of {} leaves {} rows before and {} purchase rows in the horizon; the data runs "
+      "from {} to {}",
+      d.path.string(), utc_date(res.as_of), res.train_rows, res.horizon_rows, utc_date(*tmin),
+      utc_date(*tmax)));
+}
+
+Model train_for_backtest(const RunConfig& config, const LoadedInput& train,
+                         const Backend& backend) {
+  TrainOptions topts;
+  topts.ials = config.ials;
+  topts.report_objective = false;
+  topts.log_epochs = false;
+  return train_model(train, topts, backend);
+}
+
+// What the variants of one backtest share.
+struct VariantInputs {
+  const Model& model;
+  const LoadedInput& train;
+  const CampaignConfig& campaign;  // dated as_of
+  const Horizon& horizon;
+  std::size_t tiers;
+  int list_length;
+  const Backend& backend;
+};
+
+// The same rules with one slot type for the whole list (tier recipes dropped).
+BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const char* name) {
+  CampaignConfig v = in.campaign;
+  v.recipe = Recipe{};
+  for (int t = 0; t < kSlotTypes; ++t) v.recipe.count[t] = 0;
+  v.recipe.count[static_cast<int>(slot)] = in.list_length;
+  for (auto& [tier, rules] : v.tier_rules) rules.recipe.reset();
+  const Campaign c = build_campaign(in.model, in.train.data, in.train.matrices, v, in.backend);
+  return score_variant(name, from_campaign(c, in.train.matrices.customer_items), in.horizon,
+                       in.tiers, false, false);
+}
+
+// Buy-again: the customer's most bought items, no rules (the usual baseline), for the customers
+// of the recipe's lists.
+BacktestVariant buy_again_variant(const VariantInputs& in,
+                                  const std::vector<ScoredList>& recipe_lists) {
+  std::vector<std::uint32_t> customers;
+  for (const auto& l : recipe_lists) customers.push_back(l.customer);
+  const std::vector<bool> all_rows(static_cast<std::size_t>(in.train.data.log.size()), true);
+  const TopNResult again =
+      buy_again_lists(in.train.data, all_rows, customers, nullptr, in.list_length);
+  std::vector<ScoredList> lists;
+  for (std::size_t k = 0; k < customers.size(); ++k) {
+    ScoredList s{customers[k], recipe_lists[k].tier, recipe_lists[k].control, {}};
+    for (auto j = again.offsets[k]; j < again.offsets[k + 1]; ++j)
+      s.items.push_back({again.items[j], -1});
+    lists.push_back(std::move(s));
+  }
+  return score_variant("buy-again", lists, in.horizon, in.tiers, false, false);
+}
+
+// z of the hit-rate difference between treatment and control (pooled two-proportion test); 0
+// without both groups.
+double control_z(const BacktestVariant& rv) {
+  const double n1 = static_cast<double>(rv.treatment.customers);
+  const double n2 = static_cast<double>(rv.control.customers);
+  if (!(n1 > 0 && n2 > 0)) return 0.0;
+  const double p =
+      ratio(static_cast<double>(rv.treatment.hit_customers + rv.control.hit_customers), n1 + n2);
+  const double se = std::sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+  return se > 0 ? (rv.treatment.hit_rate() - rv.control.hit_rate()) / se : 0.0;
+}
+
+}  // namespace
+
+BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
+                            std::int64_t horizon_seconds, const Backend& backend) {
+  if (!config.campaign)
+    throw InputError(fmt::format("{}: backtest needs a campaign config (a [campaign] section)",
+                                 config.source.string()));
+  if (horizon_seconds <= 0) throw InputError("--horizon must be positive");
+  const Dataset d = load_for_backtest(config);
+  BacktestResult res;
+  res.as_of = as_of;
+  res.horizon_seconds = horizon_seconds;
+  Cut cut = cut_at(d, config, as_of, as_of + horizon_seconds);
+  LoadedInput& train = cut.train;
+  res.train_rows = train.data.log.size();
+  res.horizon_rows = cut.horizon_rows;
+  check_cut(d, res);
   const std::vector<bool> keep = interaction_rows(train.data, *config.campaign);
   train.matrices = build_matrices(train.data, config.threads, keep.empty() ? nullptr : &keep);
   spdlog::info("backtest: as of {}: {} training rows, {} purchase rows in the next {:.0f} days",
                utc_date(as_of), res.train_rows, res.horizon_rows,
                static_cast<double>(horizon_seconds) / 86400.0);
-
-  TrainOptions topts;
-  topts.ials = config.ials;
-  topts.report_objective = false;
-  topts.log_epochs = false;
-  Model model = train_model(train, topts, backend);
+  const Model model = train_for_backtest(config, train, backend);
 
   CampaignConfig cc = *config.campaign;
   cc.campaign_time = as_of;
   const Campaign recipe = build_campaign(model, train.data, train.matrices, cc, backend);
   res.tier_names = recipe.tier_names;
   res.list_length = recipe.list_length;
-  const std::size_t tiers = recipe.tier_names.size();
-  const Csr& history = train.matrices.customer_items;
-  const auto recipe_lists = from_campaign(recipe, history);
-  res.variants.push_back(score_variant("recipe", recipe_lists, h, tiers, true, true));
-
-  // The same rules with one slot type for the whole list.
-  auto single = [&](Slot slot, const char* name) {
-    CampaignConfig v = cc;
-    v.recipe = Recipe{};
-    for (int t = 0; t < kSlotTypes; ++t) v.recipe.count[t] = 0;
-    v.recipe.count[static_cast<int>(slot)] = recipe.list_length;
-    for (auto& [tier, rules] : v.tier_rules) rules.recipe.reset();
-    const Campaign c = build_campaign(model, train.data, train.matrices, v, backend);
-    res.variants.push_back(score_variant(name, from_campaign(c, history), h, tiers, false, false));
-  };
-  single(Slot::model, "model");
-
-  // Buy-again: the customer's most bought items, no rules (the usual baseline).
-  std::vector<std::uint32_t> customers;
-  for (const auto& l : recipe_lists) customers.push_back(l.customer);
-  const std::vector<bool> all_rows(static_cast<std::size_t>(tl.size()), true);
-  const TopNResult again = buy_again_lists(train.data, all_rows, customers, nullptr, recipe.list_length);
-  std::vector<ScoredList> again_lists;
-  for (std::size_t k = 0; k < customers.size(); ++k) {
-    ScoredList s{customers[k], recipe_lists[k].tier, recipe_lists[k].control, {}};
-    for (auto j = again.offsets[k]; j < again.offsets[k + 1]; ++j) s.items.push_back({again.items[j], -1});
-    again_lists.push_back(std::move(s));
-  }
-  res.variants.push_back(score_variant("buy-again", again_lists, h, tiers, false, false));
-  single(Slot::popular, "popular");
-
-  const BacktestVariant& rv = res.variants[0];
-  const double n1 = static_cast<double>(rv.treatment.customers);
-  const double n2 = static_cast<double>(rv.control.customers);
-  if (n1 > 0 && n2 > 0) {
-    const double p = ratio(static_cast<double>(rv.treatment.hit_customers + rv.control.hit_customers), n1 + n2);
-    const double se = std::sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
-    res.control_z = se > 0 ? (rv.treatment.hit_rate() - rv.control.hit_rate()) / se : 0.0;
-  }
+  const VariantInputs in{model, train, cc, cut.horizon, recipe.tier_names.size(),
+                         recipe.list_length, backend};
+  const auto recipe_lists = from_campaign(recipe, train.matrices.customer_items);
+  res.variants.push_back(score_variant("recipe", recipe_lists, cut.horizon, in.tiers, true, true));
+  res.variants.push_back(single_slot_variant(in, Slot::model, "model"));
+  res.variants.push_back(buy_again_variant(in, recipe_lists));
+  res.variants.push_back(single_slot_variant(in, Slot::popular, "popular"));
+  res.control_z = control_z(res.variants[0]);
   return res;
 }
 

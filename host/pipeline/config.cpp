@@ -10,6 +10,7 @@
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
+#include "host/core/names.hpp"
 #include "host/io/time.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/model.hpp"
@@ -149,27 +150,41 @@ bool read_recipe(const Reader& r, const std::string& section, Recipe& recipe) {
   return any;
 }
 
-void parse_campaign(const Reader& r, RunConfig& c) {
-  const std::string& file = r.file();
+// "\"remove\", \"demote\" or \"suppress\"": a table's names, quoted, for an error.
+template <class E, std::size_t N>
+std::string quoted_choices(const NameTable<E, N>& table) {
+  std::string out;
+  for (std::size_t k = 0; k < N; ++k) {
+    if (k > 0) out += k + 1 == N ? " or " : ", ";
+    out += fmt::format("\"{}\"", table.entries[k].second);
+  }
+  return out;
+}
+
+// The campaign sections are only read below [campaign]: without it they are an error.
+void check_campaign_sections(const Reader& r) {
   for (const char* s : {"recipe", "rules", "discovery", "tiers", "tier", "replenish",
                         "suppression", "qa"})
     if (r.has(s) && !r.has("campaign"))
       throw InputError(fmt::format(
           "{}: [{}] only applies to campaign runs; add a [campaign] section (id = \"...\")",
-          file, s));
-  if (!r.has("campaign")) return;
-  CampaignConfig cc;
+          r.file(), s));
+}
+
+void read_campaign_section(const Reader& r, CampaignConfig& cc) {
   r.set("campaign", "id", cc.campaign_id);
   if (auto d = r.get<std::string>("campaign", "date")) {
     std::int64_t t = 0;
     if (!parse_time(*d, std::nullopt, t))
       throw InputError(fmt::format(
           "{}: [campaign] date = \"{}\" is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC)",
-          file, *d));
+          r.file(), *d));
     cc.campaign_time = t;
   }
   r.set("campaign", "control_fraction", cc.control_fraction);
-  read_recipe(r, "recipe", cc.recipe);
+}
+
+void read_rules(const Reader& r, CampaignConfig& cc) {
   if (auto v = r.strings("rules", "repurchasable")) cc.repurchasable = *v;
   if (auto v = r.strings("rules", "include_items")) cc.include_items = *v;
   if (auto v = r.strings("rules", "exclude_items")) cc.exclude_items = *v;
@@ -177,55 +192,69 @@ void parse_campaign(const Reader& r, RunConfig& c) {
   r.set("rules", "max_per_category", cc.max_per_category);
   if (auto v = r.get<double>("rules", "price_min")) cc.price_min = *v;
   if (auto v = r.get<double>("rules", "price_max")) cc.price_max = *v;
+}
+
+void read_discovery(const Reader& r, CampaignConfig& cc) {
   r.set("discovery", "pool", cc.discovery_pool);
   r.set("discovery", "value_weight", cc.discovery_value_weight);
-  r.set("tiers", "count", cc.tiers.tiers);
+}
+
+void read_tiers(const Reader& r, TierOptions& tiers) {
+  r.set("tiers", "count", tiers.tiers);
   if (auto v = r.strings("tiers", "names")) {
-    cc.tiers.names = *v;
-  } else if (cc.tiers.tiers != 3) {
-    cc.tiers.names.clear();  // tier1 .. tierN
+    tiers.names = *v;
+  } else if (tiers.tiers != 3) {
+    tiers.names.clear();  // tier1 .. tierN
   }
-  r.set("tiers", "purchase_event", cc.tiers.purchase_event);
-  if (const toml::table* tiers = r.table("tier")) {
-    for (const auto& [name, node] : *tiers) {
-      (void)node;
-      const std::string section = "tier." + std::string(name.str());
-      TierRules tr;
-      Recipe recipe = cc.recipe;
-      if (read_recipe(r, section, recipe)) tr.recipe = recipe;
-      if (auto v = r.get<double>(section, "price_min")) tr.price_min = *v;
-      if (auto v = r.get<double>(section, "price_max")) tr.price_max = *v;
-      cc.tier_rules[std::string(name.str())] = tr;
-    }
+  r.set("tiers", "purchase_event", tiers.purchase_event);
+}
+
+// [tier.NAME] sections: recipe keys laid over the campaign's recipe, and a price window.
+void read_tier_sections(const Reader& r, CampaignConfig& cc) {
+  const toml::table* tiers = r.table("tier");
+  if (!tiers) return;
+  for (const auto& [name, node] : *tiers) {
+    (void)node;
+    const std::string section = "tier." + std::string(name.str());
+    TierRules tr;
+    Recipe recipe = cc.recipe;
+    if (read_recipe(r, section, recipe)) tr.recipe = recipe;
+    if (auto v = r.get<double>(section, "price_min")) tr.price_min = *v;
+    if (auto v = r.get<double>(section, "price_max")) tr.price_max = *v;
+    cc.tier_rules[std::string(name.str())] = tr;
   }
-  r.set("replenish", "min_item_intervals", cc.replenish.min_item_intervals);
-  r.set("replenish", "kappa", cc.replenish.kappa);
-  r.set("replenish", "due_from", cc.replenish.due_from);
-  r.set("replenish", "overdue_until", cc.replenish.overdue_until);
-  r.set("replenish", "bump_width", cc.replenish.bump_width);
-  if (const toml::table* sup = r.table("suppression")) {
-    for (const auto& [event, node] : *sup) {
-      const std::string key(event.str());
-      auto v = node.value<std::string>();
-      if (!v) throw InputError(fmt::format("{}: [suppression] {} must be a string", file, key));
-      if (*v == "remove") {
-        cc.negative_events[key] = NegativeAction::remove;
-      } else if (*v == "demote") {
-        cc.negative_events[key] = NegativeAction::demote;
-      } else if (*v == "suppress") {
-        cc.negative_events[key] = NegativeAction::suppress;
-      } else {
-        throw InputError(fmt::format(
-            "{}: [suppression] {} = \"{}\": the action must be \"remove\", \"demote\" or "
-            "\"suppress\"",
-            file, key, *v));
-      }
-    }
+}
+
+void read_replenish(const Reader& r, ReplenishOptions& o) {
+  r.set("replenish", "min_item_intervals", o.min_item_intervals);
+  r.set("replenish", "kappa", o.kappa);
+  r.set("replenish", "due_from", o.due_from);
+  r.set("replenish", "overdue_until", o.overdue_until);
+  r.set("replenish", "bump_width", o.bump_width);
+}
+
+// [suppression]: event name -> "remove" | "demote" | "suppress".
+void read_suppression(const Reader& r, CampaignConfig& cc) {
+  const toml::table* sup = r.table("suppression");
+  if (!sup) return;
+  for (const auto& [event, node] : *sup) {
+    const std::string key(event.str());
+    auto v = node.value<std::string>();
+    if (!v) throw InputError(fmt::format("{}: [suppression] {} must be a string", r.file(), key));
+    const std::optional<NegativeAction> action = kNegativeActionNames.find(*v);
+    if (!action)
+      throw InputError(fmt::format("{}: [suppression] {} = \"{}\": the action must be {}",
+                                   r.file(), key, *v, quoted_choices(kNegativeActionNames)));
+    cc.negative_events[key] = *action;
   }
+}
+
+void read_qa(const Reader& r, RunConfig& c) {
   auto share = [&](const char* key, std::optional<double>& target) {
     if (auto v = r.get<double>("qa", key)) {
       if (!(*v >= 0.0 && *v <= 1.0))
-        throw InputError(fmt::format("{}: [qa] {} = {} must be a share in [0, 1]", file, key, *v));
+        throw InputError(
+            fmt::format("{}: [qa] {} = {} must be a share in [0, 1]", r.file(), key, *v));
       target = *v;
     }
   };
@@ -235,7 +264,23 @@ void parse_campaign(const Reader& r, RunConfig& c) {
   share("max_bought_share", c.qa.max_bought_share);
   share("max_churn", c.qa.max_churn);
   if (auto p = r.get<std::string>("qa", "previous")) c.qa_previous = *p;
-  validate(cc, file);
+}
+
+// The campaign sections, read in this order; validate() checks the result.
+void parse_campaign(const Reader& r, RunConfig& c) {
+  check_campaign_sections(r);
+  if (!r.has("campaign")) return;
+  CampaignConfig cc;
+  read_campaign_section(r, cc);
+  read_recipe(r, "recipe", cc.recipe);
+  read_rules(r, cc);
+  read_discovery(r, cc);
+  read_tiers(r, cc.tiers);
+  read_tier_sections(r, cc);
+  read_replenish(r, cc.replenish);
+  read_suppression(r, cc);
+  read_qa(r, c);
+  validate(cc, r.file());
   c.campaign = std::move(cc);
 }
 

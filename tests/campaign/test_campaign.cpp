@@ -300,6 +300,27 @@ TEST(CampaignRecipe, FallbacksInTheStatedOrder) {
   EXPECT_EQ(l1e.items[0].reason, "popular: bought by 1 customers");
 }
 
+TEST(CampaignNames, EveryNameParsesBackToItself) {
+  ASSERT_EQ(kSlotNames.entries.size(), static_cast<std::size_t>(kSlotTypes));
+  for (int t = 0; t < kSlotTypes; ++t) {
+    const Slot slot = static_cast<Slot>(t);
+    EXPECT_EQ(kSlotNames.entries[static_cast<std::size_t>(t)].first, slot) << "in slot order";
+    EXPECT_EQ(parse_slot(to_string(slot)), slot);
+    EXPECT_EQ(kSlotNames.parse(to_string(slot)), slot);
+  }
+  for (const auto& [action, name] : kNegativeActionNames.entries) {
+    EXPECT_STREQ(to_string(action), name);
+    EXPECT_EQ(kNegativeActionNames.find(to_string(action)), action);
+  }
+  try {
+    (void)parse_slot("modle");
+    FAIL() << "an unknown slot type was accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "unknown slot type \"modle\"; slot types are repeat, discovery, model, popular");
+  }
+}
+
 TEST(CampaignRecipe, FallbackMustComeLater) {
   CampaignConfig cfg = model_only(3);
   cfg.recipe.fallback[static_cast<int>(Slot::model)] = Slot::repeat;

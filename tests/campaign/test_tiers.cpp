@@ -205,6 +205,75 @@ TEST(Rfm, TierOptions) {
   for (std::size_t c = 0; c < rfm.size(); ++c) EXPECT_EQ(rfm[c].tier, again[c].tier);
 }
 
+// The steps of rfm_scores on their own.
+
+TEST(RfmSteps, PurchaseEventIndex) {
+  Dataset d;
+  d.path = "shop.h5";
+  EXPECT_EQ(purchase_event_index(d, "purchase"), -1);  // no event column: every row counts
+  d.event_names = {"view", "purchase"};
+  d.log.event = {0, 1};
+  EXPECT_EQ(purchase_event_index(d, "purchase"), 1);
+  try {
+    (void)purchase_event_index(d, "order");
+    FAIL() << "an unknown purchase event was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("shop.h5: /events/name has no event \"order\""),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(RfmSteps, PurchasesAreVisitsUpToTheDate) {
+  Dataset d;
+  d.customer_ids = {"a", "b", "c"};
+  d.item_ids = {"i", "j"};
+  d.event_names = {"purchase", "view"};
+  // a: two rows at one time (one visit) and one later visit; b: a view and a row after as_of;
+  // c: nothing.
+  d.log.customer = {0, 0, 0, 1, 1};
+  d.log.item = {0, 1, 0, 0, 1};
+  d.log.time = {kAsOf - 5 * kDay, kAsOf - 5 * kDay, kAsOf - kDay, kAsOf - kDay, kAsOf + 1};
+  d.log.event = {0, 0, 0, 1, 0};
+  d.log.quantity = {1.0f, 2.0f, 3.0f, 9.0f, 9.0f};
+  const Purchases p = purchases_until(d, kAsOf, 0);
+  EXPECT_EQ(p.visits, (std::vector<std::int64_t>{2, 0, 0}));
+  EXPECT_EQ(p.monetary, (std::vector<double>{6.0, 0.0, 0.0}));  // quantities without values
+  EXPECT_EQ(p.last[0], kAsOf - kDay);
+  EXPECT_EQ(p.last[2], std::numeric_limits<std::int64_t>::min());
+  d.log.value = {10.0f, 20.0f, 30.0f, 40.0f, 50.0f};  // values win over quantities
+  EXPECT_EQ(purchases_until(d, kAsOf, 0).monetary[0], 60.0);
+  // Every row a purchase (-1): b's view counts; without value or quantity a row counts 1.
+  d.log.value.clear();
+  d.log.quantity.clear();
+  const Purchases all = purchases_until(d, kAsOf, -1);
+  EXPECT_EQ(all.visits, (std::vector<std::int64_t>{2, 1, 0}));
+  EXPECT_EQ(all.monetary, (std::vector<double>{3.0, 1.0, 0.0}));
+}
+
+TEST(RfmSteps, TiersAreNumberedFromTheBestAndNamed) {
+  Purchases p;
+  p.visits = {1, 3, 0, 2};
+  p.monetary = {10, 30, 0, 20};
+  p.last = {kAsOf - 3 * kDay, kAsOf - kDay, std::numeric_limits<std::int64_t>::min(),
+            kAsOf - 2 * kDay};
+  TierOptions options;
+  options.tiers = 3;
+  const auto rfm = rfm_from(p, kAsOf, options);
+  // Customer 1 is best on all three measures, 0 worst; 2 has no purchases.
+  EXPECT_EQ(rfm[1].tier, 0);
+  EXPECT_EQ(rfm[1].tier_name, "high");
+  EXPECT_EQ(rfm[0].tier, 2);
+  EXPECT_EQ(rfm[0].tier_name, "low");
+  EXPECT_EQ(rfm[3].tier_name, "mid");
+  EXPECT_DOUBLE_EQ(rfm[3].recency_days, 2.0);
+  EXPECT_EQ(rfm[2].tier, kNoTier);
+  EXPECT_EQ(rfm[2].tier_name, kNoTierName);
+  EXPECT_TRUE(std::isinf(rfm[2].recency_days));
+  options.names.clear();
+  EXPECT_EQ(rfm_from(p, kAsOf, options)[1].tier_name, "tier1");
+}
+
 std::vector<std::string> synthetic_ids(int n, const std::string& prefix = "cust-") {
   std::vector<std::string> ids;
   ids.reserve(static_cast<std::size_t>(n));

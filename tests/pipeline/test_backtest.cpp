@@ -129,6 +129,54 @@ repurchasable = ["A"]
   EXPECT_EQ(r.variants[0].all.hit_items, 6);
 }
 
+// The backtest of the shop as of day 50 over 30 days, with `campaign` as the config's sections.
+BacktestResult shop_backtest(const std::string& campaign) {
+  testing::TempDir dir;
+  return run_backtest(shop_config(write_shop(dir), campaign), kT0 + 50 * kDay, 30 * kDay,
+                      Backend::cpu());
+}
+
+TEST(Backtest, ControlGroupGetsItsTableAndZ) {
+  const BacktestResult r = shop_backtest(
+      "[campaign]\nid = \"bt\"\ncontrol_fraction = 0.5\n[recipe]\nrepeat = 1\nmodel = 1\n");
+  const BacktestVariant& recipe = r.variants[0];
+  EXPECT_EQ(recipe.treatment.customers + recipe.control.customers, 6);
+  EXPECT_GT(recipe.control.customers, 0);
+  // Every customer hits in both groups: no difference, z = 0.
+  EXPECT_DOUBLE_EQ(r.control_z, 0.0);
+  const std::string md = r.to_markdown();
+  EXPECT_NE(md.find("Treatment against control"), std::string::npos) << md;
+  EXPECT_NE(md.find("z of the hit-rate difference: 0.00"), std::string::npos) << md;
+  for (const auto& v : r.variants) EXPECT_EQ(v.control.customers > 0, v.name == "recipe");
+}
+
+TEST(Backtest, MarkdownTablesFollowTheResult) {
+  BacktestResult r;
+  r.as_of = kT0;
+  r.horizon_seconds = 7 * kDay;
+  r.tier_names = {"high", "low"};
+  BacktestVariant recipe;
+  recipe.name = "recipe";
+  recipe.by_slot.resize(kSlotTypes);
+  recipe.by_tier.resize(3);
+  recipe.by_tier[0].customers = 4;
+  recipe.by_tier[2].customers = 1;  // "none"; "low" has nobody and gets no row
+  recipe.all.customers = 5;
+  BacktestVariant popular = recipe;
+  popular.name = "popular";
+  popular.by_slot.clear();
+  r.variants = {recipe, popular};
+  const std::string md = r.to_markdown();
+  EXPECT_NE(md.find("Backtest as of 2023-11-14 (horizon 7 days)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| popular | 5 | 0 | 0.0% | 0.0% | 0.0% |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| discovery | 0 | 0 | 0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| tier | customers | recipe | popular |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| high | 4 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| none | 1 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("| low |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Treatment against control"), std::string::npos) << md;  // no control group
+}
+
 TEST(Backtest, RefusesWhatItCannotMeasure) {
   testing::TempDir dir;
   const auto shop = write_shop(dir);

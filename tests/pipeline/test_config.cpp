@@ -88,6 +88,75 @@ TEST(Config, MistakesArePreciseErrors) {
   expect_error("[input\npath = 1", "nightly.toml:1:");
 }
 
+// The campaign sections, one by one: each key lands where it belongs.
+TEST(Config, CampaignSectionsAreReadEach) {
+  const RunConfig c = parse_config(kMinimal + R"(
+[campaign]
+id = "x"
+[recipe]
+popular = 2
+popular_fallback = "none"
+[rules]
+include_items = ["a", "b"]
+blocklist = "block.csv"
+price_max = 20.0
+[tiers]
+count = 4
+purchase_event = "order"
+[tier.none]
+price_min = 1.0
+[replenish]
+min_item_intervals = 2
+kappa = 0.5
+due_from = 0.7
+overdue_until = 2.0
+bump_width = 0.2
+[suppression]
+complaint = "remove"
+unsubscribe = "suppress"
+[qa]
+max_churn = 0.5
+previous = "old.csv"
+)",
+                                   "nightly.toml");
+  ASSERT_TRUE(c.campaign);
+  const CampaignConfig& cc = *c.campaign;
+  EXPECT_EQ(cc.recipe.count[static_cast<int>(Slot::popular)], 2);
+  EXPECT_FALSE(cc.recipe.fallback[static_cast<int>(Slot::popular)]);
+  EXPECT_EQ(cc.include_items, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(cc.blocklist, std::filesystem::path("block.csv"));
+  EXPECT_EQ(cc.price_max, 20.0);
+  EXPECT_EQ(cc.tiers.tiers, 4);
+  EXPECT_TRUE(cc.tiers.names.empty());  // another count than 3 without names: tier1 .. tier4
+  EXPECT_EQ(cc.tiers.purchase_event, "order");
+  ASSERT_TRUE(cc.tier_rules.count("none"));
+  EXPECT_FALSE(cc.tier_rules.at("none").recipe);  // no recipe key: the campaign's recipe
+  EXPECT_EQ(cc.tier_rules.at("none").price_min, 1.0);
+  EXPECT_EQ(cc.replenish.min_item_intervals, 2);
+  EXPECT_DOUBLE_EQ(cc.replenish.kappa, 0.5);
+  EXPECT_DOUBLE_EQ(cc.replenish.due_from, 0.7);
+  EXPECT_DOUBLE_EQ(cc.replenish.overdue_until, 2.0);
+  EXPECT_DOUBLE_EQ(cc.replenish.bump_width, 0.2);
+  EXPECT_EQ(cc.negative_events.at("complaint"), NegativeAction::remove);
+  EXPECT_EQ(cc.negative_events.at("unsubscribe"), NegativeAction::suppress);
+  EXPECT_EQ(c.qa.max_churn, 0.5);
+  EXPECT_EQ(c.qa_previous, std::filesystem::path("old.csv"));
+}
+
+TEST(Config, CampaignMistakesArePreciseErrors) {
+  expect_error(kMinimal + "[recipe]\nmodel = 3\n",
+               "[recipe] only applies to campaign runs; add a [campaign] section");
+  const std::string campaign = kMinimal + "[campaign]\nid = \"x\"\n";
+  expect_error(campaign + "[suppression]\nreturn = \"hide\"\n",
+               "[suppression] return = \"hide\": the action must be \"remove\", \"demote\" or "
+               "\"suppress\"");
+  expect_error(campaign + "[suppression]\nreturn = 1\n", "[suppression] return must be a string");
+  expect_error(campaign + "[recipe]\nmodel_fallback = \"later\"\n",
+               "[recipe] model_fallback: unknown slot type \"later\"");
+  expect_error(campaign + "[qa]\nmin_coverage = 2\n", "[qa] min_coverage = 2 must be a share");
+  expect_error(campaign + "[discovery]\npool = 0\n", "[discovery]: pool = 0 must be >= 1");
+}
+
 TEST(Config, TheExampleConfigIsValid) {
   RunConfig c = load_config(std::filesystem::path(TAILOR_SOURCE_DIR) / "data/nightly.example.toml");
   EXPECT_EQ(c.ials.factors, 64);

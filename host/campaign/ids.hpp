@@ -1,0 +1,24 @@
+// Ids to their index: customers and items are matched between the data, the model and the
+// config's lists by id, never by position.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tailor {
+
+// id -> its index in the vector it was made from; the keys view that vector, which must outlive
+// the map.
+using IdIndex = std::unordered_map<std::string_view, std::uint32_t>;
+
+inline IdIndex index_of(const std::vector<std::string>& ids) {
+  IdIndex out;
+  out.reserve(ids.size());
+  for (std::size_t k = 0; k < ids.size(); ++k) out.emplace(ids[k], static_cast<std::uint32_t>(k));
+  return out;
+}
+
+}  // namespace tailor
