@@ -1,4 +1,5 @@
-// Streaming export: the campaign CSV written while the scorer computes the next batch.
+// Streaming export: the top-N CSV of `tailor recommend` and `tailor run` (without a campaign),
+// written while the scorer computes the next batch (pipeline/run.cpp, recommend_and_export).
 //
 // A producer (the scoring loop) pushes batches of lists in customer order; formatter threads
 // turn each batch into CSV text, and one writer thread appends the texts to the output in the

@@ -14,6 +14,7 @@
 #include "host/export/campaign_export.hpp"
 #include "host/export/export.hpp"
 #include "host/export/manifest.hpp"
+#include "host/export/stream_export.hpp"
 #include "host/io/time.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/train.hpp"
@@ -68,9 +69,16 @@ RecommendStage recommend_and_export(const Model& model, const LoadedInput& input
                                     const Backend& backend, nlohmann::json& manifest) {
   RecommendOptions ropts;
   ropts.topn = topn;
-  RecommendStage s{recommend(model, input.data, input.matrices, ropts, backend), {}};
+  // Scoring and formatting overlap: each batch of lists goes to the exporter's threads while the
+  // next batch is scored; the file is what export_csv would write for all the lists.
+  StreamExporter exporter(output, model);
+  RecommendStage s{recommend(model, input.data, input.matrices, ropts, backend,
+                             [&](std::vector<std::uint32_t> customers, TopNResult lists) {
+                               exporter.push(std::move(customers), std::move(lists));
+                             }),
+                   {}};
+  s.exported = exporter.finish();
   manifest["recommendations"] = describe_recommendations(s.rec, topn);
-  s.exported = export_csv(output, s.rec, model);
   manifest["outputs"] = {describe_export(s.exported)};
   manifest["timings"]["recommend"] = s.rec.seconds;
   manifest["timings"]["export"] = s.exported.seconds;
@@ -152,7 +160,7 @@ nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend) {
   manifest["timings"]["load"] = input.seconds;
   finish_manifest(manifest_path, manifest);
   spdlog::info("export: {} rows for {} customers ({} short lists) -> {}; manifest {}",
-               s.exported.rows, s.exported.customers, s.rec.lists.short_lists,
+               s.exported.rows, s.exported.customers, s.rec.short_lists,
                job.output.string(), manifest_path.string());
   return manifest;
 }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "host/core/error.hpp"
+#include "host/core/progress.hpp"
 
 namespace tailor {
 namespace {
@@ -42,25 +43,25 @@ void validate_topn_params(const TopNParams& p, const std::string& where) {
     throw InputError(fmt::format("{}: memory budget of {} bytes is below 1 MiB", where, p.memory_budget));
 }
 
-Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
-                          const RecommendOptions& options, const Backend& backend) {
-  const auto start = std::chrono::steady_clock::now();
-  const int n = options.topn.n;
-  if (n < 1 || n > kMaxTopN)
-    throw InputError(fmt::format("-n {}: the list length must be in 1..{}", n, kMaxTopN));
+namespace {
 
-  Recommendations rec;
+// The customers of `data` that get a list, their factor rows and their seen items in model item
+// indices (sorted per row); the counts of those who do not go into rec.
+struct ToScore {
+  std::vector<float> x;  // rows x k
+  Csr seen;              // rows x model items
+};
+
+ToScore customers_to_score(const Model& model, const Dataset& data, const InteractionMatrices& m,
+                           Recommendations& rec) {
   const Csr& seen_data = m.customer_items;
   const auto customer_map = map_ids(data.customer_ids, model.customer_ids);
   const auto item_map = map_ids(data.item_ids, model.item_ids);
   for (auto i : item_map) rec.items_not_in_model += (i == kMissing);
-
-  // The customers to score and their seen items in model item indices, sorted per row.
   const int k = model.params.factors;
-  std::vector<float> x;
-  Csr seen;
-  seen.cols = model.items();
-  seen.indptr.push_back(0);
+  ToScore t;
+  t.seen.cols = model.items();
+  t.seen.indptr.push_back(0);
   for (std::int64_t c = 0; c < data.customers(); ++c) {
     const std::int64_t b = seen_data.indptr[c], e = seen_data.indptr[c + 1];
     if (b == e) {
@@ -73,37 +74,81 @@ Recommendations recommend(const Model& model, const Dataset& data, const Interac
     }
     rec.customers.push_back(customer_map[c]);
     const float* row = model.customer_factors.data() + static_cast<std::size_t>(customer_map[c]) * k;
-    x.insert(x.end(), row, row + k);
-    const std::size_t first = seen.indices.size();
+    t.x.insert(t.x.end(), row, row + k);
+    const std::size_t first = t.seen.indices.size();
     for (std::int64_t j = b; j < e; ++j)
-      if (item_map[seen_data.indices[j]] != kMissing) seen.indices.push_back(item_map[seen_data.indices[j]]);
-    std::sort(seen.indices.begin() + static_cast<std::ptrdiff_t>(first), seen.indices.end());
-    seen.indptr.push_back(static_cast<std::int64_t>(seen.indices.size()));
+      if (item_map[seen_data.indices[j]] != kMissing)
+        t.seen.indices.push_back(item_map[seen_data.indices[j]]);
+    std::sort(t.seen.indices.begin() + static_cast<std::ptrdiff_t>(first), t.seen.indices.end());
+    t.seen.indptr.push_back(static_cast<std::int64_t>(t.seen.indices.size()));
   }
-  seen.rows = static_cast<std::int64_t>(rec.customers.size());
-  seen.data.assign(seen.indices.size(), 1.0f);
+  t.seen.rows = static_cast<std::int64_t>(rec.customers.size());
+  t.seen.data.assign(t.seen.indices.size(), 1.0f);
+  return t;
+}
+
+// Scores rows [first, last) of `t`; bad parameters become InputError.
+TopNResult score_rows(const ToScore& t, const Model& model, std::int64_t first, std::int64_t last,
+                      const RecommendOptions& options, const Backend& backend) {
+  const int k = model.params.factors;
+  const FactorsView customers{t.x.data() + first * k, last - first, k};
+  const CsrView seen = t.seen.view().slice(first, last);
+  try {
+    return backend.topn(customers, model.item_view(), &seen, options.topn);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
+}
+
+Recommendations recommend_to(const Model& model, const Dataset& data,
+                             const InteractionMatrices& m, const RecommendOptions& options,
+                             const Backend& backend, const ListSink* sink) {
+  const auto start = std::chrono::steady_clock::now();
+  const int n = options.topn.n;
+  if (n < 1 || n > kMaxTopN)
+    throw InputError(fmt::format("-n {}: the list length must be in 1..{}", n, kMaxTopN));
+  if (options.batch_customers < 1)
+    throw InputError(fmt::format("recommend: {} customers per batch, must be >= 1",
+                                 options.batch_customers));
+  Recommendations rec;
+  const ToScore t = customers_to_score(model, data, m, rec);
   if (rec.customers_not_in_model > 0)
     spdlog::warn("recommend: {} customers with history are not in the model (trained on {}); "
                  "they get no list",
                  rec.customers_not_in_model, model.training_input);
-
   rec.device = backend.is_cuda() ? Device::cuda : Device::cpu;
-  const FactorsView customers{x.data(), seen.rows, k};
-  const FactorsView items = model.item_view();
-  const CsrView seen_view = seen.view();
-  spdlog::info("recommend: top-{} of {} items for {} customers on {}", n, items.rows, seen.rows,
+  const std::int64_t rows = t.seen.rows;
+  spdlog::info("recommend: top-{} of {} items for {} customers on {}", n, model.items(), rows,
                to_string(rec.device));
-  if (seen.rows > 0) {
-    try {
-      rec.lists = backend.topn(customers, items, &seen_view, options.topn);
-    } catch (const std::invalid_argument& e) {
-      throw InputError(e.what());
+  const std::int64_t batch = sink ? options.batch_customers : std::max<std::int64_t>(rows, 1);
+  rec.lists.offsets.assign(1, 0);
+  for (std::int64_t first = 0; first < rows; first += batch) {
+    const std::int64_t last = std::min(rows, first + batch);
+    TopNResult lists = score_rows(t, model, first, last, options, backend);
+    rec.listed += lists.customers();
+    rec.short_lists += lists.short_lists;
+    if (!sink) {
+      rec.lists = std::move(lists);
+      continue;
     }
-  } else {
-    rec.lists.offsets.assign(1, 0);
+    (*sink)(std::vector<std::uint32_t>(rec.customers.begin() + first, rec.customers.begin() + last),
+            std::move(lists));
   }
-  rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rec.seconds = seconds_since(start);
   return rec;
+}
+
+}  // namespace
+
+Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
+                          const RecommendOptions& options, const Backend& backend) {
+  return recommend_to(model, data, m, options, backend, nullptr);
+}
+
+Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
+                          const RecommendOptions& options, const Backend& backend,
+                          const ListSink& sink) {
+  return recommend_to(model, data, m, options, backend, &sink);
 }
 
 }  // namespace tailor

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,21 @@ namespace tailor {
 
 struct RecommendOptions {
   TopNParams topn;  // memory_budget 0: the backend's
+  // With a sink: customers scored per batch, each batch handed on as soon as it is scored (the
+  // exporter formats one batch while the next is scored).
+  std::int64_t batch_customers = 65536;
 };
+
+// Receives the lists of one batch: list c belongs to model customer customers[c]; items are
+// model item indices. Batches come in customer order.
+using ListSink = std::function<void(std::vector<std::uint32_t> customers, TopNResult lists)>;
 
 struct Recommendations {
   TopNResult lists;                      // one list per entry of `customers`; item = model index
+                                         // (empty when the lists went to a sink)
   std::vector<std::uint32_t> customers;  // model customer index of each list
+  std::int64_t listed = 0;               // customers with a list
+  std::int64_t short_lists = 0;          // of those, with fewer than n items
   std::int64_t customers_without_history = 0;  // in the input, no interactions: no list
   std::int64_t customers_not_in_model = 0;     // history in the input, unknown to the model
   std::int64_t items_not_in_model = 0;         // input items the model cannot recommend
@@ -36,5 +47,10 @@ void validate_topn_params(const TopNParams& p, const std::string& where);
 // Scored on `backend`.
 Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
                           const RecommendOptions& options, const Backend& backend);
+// The same, handing the lists to `sink` batch by batch instead of keeping them (rec.lists stays
+// empty; the counts cover every batch).
+Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
+                          const RecommendOptions& options, const Backend& backend,
+                          const ListSink& sink);
 
 }  // namespace tailor
