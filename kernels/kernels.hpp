@@ -16,7 +16,7 @@
 
 namespace tailor {
 
-// A compressed sparse row matrix that somebody else owns (see host/csr.hpp for the owner).
+// A compressed sparse row matrix that somebody else owns (see host/data/csr.hpp for the owner).
 // Row r holds columns indices[indptr[r] .. indptr[r+1]), sorted ascending and unique, with the
 // matching non-negative weights in data. indptr values are absolute offsets into indices/data,
 // so a view of rows [b, e) is {e - b, cols, indptr + b, indices, data}.
