@@ -12,13 +12,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/host_device.hpp"
 #include "kernels/kernels.hpp"
-
-#ifdef __CUDACC__
-#define TAILOR_HD __host__ __device__
-#else
-#define TAILOR_HD
-#endif
 
 namespace tailor::ranking {
 

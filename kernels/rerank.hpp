@@ -51,13 +51,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/host_device.hpp"
 #include "kernels/kernels.hpp"
-
-#ifdef __CUDACC__
-#define TAILOR_HD __host__ __device__
-#else
-#define TAILOR_HD
-#endif
 
 namespace tailor {
 

@@ -38,6 +38,11 @@ Backend make_backend(const DeviceSpec& spec, int threads,
 Backend make_backend(const DeviceSpec& spec, int threads, std::size_t memory_budget,
                      const CudaProbe& probe);
 
+// Where a backend computes: Device::cpu or Device::cuda (manifests and logs say so).
+inline Device device_of(const Backend& backend) {
+  return backend.is_cuda() ? Device::cuda : Device::cpu;
+}
+
 // All cores when threads <= 0.
 int resolve_threads(int threads);
 

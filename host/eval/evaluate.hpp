@@ -51,7 +51,7 @@ class Evaluation {
   [[nodiscard]] std::int64_t without_relevant() const { return without_relevant_; }
   [[nodiscard]] const Csr& history() const { return history_; }  // train + fold-in rows
   [[nodiscard]] const Split& split() const { return split_; }
-  [[nodiscard]] Device device() const { return backend_.is_cuda() ? Device::cuda : Device::cpu; }
+  [[nodiscard]] Device device() const { return device_of(backend_); }
   [[nodiscard]] const Backend& backend() const { return backend_; }
 
   // Factors for the evaluated customers: rows of X (trained on train()), except held-out

@@ -116,7 +116,7 @@ Recommendations recommend_to(const Model& model, const Dataset& data,
     spdlog::warn("recommend: {} customers with history are not in the model (trained on {}); "
                  "they get no list",
                  rec.customers_not_in_model, model.training_input);
-  rec.device = backend.is_cuda() ? Device::cuda : Device::cpu;
+  rec.device = device_of(backend);
   const std::int64_t rows = t.seen.rows;
   spdlog::info("recommend: top-{} of {} items for {} customers on {}", n, model.items(), rows,
                to_string(rec.device));

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "host/core/error.hpp"
+#include "host/train/loop.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor {
@@ -33,12 +34,7 @@ std::vector<float> fold_in_customers(const Csr& history, const std::vector<float
   params.cg_steps = std::max(p.cg_steps, k);
   const Csr transposed = transpose(history, backend.threads());
   const CsrView ci = history.view(), ic = transposed.view();
-  std::unique_ptr<IalsEngine> engine;
-  try {
-    engine = backend.ials(ci, ic, params);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("fold-in: {}", e.what()));
-  }
+  const auto engine = make_engine("fold-in", [&] { return backend.ials(ci, ic, params); });
   std::vector<float> Y = item_factors;
   engine->set_factors(X, Y);
   engine->solve_customers();

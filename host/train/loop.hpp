@@ -5,8 +5,10 @@
 
 #include <functional>
 #include <span>
+#include <stdexcept>
 #include <string>
 
+#include "host/core/error.hpp"
 #include "host/train/train.hpp"
 #include "kernels/kernels.hpp"
 
@@ -31,6 +33,17 @@ struct TrainingLoop {
       after_epoch;
   const char* divergence_hint = "";  // what to change when the factors are not finite
 };
+
+// The engine make() returns; a parameter the kernels refuse (std::invalid_argument) is bad input,
+// its message prefixed with `where` ("fold-in: ...") unless that is empty.
+template <class Make>
+auto make_engine(const std::string& where, Make&& make) {
+  try {
+    return make();
+  } catch (const std::invalid_argument& e) {
+    throw InputError(where.empty() ? std::string(e.what()) : where + ": " + e.what());
+  }
+}
 
 // Runs the loop on `engine` (IalsEngine or BprEngine), appending to result.epochs and leaving
 // the final factors in result.customer_factors / item_factors (sized by the caller).

@@ -68,14 +68,9 @@ TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options
   validate_ials_params(p, "train");
   const auto start = std::chrono::steady_clock::now();
   TrainResult result;
-  result.device = backend.is_cuda() ? Device::cuda : Device::cpu;
+  result.device = device_of(backend);
   const CsrView ci = m.customer_items.view(), ic = m.item_customers.view();
-  std::unique_ptr<IalsEngine> engine;
-  try {
-    engine = backend.ials(ci, ic, p);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(e.what());
-  }
+  const auto engine = make_engine("", [&] { return backend.ials(ci, ic, p); });
   result.backend = engine->backend_name();
 
   // Customers and items get different seeds so that their initial rows differ.

@@ -57,14 +57,9 @@ TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& optio
   validate_bpr_params(p, "train");
   const auto start = std::chrono::steady_clock::now();
   TrainResult result;
-  result.device = backend.is_cuda() ? Device::cuda : Device::cpu;
+  result.device = device_of(backend);
   const CsrView ci = m.customer_items.view();
-  std::unique_ptr<BprEngine> engine;
-  try {
-    engine = backend.bpr(ci, p);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(e.what());
-  }
+  const auto engine = make_engine("", [&] { return backend.bpr(ci, p); });
   result.backend = engine->backend_name();
 
   result.customer_factors = bpr::initial_factors(ci.rows, p.factors, p.seed);
