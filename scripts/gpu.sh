@@ -8,8 +8,8 @@
 #                              apt-get download the -dev and runtime packages and unpack them with
 #                              `dpkg -x` into .device/sysroot (git-ignored; a few tens of MiB).
 #   scripts/gpu.sh             on the GPU machine: configure build-gpu (-DTAILOR_CUDA=ON,
-#                              -DCMAKE_CUDA_ARCHITECTURES=${TAILOR_CUDA_ARCH:-90}), build test_cuda
-#                              and bench_kernels_cuda, run `ctest -L gpu --output-on-failure`, then
+#                              -DCMAKE_CUDA_ARCHITECTURES=${TAILOR_CUDA_ARCH:-90}), build test_cuda,
+#                              test_cuda_bpr and bench_kernels_cuda, run `ctest -L gpu --output-on-failure`, then
 #                              the benchmark. Uses .device/sysroot when it exists. Logs and the
 #                              benchmark's JSON go to $OUT when set (else build-gpu/results).
 #   scripts/gpu.sh --all       the same, but builds every target and runs every ctest test.
@@ -128,7 +128,7 @@ run() {
   if [ "$all" -eq 1 ]; then
     cmake --build "$build" -j "$jobs" 2>&1 | tee "$results/build.log"
   else
-    cmake --build "$build" -j "$jobs" --target test_cuda bench_kernels_cuda 2>&1 |
+    cmake --build "$build" -j "$jobs" --target test_cuda test_cuda_bpr bench_kernels_cuda 2>&1 |
       tee "$results/build.log"
   fi
   local status=0
