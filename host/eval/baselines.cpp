@@ -89,6 +89,74 @@ struct SplitMix64 {
   }
 };
 
+// The training rows of the requested customers, each customer's in log order: rows
+// [start[c], start[c + 1]) of `rows` are customer c's (empty for customers not requested).
+struct RowsByCustomer {
+  std::vector<std::int64_t> start;  // customers + 1 offsets into rows
+  std::vector<std::int64_t> rows;   // log row numbers
+  [[nodiscard]] std::span<const std::int64_t> of(std::uint32_t c) const {
+    return {rows.data() + start[c], static_cast<std::size_t>(start[c + 1] - start[c])};
+  }
+};
+
+// A counting sort on the customer over the rows with train_rows[row] set; only requested
+// customers are counted, so a small request over a large log stays small.
+RowsByCustomer group_train_rows(const InteractionLog& log, const std::vector<bool>& train_rows,
+                                const std::vector<std::uint32_t>& customers,
+                                std::int64_t all_customers) {
+  const auto nc = static_cast<std::size_t>(all_customers);
+  const std::int64_t rows = log.size();
+  RowsByCustomer g;
+  g.start.assign(nc + 1, 0);
+  std::vector<char> wanted(nc, 0);
+  for (const std::uint32_t c : customers) wanted[c] = 1;
+  for (std::int64_t row = 0; row < rows; ++row)
+    if (train_rows[row] && wanted[log.customer[row]]) ++g.start[log.customer[row] + 1];
+  std::partial_sum(g.start.begin(), g.start.end(), g.start.begin());
+  g.rows.resize(static_cast<std::size_t>(g.start.back()));
+  std::vector<std::int64_t> fill(g.start.begin(), g.start.end() - 1);
+  for (std::int64_t row = 0; row < rows; ++row)
+    if (train_rows[row] && wanted[log.customer[row]]) g.rows[fill[log.customer[row]]++] = row;
+  return g;
+}
+
+// One item a customer bought before.
+struct PastItem {
+  std::uint32_t item;
+  std::int64_t count;   // purchase rows
+  std::int64_t latest;  // latest purchase time (0 when the log has no time column)
+};
+
+// past = one entry per distinct item of `rows` (one customer's log rows), ascending by item.
+// by_item is scratch space, kept by the caller so the loop over customers reuses it.
+void collect_past_items(const InteractionLog& log, std::span<const std::int64_t> rows,
+                        std::vector<std::int64_t>& by_item, std::vector<PastItem>& past) {
+  const bool timed = !log.time.empty();
+  by_item.assign(rows.begin(), rows.end());
+  std::sort(by_item.begin(), by_item.end(),
+            [&](std::int64_t a, std::int64_t b) { return log.item[a] < log.item[b]; });
+  past.clear();
+  for (const std::int64_t row : by_item) {
+    const std::uint32_t item = log.item[row];
+    const std::int64_t t = timed ? log.time[row] : 0;
+    if (!past.empty() && past.back().item == item) {
+      ++past.back().count;
+      past.back().latest = std::max(past.back().latest, t);
+    } else {
+      past.push_back({item, 1, t});
+    }
+  }
+}
+
+// The buy-again order: more purchase rows first, then the more recent, then the lower index.
+void rank_past_items(std::vector<PastItem>& past) {
+  std::sort(past.begin(), past.end(), [](const PastItem& a, const PastItem& b) {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.latest != b.latest) return a.latest > b.latest;
+    return a.item < b.item;
+  });
+}
+
 }  // namespace
 
 TopNResult popularity_lists(const Csr& history, const std::vector<std::uint32_t>& customers,
@@ -132,54 +200,16 @@ TopNResult buy_again_lists(const Dataset& data, const std::vector<bool>& train_r
   require(static_cast<std::int64_t>(train_rows.size()) == rows,
           "buy-again: " + std::to_string(train_rows.size()) + " training flags for " +
               std::to_string(rows) + " log rows");
-  const bool timed = !log.time.empty();
+  const RowsByCustomer grouped = group_train_rows(log, train_rows, customers, data.customers());
 
-  // The training rows of each requested customer, grouped by a counting sort on the customer
-  // (only requested customers are counted, so a small request over a large log stays small).
-  const auto nc = static_cast<std::size_t>(data.customers());
-  std::vector<std::int64_t> start(nc + 1, 0);
-  std::vector<char> wanted(nc, 0);
-  for (const std::uint32_t c : customers) wanted[c] = 1;
-  for (std::int64_t row = 0; row < rows; ++row)
-    if (train_rows[row] && wanted[log.customer[row]]) ++start[log.customer[row] + 1];
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  std::vector<std::int64_t> grouped(static_cast<std::size_t>(start.back()));
-  {
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    for (std::int64_t row = 0; row < rows; ++row)
-      if (train_rows[row] && wanted[log.customer[row]]) grouped[fill[log.customer[row]]++] = row;
-  }
-
-  struct Past {
-    std::uint32_t item;
-    std::int64_t count;
-    std::int64_t latest;  // latest purchase time (0 when the log has no time column)
-  };
   TopNResult r = empty_result(customers.size());
-  std::vector<std::int64_t> rows_of;
-  std::vector<Past> past;
+  std::vector<std::int64_t> by_item;
+  std::vector<PastItem> past;
   for (const std::uint32_t c : customers) {
-    rows_of.assign(grouped.begin() + start[c], grouped.begin() + start[c + 1]);
-    std::sort(rows_of.begin(), rows_of.end(),
-              [&](std::int64_t a, std::int64_t b) { return log.item[a] < log.item[b]; });
-    past.clear();
-    for (const std::int64_t row : rows_of) {
-      const std::uint32_t item = log.item[row];
-      const std::int64_t t = timed ? log.time[row] : 0;
-      if (!past.empty() && past.back().item == item) {
-        ++past.back().count;
-        past.back().latest = std::max(past.back().latest, t);
-      } else {
-        past.push_back({item, 1, t});
-      }
-    }
+    collect_past_items(log, grouped.of(c), by_item, past);
     const auto ex = excluded_row(exclude, c);
-    std::erase_if(past, [&](const Past& p) { return contains(ex, p.item); });
-    std::sort(past.begin(), past.end(), [](const Past& a, const Past& b) {
-      if (a.count != b.count) return a.count > b.count;
-      if (a.latest != b.latest) return a.latest > b.latest;
-      return a.item < b.item;
-    });
+    std::erase_if(past, [&](const PastItem& p) { return contains(ex, p.item); });
+    rank_past_items(past);
     const std::size_t len = std::min(past.size(), static_cast<std::size_t>(n));
     for (std::size_t j = 0; j < len; ++j) {
       r.items.push_back(past[j].item);

@@ -254,22 +254,21 @@ nlohmann::json Evaluation::metrics_with_buckets(const TopNResult& lists) const {
   return {{"overall", aggregate(lists, values, all)}, {"buckets", buckets}};
 }
 
-nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {
-  const auto start = std::chrono::steady_clock::now();
-  Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, backend);
-  spdlog::info("evaluate: split {}: {} customers with relevant items ({} without, left out), "
-               "protocol '{}', k = {}",
-               o.split.text, ev.customers().size(), ev.without_relevant(), to_string(o.protocol),
-               fmt::join(ev.ks(), ","));
-  const std::string key = fmt::format("ndcg@{}", ev.max_k());
-  const std::string key2 = fmt::format("recall@{}", ev.max_k());
+namespace {
 
-  nlohmann::json epochs = nlohmann::json::array();
+// Training options that record every epoch into `epochs`: seconds and objective, and with
+// o.per_epoch_metrics also ndcg and recall at the largest cutoff (which costs a scoring pass
+// per epoch). ev, o and epochs must outlive the training.
+TrainOptions recording_epochs(const Evaluation& ev, const EvaluateOptions& o,
+                              nlohmann::json& epochs) {
   TrainOptions topts;
   topts.ials = o.ials;
   if (o.per_epoch_metrics) {
-    topts.after_epoch = [&](const EpochReport& r, std::span<const float> X, std::span<const float> Y) {
+    const std::string key = fmt::format("ndcg@{}", ev.max_k());
+    const std::string key2 = fmt::format("recall@{}", ev.max_k());
+    topts.after_epoch = [&ev, &o, &epochs, key, key2](const EpochReport& r,
+                                                      std::span<const float> X,
+                                                      std::span<const float> Y) {
       nlohmann::json m = ev.metrics(ev.model_lists(X, Y, o.ials));
       epochs.push_back({{"epoch", r.epoch},
                         {"seconds", r.seconds},
@@ -279,44 +278,52 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
       return true;
     };
   } else {
-    topts.on_epoch = [&](const EpochReport& r) {
-      epochs.push_back({{"epoch", r.epoch}, {"seconds", r.seconds}, {"objective", r.objective.total}});
+    topts.on_epoch = [&epochs](const EpochReport& r) {
+      epochs.push_back(
+          {{"epoch", r.epoch}, {"seconds", r.seconds}, {"objective", r.objective.total}});
     };
   }
-  const auto t_train = std::chrono::steady_clock::now();
-  IalsParams used = o.ials;
-  std::vector<float> X, Y;
-  if (o.model) {
-    if (o.model->customer_ids != data.customer_ids || o.model->item_ids != data.item_ids)
-      throw InputError(fmt::format("model from {} has other customer or item ids than {}; score a "
-                                   "model trained on this file's ids",
-                                   o.model->training_input, data.path.string()));
-    if (!o.model->data_fingerprint.empty() && o.model->data_fingerprint != ev.train().fingerprint)
-      spdlog::warn("evaluate: the model was not trained on this split's training rows (data "
-                   "fingerprint {} vs {}); if it saw the test rows, these figures are optimistic",
-                   o.model->data_fingerprint, ev.train().fingerprint);
-    used = o.model->params;
-    X = o.model->customer_factors;
-    Y = o.model->item_factors;
-  } else {
-    TrainResult trained = train_ials(ev.train(), topts, backend);
-    X = std::move(trained.customer_factors);
-    Y = std::move(trained.item_factors);
-  }
-  const double train_seconds = seconds_since(t_train);
+  return topts;
+}
 
-  const auto t_score = std::chrono::steady_clock::now();
+// The factors scored and the parameters they were trained with.
+struct ScoredFactors {
+  IalsParams params;
+  std::vector<float> X, Y;
+};
+
+// A given model's factors: InputError when its ids differ from the data's, a warning when it
+// was trained on other rows than this split's training rows.
+ScoredFactors given_model(const Dataset& data, const Model& model, const Evaluation& ev) {
+  if (model.customer_ids != data.customer_ids || model.item_ids != data.item_ids)
+    throw InputError(fmt::format("model from {} has other customer or item ids than {}; score a "
+                                 "model trained on this file's ids",
+                                 model.training_input, data.path.string()));
+  if (!model.data_fingerprint.empty() && model.data_fingerprint != ev.train().fingerprint)
+    spdlog::warn("evaluate: the model was not trained on this split's training rows (data "
+                 "fingerprint {} vs {}); if it saw the test rows, these figures are optimistic",
+                 model.data_fingerprint, ev.train().fingerprint);
+  return {model.params, model.customer_factors, model.item_factors};
+}
+
+// The model's overall and per-bucket metrics, and the baselines' when o.baselines:
+// {"models": {name: {...}}, "buckets": {name: [...]}}.
+nlohmann::json score_lists(const Evaluation& ev, const EvaluateOptions& o,
+                           const ScoredFactors& f) {
   nlohmann::json models = nlohmann::json::object(), buckets = nlohmann::json::object();
   auto add = [&](const std::string& name, const TopNResult& lists) {
     nlohmann::json m = ev.metrics_with_buckets(lists);
     models[name] = m["overall"];
     buckets[name] = m["buckets"];
   };
-  add(o.model_name, ev.model_lists(X, Y, used));
+  add(o.model_name, ev.model_lists(f.X, f.Y, f.params));
   if (o.baselines)
     for (const char* name : {"popularity", "buy_again", "random"})
       add(name, ev.baseline_lists(name, o.seed));
+  return {{"models", models}, {"buckets", buckets}};
+}
 
+nlohmann::json parameters(const IalsParams& used, const Model* model) {
   nlohmann::json params = {{"factors", used.factors},
                            {"regularization", decimal(used.regularization)},
                            {"alpha", decimal(used.alpha)},
@@ -324,7 +331,35 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
                            {"cg_steps", used.cg_steps},
                            {"confidence", to_string(used.scaling)},
                            {"seed", used.seed}};
-  if (o.model) params["model_file_trained_on"] = o.model->training_input;
+  if (model) params["model_file_trained_on"] = model->training_input;
+  return params;
+}
+
+}  // namespace
+
+nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {
+  const auto start = std::chrono::steady_clock::now();
+  Split split = make_split(data, o.split);
+  Evaluation ev(data, split, o.protocol, o.ks, backend);
+  spdlog::info("evaluate: split {}: {} customers with relevant items ({} without, left out), "
+               "protocol '{}', k = {}",
+               o.split.text, ev.customers().size(), ev.without_relevant(), to_string(o.protocol),
+               fmt::join(ev.ks(), ","));
+
+  nlohmann::json epochs = nlohmann::json::array();
+  const TrainOptions topts = recording_epochs(ev, o, epochs);
+  const auto t_train = std::chrono::steady_clock::now();
+  ScoredFactors f;
+  if (o.model) {
+    f = given_model(data, *o.model, ev);
+  } else {
+    TrainResult trained = train_ials(ev.train(), topts, backend);
+    f = {o.ials, std::move(trained.customer_factors), std::move(trained.item_factors)};
+  }
+  const double train_seconds = seconds_since(t_train);
+
+  const auto t_score = std::chrono::steady_clock::now();
+  nlohmann::json scored = score_lists(ev, o, f);
   return {{"kind", "evaluation"},
           {"input", data.path.string()},
           {"created_at", utc_now_iso8601()},
@@ -334,12 +369,14 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
           {"device", to_string(ev.device())},
           {"customers",
            {{"evaluated", ev.customers().size()}, {"without_relevant", ev.without_relevant()}}},
-          {"parameters", params},
-          {"models", models},
-          {"buckets", buckets},
+          {"parameters", parameters(f.params, o.model)},
+          {"models", std::move(scored["models"])},
+          {"buckets", std::move(scored["buckets"])},
           {"epochs", epochs},
           {"timings",
-           {{"train", train_seconds}, {"score", seconds_since(t_score)}, {"total", seconds_since(start)}}}};
+           {{"train", train_seconds},
+            {"score", seconds_since(t_score)},
+            {"total", seconds_since(start)}}}};
 }
 
 std::string format_evaluation(const nlohmann::json& r) {

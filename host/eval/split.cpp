@@ -273,6 +273,52 @@ void annotate(const std::filesystem::path& path, const std::string& split_json,
     throw RunError(fmt::format("{}: cannot flush", where));
 }
 
+// time:VALUE, VALUE exactly YYYY-MM-DD and a calendar date: 00:00 UTC of that day in unix
+// seconds (negative before 1970).
+std::int64_t parse_cutoff(const std::string& text, const std::string& value) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  auto digits = [&](std::size_t pos, std::size_t len, auto& out) {
+    if (pos + len > value.size()) return false;
+    for (std::size_t i = pos; i < pos + len; ++i)
+      if (value[i] < '0' || value[i] > '9') return false;
+    std::from_chars(value.data() + pos, value.data() + pos + len, out);
+    return true;
+  };
+  if (value.size() != 10 || value[4] != '-' || value[7] != '-' || !digits(0, 4, y) ||
+      !digits(5, 2, m) || !digits(8, 2, d))
+    bad_split(text, fmt::format("\"{}\" is not a date YYYY-MM-DD", value));
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
+                                        std::chrono::day{d}};
+  if (!ymd.ok()) bad_split(text, fmt::format("{} is not a calendar date", value));
+  return static_cast<std::int64_t>(std::chrono::sys_days{ymd}.time_since_epoch().count()) *
+         kSecondsPerDay;
+}
+
+// last:VALUE, VALUE a whole decimal integer K in 1 .. INT_MAX.
+int parse_last(const std::string& text, const std::string& value) {
+  long long k = 0;
+  const char* e = value.data() + value.size();
+  auto [end, ec] = std::from_chars(value.data(), e, k);
+  if (value.empty() || ec != std::errc() || end != e)
+    bad_split(text, fmt::format("\"{}\" is not an integer K", value));
+  if (k < 1 || k > std::numeric_limits<int>::max())
+    bad_split(text, fmt::format("K = {} must be >= 1", k));
+  return static_cast<int>(k);
+}
+
+// random:VALUE and customers:VALUE, VALUE a whole number F with 0 < F < 1.
+double parse_fraction(const std::string& text, const std::string& value) {
+  double f = 0.0;
+  const char* e = value.data() + value.size();
+  auto [end, ec] = std::from_chars(value.data(), e, f);
+  if (value.empty() || ec != std::errc() || end != e)
+    bad_split(text, fmt::format("\"{}\" is not a number F", value));
+  if (!(f > 0.0 && f < 1.0))
+    bad_split(text, fmt::format("fraction {} must lie strictly between 0 and 1", value));
+  return f;
+}
+
 }  // namespace
 
 SplitSpec parse_split(const std::string& text, std::uint64_t seed) {
@@ -283,47 +329,15 @@ SplitSpec parse_split(const std::string& text, std::uint64_t seed) {
   if (colon == std::string::npos) bad_split(text, "expected KIND:VALUE");
   const std::string kind = text.substr(0, colon);
   const std::string value = text.substr(colon + 1);
-  const char* b = value.data();
-  const char* e = value.data() + value.size();
-
   if (kind == "time") {
     spec.kind = SplitKind::time;
-    int y = 0;
-    unsigned m = 0, d = 0;
-    auto digits = [&](std::size_t pos, std::size_t len, auto& out) {
-      if (pos + len > value.size()) return false;
-      for (std::size_t i = pos; i < pos + len; ++i)
-        if (value[i] < '0' || value[i] > '9') return false;
-      std::from_chars(b + pos, b + pos + len, out);
-      return true;
-    };
-    if (value.size() != 10 || value[4] != '-' || value[7] != '-' || !digits(0, 4, y) ||
-        !digits(5, 2, m) || !digits(8, 2, d))
-      bad_split(text, fmt::format("\"{}\" is not a date YYYY-MM-DD", value));
-    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
-                                          std::chrono::day{d}};
-    if (!ymd.ok()) bad_split(text, fmt::format("{} is not a calendar date", value));
-    spec.cutoff = static_cast<std::int64_t>(
-                      std::chrono::sys_days{ymd}.time_since_epoch().count()) *
-                  kSecondsPerDay;
+    spec.cutoff = parse_cutoff(text, value);
   } else if (kind == "last") {
     spec.kind = SplitKind::leave_last;
-    long long k = 0;
-    auto [end, ec] = std::from_chars(b, e, k);
-    if (value.empty() || ec != std::errc() || end != e)
-      bad_split(text, fmt::format("\"{}\" is not an integer K", value));
-    if (k < 1 || k > std::numeric_limits<int>::max())
-      bad_split(text, fmt::format("K = {} must be >= 1", k));
-    spec.last = static_cast<int>(k);
+    spec.last = parse_last(text, value);
   } else if (kind == "random" || kind == "customers") {
     spec.kind = kind == "random" ? SplitKind::random : SplitKind::customers;
-    double f = 0.0;
-    auto [end, ec] = std::from_chars(b, e, f);
-    if (value.empty() || ec != std::errc() || end != e)
-      bad_split(text, fmt::format("\"{}\" is not a number F", value));
-    if (!(f > 0.0 && f < 1.0))
-      bad_split(text, fmt::format("fraction {} must lie strictly between 0 and 1", value));
-    spec.fraction = f;
+    spec.fraction = parse_fraction(text, value);
   } else {
     bad_split(text, fmt::format("unknown kind \"{}\"", kind));
   }

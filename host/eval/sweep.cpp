@@ -39,28 +39,20 @@ std::vector<T> parse_list(const std::string& flag, const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-std::vector<float> parse_float_list(const std::string& flag, const std::string& text) {
-  return parse_list<float>(flag, text);
-}
-std::vector<int> parse_int_list(const std::string& flag, const std::string& text) {
-  return parse_list<int>(flag, text);
-}
-
-nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& backend) {
-  Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, backend);
+// The metric trials are ranked by: o.metric, or ndcg at the largest cutoff. InputError when the
+// evaluation does not compute it.
+std::string chosen_metric(const Evaluation& ev, const SweepOptions& o) {
   const std::string metric = o.metric.empty() ? fmt::format("ndcg@{}", ev.max_k()) : o.metric;
-  {
-    // The metric must be one the evaluation computes.
-    nlohmann::json probe = ev.metrics(ev.baseline_lists("popularity", o.seed));
-    if (!probe.contains(metric))
-      throw InputError(fmt::format("--metric '{}': not computed; choose one of the metrics at k = {}",
-                                   metric, fmt::join(ev.ks(), ",")));
-  }
+  const nlohmann::json probe = ev.metrics(ev.baseline_lists("popularity", o.seed));
+  if (!probe.contains(metric))
+    throw InputError(fmt::format("--metric '{}': not computed; choose one of the metrics at k = {}",
+                                 metric, fmt::join(ev.ks(), ",")));
+  return metric;
+}
 
-  // The grid, in a fixed order; random search draws distinct points from it.
+// The trials: the whole grid (factors, then regularization, alpha, iterations, the last one
+// varying fastest), or o.random_trials distinct points of it drawn with o.seed.
+std::vector<IalsParams> trial_grid(const SweepOptions& o) {
   std::vector<IalsParams> grid;
   for (int f : o.space.factors)
     for (float r : o.space.regularization)
@@ -79,55 +71,97 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& 
     std::shuffle(grid.begin(), grid.end(), rng);
     grid.resize(static_cast<std::size_t>(o.random_trials));
   }
+  return grid;
+}
+
+// A trial's best epoch so far, and early stopping: the trial ends after `patience` epochs in a
+// row without a higher score than the best.
+struct BestEpoch {
+  double score = -1.0;
+  int epoch = 0;
+  nlohmann::json metrics;
+  int since = 0;  // epochs since the best one
+
+  // Records one epoch; false when the trial should stop.
+  bool observe(int at, double s, nlohmann::json m, int patience) {
+    if (s > score) {
+      score = s;
+      epoch = at;
+      metrics = std::move(m);
+      since = 0;
+      return true;
+    }
+    return ++since < patience;
+  }
+};
+
+nlohmann::json trial_params(const IalsParams& p) {
+  return {{"factors", p.factors},
+          {"regularization", decimal(p.regularization)},
+          {"alpha", decimal(p.alpha)},
+          {"iterations", p.iterations},
+          {"cg_steps", p.cg_steps},
+          {"confidence", to_string(p.scaling)}};
+}
+
+// Trains one trial, scoring `metric` after every epoch; {"params", "best_epoch", "score",
+// "metrics" (all metrics at the best epoch), "epochs", "seconds"}.
+nlohmann::json run_trial(const Evaluation& ev, const IalsParams& p, const std::string& metric,
+                         int patience, const Backend& backend) {
+  const auto start = std::chrono::steady_clock::now();
+  nlohmann::json epochs = nlohmann::json::array();
+  BestEpoch best;
+  TrainOptions topts;
+  topts.ials = p;
+  topts.report_objective = false;
+  topts.after_epoch = [&](const EpochReport& r, std::span<const float> X,
+                          std::span<const float> Y) {
+    nlohmann::json m = ev.metrics(ev.model_lists(X, Y, p));
+    const double score = m[metric].get<double>();
+    epochs.push_back({{"epoch", r.epoch}, {metric, score}, {"seconds", r.seconds}});
+    return best.observe(r.epoch, score, std::move(m), patience);
+  };
+  topts.log_epochs = false;  // one line per trial, not one per epoch
+  (void)train_ials(ev.train(), topts, backend);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {{"params", trial_params(p)},
+          {"best_epoch", best.epoch},
+          {"score", best.score},
+          {"metrics", best.metrics},
+          {"epochs", epochs},
+          {"seconds", seconds}};
+}
+
+}  // namespace
+
+std::vector<float> parse_float_list(const std::string& flag, const std::string& text) {
+  return parse_list<float>(flag, text);
+}
+std::vector<int> parse_int_list(const std::string& flag, const std::string& text) {
+  return parse_list<int>(flag, text);
+}
+
+nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& backend) {
+  Split split = make_split(data, o.split);
+  Evaluation ev(data, split, o.protocol, o.ks, backend);
+  const std::string metric = chosen_metric(ev, o);
+  const std::vector<IalsParams> grid = trial_grid(o);
   spdlog::info("sweep: {} trials on split {}, metric {}, patience {}", grid.size(), o.split.text,
                metric, o.patience);
 
-  nlohmann::json trials = nlohmann::json::array();
+  std::vector<nlohmann::json> sorted;
   for (std::size_t t = 0; t < grid.size(); ++t) {
     const IalsParams& p = grid[t];
-    const auto start = std::chrono::steady_clock::now();
-    nlohmann::json epochs = nlohmann::json::array(), best_metrics;
-    double best = -1.0;
-    int best_epoch = 0, since_best = 0;
-    TrainOptions topts;
-    topts.ials = p;
-    topts.report_objective = false;
-    topts.after_epoch = [&](const EpochReport& r, std::span<const float> X, std::span<const float> Y) {
-      nlohmann::json m = ev.metrics(ev.model_lists(X, Y, p));
-      const double score = m[metric].get<double>();
-      epochs.push_back({{"epoch", r.epoch}, {metric, score}, {"seconds", r.seconds}});
-      if (score > best) {
-        best = score;
-        best_epoch = r.epoch;
-        best_metrics = m;
-        since_best = 0;
-      } else if (++since_best >= o.patience) {
-        return false;
-      }
-      return true;
-    };
-    topts.log_epochs = false;  // one line per trial, not one per epoch
-    (void)train_ials(ev.train(), topts, backend);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    nlohmann::json trial = run_trial(ev, p, metric, o.patience, backend);
+    trial["trial"] = t + 1;
     spdlog::info("sweep: trial {}/{}: factors {} regularization {} alpha {}: {} = {:.5f} at epoch "
                  "{} ({:.1f}s)",
-                 t + 1, grid.size(), p.factors, p.regularization, p.alpha, metric, best, best_epoch,
-                 seconds);
-    trials.push_back({{"trial", t + 1},
-                      {"params",
-                       {{"factors", p.factors},
-                        {"regularization", decimal(p.regularization)},
-                        {"alpha", decimal(p.alpha)},
-                        {"iterations", p.iterations},
-                        {"cg_steps", p.cg_steps},
-                        {"confidence", to_string(p.scaling)}}},
-                      {"best_epoch", best_epoch},
-                      {"score", best},
-                      {"metrics", best_metrics},
-                      {"epochs", epochs},
-                      {"seconds", seconds}});
+                 t + 1, grid.size(), p.factors, p.regularization, p.alpha, metric,
+                 trial["score"].get<double>(), trial["best_epoch"].get<int>(),
+                 trial["seconds"].get<double>());
+    sorted.push_back(std::move(trial));
   }
-  std::vector<nlohmann::json> sorted(trials.begin(), trials.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return a["score"].template get<double>() > b["score"].template get<double>();
   });
@@ -145,10 +179,14 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& 
           {"protocol", to_string(o.protocol)},
           {"k", ev.ks()},
           {"patience", o.patience},
-          {"customers", {{"evaluated", ev.customers().size()}, {"without_relevant", ev.without_relevant()}}},
+          {"customers",
+           {{"evaluated", ev.customers().size()}, {"without_relevant", ev.without_relevant()}}},
           {"trials", sorted},
           {"best",
-           {{"trial", b["trial"]}, {"params", b["params"]}, {"score", b["score"]}, {"best_epoch", b["best_epoch"]}}},
+           {{"trial", b["trial"]},
+            {"params", b["params"]},
+            {"score", b["score"]},
+            {"best_epoch", b["best_epoch"]}}},
           {"baselines", baselines}};
 }
 

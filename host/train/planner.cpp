@@ -52,7 +52,7 @@ std::string grouped(std::size_t v) {
   return out;
 }
 
-void validate(const ProblemShape& s, const PlanOptions& o) {
+void validate_shape(const ProblemShape& s) {
   if (s.customers < 1 || s.customers > INT_MAX)
     throw InputError(fmt::format("memory plan: customers = {} must be in 1 .. {} (cuBLAS int)",
                                  s.customers, INT_MAX));
@@ -67,6 +67,10 @@ void validate(const ProblemShape& s, const PlanOptions& o) {
   if (s.factors < 1 || s.factors > kMaxFactors)
     throw InputError(fmt::format("memory plan: factors = {} must be in 1 .. {}", s.factors,
                                  kMaxFactors));
+}
+
+// The numeric options; NaN fails every range check.
+void validate_options(const PlanOptions& o) {
   if (!(o.headroom >= 0.0 && o.headroom < 1.0))
     throw InputError(fmt::format("memory plan: headroom = {} must be in [0, 1)", o.headroom));
   if (o.staging_buffers < 1)
@@ -78,16 +82,24 @@ void validate(const ProblemShape& s, const PlanOptions& o) {
   if (!(o.host_to_device_gbs > 0.0) || !std::isfinite(o.host_to_device_gbs))
     throw InputError(fmt::format("memory plan: host_to_device_gbs = {} must be > 0",
                                  o.host_to_device_gbs));
-  auto check_indptr = [](std::span<const std::int64_t> p, std::int64_t rows, std::int64_t nnz,
-                         const char* which) {
-    if (p.empty()) return;
-    if (static_cast<std::int64_t>(p.size()) != rows + 1)
-      throw InputError(fmt::format("memory plan: {} indptr has {} offsets, expected rows + 1 = {}",
-                                   which, p.size(), rows + 1));
-    if (p.back() - p.front() != nnz)
-      throw InputError(fmt::format("memory plan: {} indptr spans {} interactions, expected {}",
-                                   which, p.back() - p.front(), nnz));
-  };
+}
+
+// Optional row offsets p (empty: none given) of a matrix with `rows` rows and `nnz` entries:
+// rows + 1 of them, spanning nnz entries. `which` names the matrix in the message.
+void check_indptr(std::span<const std::int64_t> p, std::int64_t rows, std::int64_t nnz,
+                  const char* which) {
+  if (p.empty()) return;
+  if (static_cast<std::int64_t>(p.size()) != rows + 1)
+    throw InputError(fmt::format("memory plan: {} indptr has {} offsets, expected rows + 1 = {}",
+                                 which, p.size(), rows + 1));
+  if (p.back() - p.front() != nnz)
+    throw InputError(fmt::format("memory plan: {} indptr spans {} interactions, expected {}",
+                                 which, p.back() - p.front(), nnz));
+}
+
+void validate(const ProblemShape& s, const PlanOptions& o) {
+  validate_shape(s);
+  validate_options(o);
   check_indptr(o.customer_indptr, s.customers, s.nnz, "customer");
   check_indptr(o.item_indptr, s.items, s.nnz, "item");
 }
@@ -217,6 +229,179 @@ std::string table(const MemoryPlan& p) {
   return t + p.verdict + "\n";
 }
 
+// What a plan is made of: both CSR halves and the parts that stay on the device (bytes).
+struct Sizes {
+  std::size_t customer_csr = 0;
+  std::size_t item_csr = 0;
+  FixedParts fixed;
+};
+
+// reserved = round(device_bytes x headroom), at most all of it; usable = the rest.
+void reserve_headroom(MemoryPlan& p, std::size_t device_bytes, double headroom) {
+  p.device_bytes = device_bytes;
+  p.headroom = headroom;
+  p.reserved_bytes = std::min(
+      device_bytes,
+      static_cast<std::size_t>(std::llround(static_cast<double>(device_bytes) * headroom)));
+  p.usable_bytes = device_bytes - p.reserved_bytes;
+}
+
+// The memory table's rows, everything on the device (streaming moves the CSR halves off).
+std::vector<MemoryComponent> resident_components(const Sizes& z, FactorPrecision precision) {
+  const std::string prec = to_string(precision);
+  return {
+      {"customer CSR", z.customer_csr, true, "int64 indptr, uint32 indices, fp32 weights"},
+      {"item CSR", z.item_csr, true, "the transpose, same layout"},
+      {"X customer factors", z.fixed.x, true, fmt::format("customers x k {}", prec)},
+      {"Y item factors", z.fixed.y, true, fmt::format("items x k {}", prec)},
+      {"Gram G", z.fixed.gram, true, "k x k fp32, Y^T Y or X^T X"},
+      {"Gram H (objective)", z.fixed.objective_gram, true, "k x k fp32, X^T X"},
+      {"CG scratch", 0, true, "in shared memory per block, none in global memory"},
+      {"objective partials", z.fixed.partials, true, "5 x 256 fp64 block sums"},
+  };
+}
+
+// Batches are estimated from the average row unless both sides' real offsets were given.
+bool estimated_rows(const PlanOptions& o) {
+  return o.customer_indptr.empty() || o.item_indptr.empty();
+}
+
+// The least streaming needs: `buffers` staging buffers of min_batch bytes each (either side's
+// heaviest row, real or estimated), beside the fixed parts.
+struct StagingNeed {
+  std::size_t buffers = 0;
+  std::size_t min_batch = 0;    // bytes
+  std::size_t min_staging = 0;  // buffers x min_batch
+  std::size_t need = 0;         // fixed parts + min_staging
+};
+
+StagingNeed staging_need(const ProblemShape& s, const PlanOptions& o, const FixedParts& fixed) {
+  StagingNeed n;
+  const double safety = o.average_row_safety;
+  n.buffers = u(o.staging_buffers);
+  n.min_batch = std::max(min_batch_bytes(o.customer_indptr, s.customers, s.nnz, safety),
+                         min_batch_bytes(o.item_indptr, s.items, s.nnz, safety));
+  n.min_staging = mul(n.min_batch, n.buffers, "staging");
+  n.need = add(fixed.total(), n.min_staging, "plan");
+  return n;
+}
+
+// Bytes of one staging buffer: what the usable memory leaves beside the fixed parts (at most
+// options.staging_bytes when that is set), split evenly over the buffers.
+std::size_t batch_budget(std::size_t usable, std::size_t fixed, const PlanOptions& o,
+                         std::size_t buffers) {
+  std::size_t staging = usable > fixed ? usable - fixed : 0;
+  if (o.staging_bytes > 0) staging = std::min(staging, o.staging_bytes);
+  return staging / buffers;
+}
+
+std::string why_not_resident(const MemoryPlan& p) {
+  return p.fits_resident ? std::string("streaming forced")
+                         : fmt::format("all resident needs {}, {} more than the {} usable",
+                                       format_bytes(p.total_resident),
+                                       format_bytes(p.total_resident - p.usable_bytes),
+                                       format_bytes(p.usable_bytes));
+}
+
+void plan_resident(MemoryPlan& p) {
+  p.feasible = true;
+  p.planned_device_bytes = p.total_resident;
+  p.verdict = fmt::format("verdict: trains RESIDENT, {} of {} usable ({} free)",
+                          format_bytes(p.total_resident), format_bytes(p.usable_bytes),
+                          format_bytes(p.usable_bytes - p.total_resident));
+}
+
+// Nothing on the device; the verdict says what is missing and what would fit.
+void plan_infeasible(MemoryPlan& p, const PlanOptions& o, const FixedParts& fixed,
+                     const StagingNeed& n) {
+  p.feasible = false;
+  p.planned_device_bytes = 0;
+  const bool capped = n.need <= p.usable_bytes;  // only the staging_bytes cap is in the way
+  p.verdict = fmt::format(
+      "verdict: NOT FEASIBLE on this device ({}).\n"
+      "factors and k x k matrices need {}; {} staging buffers of at least {} (the heaviest "
+      "{}row) need {}; together {} against {} usable: {} missing.\n",
+      why_not_resident(p), format_bytes(fixed.total()), n.buffers, format_bytes(n.min_batch),
+      estimated_rows(o) ? "estimated " : "", format_bytes(n.min_staging), format_bytes(n.need),
+      format_bytes(p.usable_bytes),
+      capped ? format_bytes(0) + " (the staging_bytes cap of " + format_bytes(o.staging_bytes) +
+                   " is too small)"
+             : format_bytes(n.need - p.usable_bytes));
+  p.verdict += suggestions(p.shape, p.usable_bytes, p.headroom, n.min_staging, n.need);
+}
+
+std::string streamed_verdict(const MemoryPlan& p, const PlanOptions& o, std::size_t fixed,
+                             std::size_t buffers) {
+  return fmt::format(
+      "verdict: trains STREAMED ({}).\n"
+      "resident: X, Y, G, H, partials ({}); staging {} = {} x {}.\n"
+      "customer half-step: {} batches of at most {} rows; item half-step: {} batches of at most "
+      "{} rows ({}).\n"
+      "pinned host memory: {}; host-to-device per epoch: {} (~{:.2f} s at an assumed {:.0f} "
+      "GB/s).\n"
+      "note: the CUDA engine trains resident only; streamed training is planned, not built yet.",
+      why_not_resident(p), format_bytes(fixed), format_bytes(p.staging_bytes), buffers,
+      format_bytes(p.batch_bytes), grouped(u(p.customer_batches)),
+      grouped(u(p.customer_batch_rows)), grouped(u(p.item_batches)),
+      grouped(u(p.item_batch_rows)),
+      estimated_rows(o) ? fmt::format("estimated from the average row x {}", o.average_row_safety)
+                        : std::string("cut from the real row offsets"),
+      format_bytes(p.pinned_host_bytes), format_bytes(p.transfer_bytes_per_epoch),
+      p.transfer_seconds_per_epoch, o.host_to_device_gbs);
+}
+
+// X, Y and the small matrices stay; both CSR halves live in pinned host memory and pass through
+// `buffers` staging slices of `batch` bytes each, once per epoch.
+void plan_streamed(MemoryPlan& p, const PlanOptions& o, const Sizes& z, std::size_t batch,
+                   std::size_t buffers) {
+  const ProblemShape& s = p.shape;
+  const double safety = o.average_row_safety;
+  p.streaming = true;
+  p.feasible = true;
+  p.batch_bytes = batch;
+  p.staging_bytes = batch * buffers;
+  SideBatches c = batch_side(o.customer_indptr, s.customers, s.nnz, safety, batch);
+  SideBatches i = batch_side(o.item_indptr, s.items, s.nnz, safety, batch);
+  p.customer_batch_rows = c.rows_per_batch;
+  p.customer_batches = c.batches;
+  p.customer_row_batches = std::move(c.cut);
+  p.item_batch_rows = i.rows_per_batch;
+  p.item_batches = i.batches;
+  p.item_row_batches = std::move(i.cut);
+  p.pinned_host_bytes = z.customer_csr + z.item_csr;
+  p.transfer_bytes_per_epoch = z.customer_csr + z.item_csr;
+  p.transfer_seconds_per_epoch =
+      static_cast<double>(p.transfer_bytes_per_epoch) / (o.host_to_device_gbs * 1e9);
+  p.components.push_back({"CSR staging", p.staging_bytes, true,
+                          fmt::format("{} x {} batch buffers", buffers, format_bytes(batch))});
+  p.planned_device_bytes = z.fixed.total() + p.staging_bytes;
+  p.verdict = streamed_verdict(p, o, z.fixed.total(), buffers);
+}
+
+// s without leading and trailing white space.
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Bytes per unit, case-insensitive: "" and "B" 1, KB .. TB powers of 1000, KiB .. TiB powers
+// of 1024; 0 for anything else.
+double unit_scale(std::string_view unit) {
+  std::string lower;
+  for (char ch : unit)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  double scale = 0.0;
+  if (lower.empty() || lower == "b") scale = 1.0;
+  const char* prefixes = "kmgt";
+  for (int n = 0; n < 4; ++n) {
+    const std::string p(1, prefixes[n]);
+    if (lower == p + "b") scale = std::pow(1000.0, n + 1);
+    if (lower == p + "ib") scale = std::pow(1024.0, n + 1);
+  }
+  return scale;
+}
+
 }  // namespace
 
 FactorPrecision parse_precision(const std::string& name) { return kPrecisionNames.parse(name); }
@@ -268,117 +453,28 @@ MemoryPlan plan_ials(const ProblemShape& shape, std::size_t device_bytes,
   validate(shape, options);
   MemoryPlan p;
   p.shape = shape;
-  p.device_bytes = device_bytes;
-  p.headroom = options.headroom;
-  p.reserved_bytes = std::min(
-      device_bytes,
-      static_cast<std::size_t>(std::llround(static_cast<double>(device_bytes) * options.headroom)));
-  p.usable_bytes = device_bytes - p.reserved_bytes;
-
-  const std::size_t customer_csr = csr_bytes(shape.customers, shape.nnz);
-  const std::size_t item_csr = csr_bytes(shape.items, shape.nnz);
-  const FixedParts fixed = fixed_parts(shape.customers, shape.items, shape.factors,
-                                       shape.precision);
-  const std::string prec = to_string(shape.precision);
-  p.components = {
-      {"customer CSR", customer_csr, true, "int64 indptr, uint32 indices, fp32 weights"},
-      {"item CSR", item_csr, true, "the transpose, same layout"},
-      {"X customer factors", fixed.x, true, fmt::format("customers x k {}", prec)},
-      {"Y item factors", fixed.y, true, fmt::format("items x k {}", prec)},
-      {"Gram G", fixed.gram, true, "k x k fp32, Y^T Y or X^T X"},
-      {"Gram H (objective)", fixed.objective_gram, true, "k x k fp32, X^T X"},
-      {"CG scratch", 0, true, "in shared memory per block, none in global memory"},
-      {"objective partials", fixed.partials, true, "5 x 256 fp64 block sums"},
-  };
-  p.total_resident = add(add(customer_csr, item_csr, "plan"), fixed.total(), "plan");
+  reserve_headroom(p, device_bytes, options.headroom);
+  Sizes z;
+  z.customer_csr = csr_bytes(shape.customers, shape.nnz);
+  z.item_csr = csr_bytes(shape.items, shape.nnz);
+  z.fixed = fixed_parts(shape.customers, shape.items, shape.factors, shape.precision);
+  p.components = resident_components(z, shape.precision);
+  p.total_resident = add(add(z.customer_csr, z.item_csr, "plan"), z.fixed.total(), "plan");
   p.fits_resident = p.total_resident <= p.usable_bytes;
 
   if (p.fits_resident && !options.force_streaming) {
-    p.feasible = true;
-    p.planned_device_bytes = p.total_resident;
-    p.verdict = fmt::format("verdict: trains RESIDENT, {} of {} usable ({} free)",
-                            format_bytes(p.total_resident), format_bytes(p.usable_bytes),
-                            format_bytes(p.usable_bytes - p.total_resident));
-    p.explanation = table(p);
-    return p;
+    plan_resident(p);
+  } else {
+    p.components[0].on_device = false;  // the CSR halves
+    p.components[1].on_device = false;
+    const StagingNeed need = staging_need(shape, options, z.fixed);
+    const std::size_t batch =
+        batch_budget(p.usable_bytes, z.fixed.total(), options, need.buffers);
+    if (need.need > p.usable_bytes || batch < need.min_batch)
+      plan_infeasible(p, options, z.fixed, need);
+    else
+      plan_streamed(p, options, z, batch, need.buffers);
   }
-
-  // Streaming: X, Y and the small matrices stay; both CSR halves live in pinned host memory and
-  // pass through `staging_buffers` slices of batch_bytes each.
-  p.components[0].on_device = false;
-  p.components[1].on_device = false;
-  const double safety = options.average_row_safety;
-  const std::size_t min_batch = std::max(
-      min_batch_bytes(options.customer_indptr, shape.customers, shape.nnz, safety),
-      min_batch_bytes(options.item_indptr, shape.items, shape.nnz, safety));
-  const std::size_t buffers = u(options.staging_buffers);
-  const std::size_t min_staging = mul(min_batch, buffers, "staging");
-  const std::size_t need = add(fixed.total(), min_staging, "plan");
-  const std::string why_not_resident =
-      p.fits_resident ? std::string("streaming forced")
-                      : fmt::format("all resident needs {}, {} more than the {} usable",
-                                    format_bytes(p.total_resident),
-                                    format_bytes(p.total_resident - p.usable_bytes),
-                                    format_bytes(p.usable_bytes));
-
-  std::size_t staging = p.usable_bytes > fixed.total() ? p.usable_bytes - fixed.total() : 0;
-  if (options.staging_bytes > 0) staging = std::min(staging, options.staging_bytes);
-  const std::size_t batch = staging / buffers;
-
-  if (need > p.usable_bytes || batch < min_batch) {
-    p.feasible = false;
-    p.planned_device_bytes = 0;
-    const bool capped = need <= p.usable_bytes;  // only the staging_bytes cap is in the way
-    p.verdict = fmt::format(
-        "verdict: NOT FEASIBLE on this device ({}).\n"
-        "factors and k x k matrices need {}; {} staging buffers of at least {} (the heaviest "
-        "{}row) need {}; together {} against {} usable: {} missing.\n",
-        why_not_resident, format_bytes(fixed.total()), buffers, format_bytes(min_batch),
-        options.customer_indptr.empty() || options.item_indptr.empty() ? "estimated " : "",
-        format_bytes(min_staging), format_bytes(need), format_bytes(p.usable_bytes),
-        capped ? format_bytes(0) + " (the staging_bytes cap of " +
-                     format_bytes(options.staging_bytes) + " is too small)"
-               : format_bytes(need - p.usable_bytes));
-    p.verdict += suggestions(shape, p.usable_bytes, p.headroom, min_staging, need);
-    p.explanation = table(p);
-    return p;
-  }
-
-  p.streaming = true;
-  p.feasible = true;
-  p.batch_bytes = batch;
-  p.staging_bytes = batch * buffers;
-  SideBatches c = batch_side(options.customer_indptr, shape.customers, shape.nnz, safety, batch);
-  SideBatches i = batch_side(options.item_indptr, shape.items, shape.nnz, safety, batch);
-  p.customer_batch_rows = c.rows_per_batch;
-  p.customer_batches = c.batches;
-  p.customer_row_batches = std::move(c.cut);
-  p.item_batch_rows = i.rows_per_batch;
-  p.item_batches = i.batches;
-  p.item_row_batches = std::move(i.cut);
-  p.pinned_host_bytes = customer_csr + item_csr;
-  p.transfer_bytes_per_epoch = customer_csr + item_csr;
-  p.transfer_seconds_per_epoch =
-      static_cast<double>(p.transfer_bytes_per_epoch) / (options.host_to_device_gbs * 1e9);
-  p.components.push_back({"CSR staging", p.staging_bytes, true,
-                          fmt::format("{} x {} batch buffers", buffers, format_bytes(batch))});
-  p.planned_device_bytes = fixed.total() + p.staging_bytes;
-  p.verdict = fmt::format(
-      "verdict: trains STREAMED ({}).\n"
-      "resident: X, Y, G, H, partials ({}); staging {} = {} x {}.\n"
-      "customer half-step: {} batches of at most {} rows; item half-step: {} batches of at most "
-      "{} rows ({}).\n"
-      "pinned host memory: {}; host-to-device per epoch: {} (~{:.2f} s at an assumed {:.0f} "
-      "GB/s).\n"
-      "note: the CUDA engine trains resident only; streamed training is planned, not built yet.",
-      why_not_resident, format_bytes(fixed.total()), format_bytes(p.staging_bytes), buffers,
-      format_bytes(batch), grouped(u(p.customer_batches)), grouped(u(p.customer_batch_rows)),
-      grouped(u(p.item_batches)), grouped(u(p.item_batch_rows)),
-      options.customer_indptr.empty() || options.item_indptr.empty()
-          ? fmt::format("estimated from the average row x {}", safety)
-          : std::string("cut from the real row offsets"),
-      format_bytes(p.pinned_host_bytes), format_bytes(p.transfer_bytes_per_epoch),
-      p.transfer_seconds_per_epoch, options.host_to_device_gbs);
   p.explanation = table(p);
   return p;
 }
@@ -389,9 +485,7 @@ std::size_t parse_bytes(const std::string& text) {
                                   "1e9)",
                                   text, why));
   };
-  std::string_view s(text);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  const std::string_view s = trim_spaces(text);
   if (s.empty()) throw bad("empty");
   double value = 0.0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
@@ -399,16 +493,7 @@ std::size_t parse_bytes(const std::string& text) {
   if (!std::isfinite(value) || value < 0.0) throw bad("not a finite, non-negative number");
   std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
-  std::string lower;
-  for (char ch : unit) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-  double scale = 0.0;
-  if (lower.empty() || lower == "b") scale = 1.0;
-  const char* prefixes = "kmgt";
-  for (int n = 0; n < 4; ++n) {
-    const std::string p(1, prefixes[n]);
-    if (lower == p + "b") scale = std::pow(1000.0, n + 1);
-    if (lower == p + "ib") scale = std::pow(1024.0, n + 1);
-  }
+  const double scale = unit_scale(unit);
   if (scale == 0.0) throw bad("unknown unit (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)");
   const double bytes = std::floor(value * scale);
   // 2^64 is exactly representable; every double below it converts without overflow.

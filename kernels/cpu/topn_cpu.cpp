@@ -207,6 +207,136 @@ std::vector<float> pack_panels(const FactorsView& items, int threads) {
   return panels;
 }
 
+// ---- cpu_topn's pieces -----------------------------------------------------------------------
+
+// What every thread of one cpu_topn call reads.
+struct TopnJob {
+  const FactorsView& customers;  // nc x k
+  const CsrView* seen;           // one row per customer; read only with exclude
+  bool exclude;
+  std::int64_t items;  // ni
+  int n;               // list length cap: min(params.n, ni)
+  int cap;             // candidates buffered per customer: 2n
+  TopnKernels kern;
+  Blocking blk;
+  const float* panels;  // pack_panels(items)
+};
+
+// One thread's buffers for a block of at most blk.mb customers, allocated once per call.
+struct BlockBuffers {
+  explicit BlockBuffers(const TopnJob& job)
+      : xb(static_cast<std::size_t>(job.blk.mb) * static_cast<std::size_t>(job.customers.cols)),
+        tile(static_cast<std::size_t>(job.blk.mb) * static_cast<std::size_t>(job.blk.nb)),
+        cand(static_cast<std::size_t>(job.blk.mb) * static_cast<std::size_t>(job.cap)),
+        sel(static_cast<std::size_t>(job.blk.mb)),
+        ex(static_cast<std::size_t>(job.blk.mb)),
+        ex_end(static_cast<std::size_t>(job.blk.mb)) {}
+
+  std::vector<float> xb;         // mb x k customer factors, zero rows past the block's end
+  std::vector<float> tile;       // mb x nb scores of one item block (row stride nb)
+  std::vector<Candidate> cand;   // mb x cap candidate buffers
+  std::vector<Selector> sel;     // per customer of the block
+  std::vector<const std::uint32_t*> ex, ex_end;  // per customer: seen items not yet passed
+};
+
+// Loads customers [u0, u0 + m) into xb, zero rows up to mpad (whole register tiles), and resets
+// their selections and, with exclusion, their cursors into the seen items.
+inline void start_block(const TopnJob& job, BlockBuffers& b, std::int64_t u0, int m, int mpad) {
+  const auto krow = static_cast<std::size_t>(job.customers.cols);
+  std::memcpy(b.xb.data(), job.customers.data + static_cast<std::size_t>(u0) * krow,
+              sizeof(float) * static_cast<std::size_t>(m) * krow);
+  std::fill(b.xb.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(m) * krow),
+            b.xb.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(mpad) * krow),
+            0.0f);
+  for (int c = 0; c < m; ++c) {
+    b.sel[c].reset(b.cand.data() + static_cast<std::size_t>(c) * job.cap, job.cap, job.n);
+    if (job.exclude) {
+      b.ex[c] = job.seen->indices + job.seen->indptr[u0 + c];
+      b.ex_end[c] = job.seen->indices + job.seen->indptr[u0 + c + 1];
+    }
+  }
+}
+
+// Offers the scores s of items [first, end) but the seen ones: the runs between the seen items
+// in [e, e_end) (sorted ascending, unique). Returns the cursor moved past the seen items below
+// end, where the next item block starts looking.
+inline const std::uint32_t* offer_unseen(const TopnKernels& kern, Selector& sel, const float* s,
+                                         std::uint32_t first, std::uint32_t end,
+                                         const std::uint32_t* e, const std::uint32_t* e_end) {
+  std::uint32_t i = first;
+  while (i < end) {
+    while (e != e_end && *e < i) ++e;
+    const std::uint32_t stop = (e != e_end && *e < end) ? *e : end;
+    kern.offer(sel, s + (i - first), i, stop - i);
+    i = stop + 1;  // past the seen item (or past the end)
+  }
+  return e;
+}
+
+// Scores the block's m customers (mpad rows of xb) against every item, one item block at a
+// time, and offers each customer's scores before the next block overwrites the tile.
+inline void scan_items(const TopnJob& job, BlockBuffers& b, int m, int mpad) {
+  const TopnKernels kern = job.kern;
+  const std::int64_t ni = job.items;
+  const int k = job.customers.cols;
+  const int nb = job.blk.nb;
+  const bool exclude = job.exclude;
+  const auto krow = static_cast<std::size_t>(k);
+  const auto lds = static_cast<std::size_t>(nb);
+  for (std::int64_t i0 = 0; i0 < ni; i0 += nb) {
+    const auto first = static_cast<std::uint32_t>(i0);
+    const auto len = static_cast<std::uint32_t>(std::min<std::int64_t>(nb, ni - i0));
+    const int npanels = static_cast<int>((len + kPanel - 1) / kPanel);
+    kern.score_block(b.xb.data(), mpad, job.panels + static_cast<std::size_t>(i0) * krow, npanels,
+                     k, b.tile.data(), lds);
+    for (int c = 0; c < m; ++c) {
+      const float* s = b.tile.data() + static_cast<std::size_t>(c) * lds;
+      if (exclude)
+        b.ex[c] = offer_unseen(kern, b.sel[c], s, first, first + len, b.ex[c], b.ex_end[c]);
+      else
+        kern.offer(b.sel[c], s, first, len);
+    }
+  }
+}
+
+// Each customer's best, sorted, into its own n slots of result (from customer u0 on), and the
+// list lengths into lens.
+inline void finish_block(const TopnJob& job, BlockBuffers& b, std::int64_t u0, int m,
+                         TopNResult& result, std::vector<int>& lens) {
+  for (int c = 0; c < m; ++c) {
+    const int got = b.sel[c].finish();
+    const Candidate* best = b.cand.data() + static_cast<std::size_t>(c) * job.cap;
+    const std::size_t at = static_cast<std::size_t>(u0 + c) * static_cast<std::size_t>(job.n);
+    for (int j = 0; j < got; ++j) {
+      result.items[at + j] = candidate_item(best[j]);
+      result.scores[at + j] = candidate_score(best[j]);
+    }
+    lens[static_cast<std::size_t>(u0 + c)] = got;
+  }
+}
+
+// From n slots per customer to the contract's layout: the offsets, and the short lists closed up
+// in place (each list only moves towards the front). `requested` is params.n: lists shorter
+// than it count as short.
+void compact_lists(TopNResult& result, const std::vector<int>& lens, int n,
+                   std::int64_t requested) {
+  std::size_t total = 0;
+  for (std::size_t u = 0; u < lens.size(); ++u) {
+    const auto len = static_cast<std::size_t>(lens[u]);
+    if (len < static_cast<std::size_t>(requested)) ++result.short_lists;
+    const std::size_t from = u * static_cast<std::size_t>(n);
+    if (from != total) {
+      std::memmove(result.items.data() + total, result.items.data() + from,
+                   len * sizeof(std::uint32_t));
+      std::memmove(result.scores.data() + total, result.scores.data() + from, len * sizeof(float));
+    }
+    total += len;
+    result.offsets[u + 1] = static_cast<std::int64_t>(total);
+  }
+  result.items.resize(total);
+  result.scores.resize(total);
+}
+
 }  // namespace
 }  // namespace tailor::cpu
 
@@ -254,7 +384,6 @@ void CpuScorer::score(const float* x, int rows, float* out) const {
 
 TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, const CsrView* seen,
                     const TopNParams& params, int threads) {
-  using cpu::Candidate;
   using cpu::kPanel;
   detail::validate_topn(customers, items, seen, params);
   threads = threads >= 1 ? threads : omp_get_max_threads();
@@ -265,108 +394,36 @@ TopNResult cpu_topn(const FactorsView& customers, const FactorsView& items, cons
   result.offsets.assign(static_cast<std::size_t>(nc) + 1, 0);
   if (nc == 0) return result;
 
-  const int k = customers.cols;
-  const auto krow = static_cast<std::size_t>(k);
   const int n = static_cast<int>(std::min<std::int64_t>(params.n, ni));  // list length cap
   const int cap = 2 * n;
-  const bool exclude = params.exclude_seen;
   const cpu::TopnKernels kern = cpu::kernels_for(cpu::active_isa());
   const cpu::Blocking blk =
-      cpu::choose_blocking(nc, ni, k, cap, kern.mr, threads, params.memory_budget);
+      cpu::choose_blocking(nc, ni, customers.cols, cap, kern.mr, threads, params.memory_budget);
   assert(blk.nb % kPanel == 0 && blk.mb % kern.mr == 0);
   const std::vector<float> panels = cpu::pack_panels(items, threads);
+  const cpu::TopnJob job{customers, seen, params.exclude_seen, ni, n, cap, kern, blk,
+                         panels.data()};
 
   // Each customer's list goes to its own n slots first; compacted below if any is short.
   result.items.resize(static_cast<std::size_t>(nc) * static_cast<std::size_t>(n));
   result.scores.resize(result.items.size());
   std::vector<int> lens(static_cast<std::size_t>(nc));
   const std::int64_t nblocks = (nc + blk.mb - 1) / blk.mb;
-  const auto lds = static_cast<std::size_t>(blk.nb);
 
 #pragma omp parallel num_threads(threads)
   {
-    // Per-thread buffers, allocated once per call (sizes from choose_blocking).
-    std::vector<float> xb(static_cast<std::size_t>(blk.mb) * krow);
-    std::vector<float> tile(static_cast<std::size_t>(blk.mb) * lds);
-    std::vector<Candidate> cand(static_cast<std::size_t>(blk.mb) * static_cast<std::size_t>(cap));
-    std::vector<cpu::Selector> sel(static_cast<std::size_t>(blk.mb));
-    std::vector<const std::uint32_t*> ex(static_cast<std::size_t>(blk.mb));
-    std::vector<const std::uint32_t*> ex_end(static_cast<std::size_t>(blk.mb));
-
+    cpu::BlockBuffers buffers(job);
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t cb = 0; cb < nblocks; ++cb) {
       const std::int64_t u0 = cb * blk.mb;
       const int m = static_cast<int>(std::min<std::int64_t>(blk.mb, nc - u0));
       const int mpad = (m + kern.mr - 1) / kern.mr * kern.mr;
-      std::memcpy(xb.data(), customers.data + static_cast<std::size_t>(u0) * krow,
-                  sizeof(float) * static_cast<std::size_t>(m) * krow);
-      std::fill(xb.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(m) * krow),
-                xb.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(mpad) * krow),
-                0.0f);
-      for (int c = 0; c < m; ++c) {
-        sel[c].reset(cand.data() + static_cast<std::size_t>(c) * cap, cap, n);
-        if (exclude) {
-          ex[c] = seen->indices + seen->indptr[u0 + c];
-          ex_end[c] = seen->indices + seen->indptr[u0 + c + 1];
-        }
-      }
-
-      for (std::int64_t i0 = 0; i0 < ni; i0 += blk.nb) {
-        const auto first = static_cast<std::uint32_t>(i0);
-        const auto len = static_cast<std::uint32_t>(std::min<std::int64_t>(blk.nb, ni - i0));
-        const int npanels = static_cast<int>((len + kPanel - 1) / kPanel);
-        kern.score_block(xb.data(), mpad, panels.data() + static_cast<std::size_t>(i0) * krow,
-                         npanels, k, tile.data(), lds);
-        const std::uint32_t end = first + len;
-        for (int c = 0; c < m; ++c) {
-          const float* s = tile.data() + static_cast<std::size_t>(c) * lds;
-          if (!exclude) {
-            kern.offer(sel[c], s, first, len);
-            continue;
-          }
-          // Offer the runs between this customer's seen items (sorted ascending, unique).
-          const std::uint32_t* e = ex[c];
-          const std::uint32_t* e_end = ex_end[c];
-          std::uint32_t i = first;
-          while (i < end) {
-            while (e != e_end && *e < i) ++e;
-            const std::uint32_t stop = (e != e_end && *e < end) ? *e : end;
-            kern.offer(sel[c], s + (i - first), i, stop - i);
-            i = stop + 1;  // past the seen item (or past the end)
-          }
-          ex[c] = e;
-        }
-      }
-
-      for (int c = 0; c < m; ++c) {
-        const int got = sel[c].finish();
-        const Candidate* best = cand.data() + static_cast<std::size_t>(c) * cap;
-        const std::size_t at = static_cast<std::size_t>(u0 + c) * static_cast<std::size_t>(n);
-        for (int j = 0; j < got; ++j) {
-          result.items[at + j] = cpu::candidate_item(best[j]);
-          result.scores[at + j] = cpu::candidate_score(best[j]);
-        }
-        lens[static_cast<std::size_t>(u0 + c)] = got;
-      }
+      cpu::start_block(job, buffers, u0, m, mpad);
+      cpu::scan_items(job, buffers, m, mpad);
+      cpu::finish_block(job, buffers, u0, m, result, lens);
     }
   }
-
-  // Offsets, and the short lists closed up in place (each list only moves towards the front).
-  std::size_t total = 0;
-  for (std::int64_t u = 0; u < nc; ++u) {
-    const auto len = static_cast<std::size_t>(lens[static_cast<std::size_t>(u)]);
-    if (len < static_cast<std::size_t>(params.n)) ++result.short_lists;
-    const std::size_t from = static_cast<std::size_t>(u) * static_cast<std::size_t>(n);
-    if (from != total) {
-      std::memmove(result.items.data() + total, result.items.data() + from,
-                   len * sizeof(std::uint32_t));
-      std::memmove(result.scores.data() + total, result.scores.data() + from, len * sizeof(float));
-    }
-    total += len;
-    result.offsets[static_cast<std::size_t>(u) + 1] = static_cast<std::int64_t>(total);
-  }
-  result.items.resize(total);
-  result.scores.resize(total);
+  cpu::compact_lists(result, lens, n, params.n);
   return result;
 }
 

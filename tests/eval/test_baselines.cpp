@@ -150,6 +150,51 @@ TEST(BuyAgain, WithoutTimeColumnTiesByIndex) {
   EXPECT_EQ(list_of(r, 1), (Items{1, 2, 3}));
 }
 
+TEST(BuyAgain, LatestPurchaseIsTheLatestTimeNotTheLastRow) {
+  // c0 bought i0 at t500 then (later in the log) at t100, and i1 at t300 and t200: both twice,
+  // i0 last bought at t500, i1 at t300, so i0 comes first. The log order does not matter.
+  Dataset d;
+  d.customer_ids = {"a"};
+  d.item_ids = {"p0", "p1"};
+  d.log.customer = {0, 0, 0, 0};
+  d.log.item = {1, 0, 1, 0};
+  d.log.time = {200, 500, 300, 100};
+  const TopNResult r = buy_again_lists(d, std::vector<bool>(4, true), {0}, nullptr, 5);
+  EXPECT_EQ(list_of(r, 0), (Items{0, 1}));
+  EXPECT_EQ(scores_of(r, 0), (Scores{2, 2}));
+  d.log.time = {600, 500, 300, 100};  // i1 last bought at t600: now it leads
+  EXPECT_EQ(list_of(buy_again_lists(d, std::vector<bool>(4, true), {0}, nullptr, 5), 0),
+            (Items{1, 0}));
+}
+
+TEST(BuyAgain, ListsCutToNAndOnlyTrainingRowsOfEachCustomerCount) {
+  const Dataset d = tiny_dataset();
+  // n = 2: c0's third item (i3) is cut; c1 has exactly 2; c2 has 2; c4 has 2: none short.
+  const TopNResult r = buy_again_lists(d, train_rows(), {0, 1, 2, 4}, nullptr, 2);
+  EXPECT_EQ(list_of(r, 0), (Items{1, 2}));
+  EXPECT_EQ(r.short_lists, 0);
+  EXPECT_EQ(r.offsets, (std::vector<std::int64_t>{0, 2, 4, 6, 8}));
+  // A customer's list depends on its own training rows only: asked alone it is the same.
+  for (const std::uint32_t c : {0u, 1u, 2u, 4u}) {
+    const TopNResult alone = buy_again_lists(d, train_rows(), {c}, nullptr, 2);
+    const std::int64_t at = c == 4 ? 3 : c;
+    EXPECT_EQ(list_of(alone, 0), list_of(r, at)) << "customer " << c;
+  }
+  // Rows flagged as not training are not purchases: without rows 0 and 1 (c0's i1), c0's past
+  // is i2 (t300) and i3 (t150), once each.
+  std::vector<bool> rows = train_rows();
+  rows[0] = rows[1] = false;
+  const TopNResult fewer = buy_again_lists(d, rows, {0}, nullptr, 5);
+  EXPECT_EQ(list_of(fewer, 0), (Items{2, 3}));
+  EXPECT_EQ(scores_of(fewer, 0), (Scores{1, 1}));
+  try {
+    (void)buy_again_lists(d, std::vector<bool>(12, true), {0}, nullptr, 3);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "buy-again: 12 training flags for 13 log rows");
+  }
+}
+
 TEST(Random, SameSeedSameListsDifferentSeedDiffers) {
   std::vector<std::uint32_t> customers(40);
   for (std::uint32_t c = 0; c < 40; ++c) customers[c] = c;

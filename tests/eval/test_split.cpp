@@ -253,6 +253,44 @@ TEST(Split, ParseErrorsArePrecise) {
   expect_parse_error("customers:0.2x", "not a number F");
 }
 
+TEST(Split, ParseDateIsExactlyYyyyMmDdOfACalendarDay) {
+  // 00:00 UTC of the day, negative before 1970.
+  EXPECT_EQ(parse_split("time:1969-12-31", 1).cutoff, -kDay);
+  EXPECT_EQ(parse_split("time:2020-01-01", 1).cutoff, kStart);
+  EXPECT_EQ(parse_split("time:2020-12-31", 1).cutoff, kStart + 365 * kDay);  // a leap year
+  for (const char* text : {"time:", "time:2020-01-0a", "time:2020/01/01", "time:+020-01-01",
+                           "time:2020-01-01 ", "time:20200101"})
+    expect_parse_error(text, "is not a date YYYY-MM-DD");
+  for (const char* text : {"time:2020-02-30", "time:2020-00-10", "time:2020-04-31"})
+    expect_parse_error(text, "is not a calendar date");
+  try {
+    parse_split("time:2019-02-29", 1);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_TRUE(std::string(e.what()).starts_with(
+        "--split \"time:2019-02-29\": 2019-02-29 is not a calendar date; accepted forms: "))
+        << e.what();
+  }
+}
+
+TEST(Split, ParseLastAndFractionAreWholeNumbers) {
+  EXPECT_EQ(parse_split("last:1", 1).last, 1);
+  EXPECT_EQ(parse_split("last:2147483647", 1).last, 2147483647);  // the largest int
+  expect_parse_error("last:2147483648", "K = 2147483648");
+  for (const char* text : {"last:+3", "last: 3", "last:3 ", "last:2:3", "last:0x10"})
+    expect_parse_error(text, "is not an integer K");
+  EXPECT_EQ(parse_split("random:1e-3", 1).fraction, 0.001);
+  EXPECT_EQ(parse_split("customers:0.999", 1).fraction, 0.999);
+  EXPECT_EQ(parse_split("customers:0.999", 1).kind, SplitKind::customers);
+  expect_parse_error("random:-0.1", "fraction -0.1 must lie strictly between 0 and 1");
+  expect_parse_error("customers:inf", "fraction inf must lie strictly between 0 and 1");
+  for (const char* text : {"random:", "random:.5.", "customers: 0.5", "random:0,5"})
+    expect_parse_error(text, "is not a number F");
+  // The kind is matched exactly, before its value is looked at.
+  expect_parse_error("Time:2020-01-01", "unknown kind \"Time\"");
+  expect_parse_error(":0.5", "unknown kind \"\"");
+}
+
 TEST(Split, MakeSplitRefusesMissingTimeAndEmptySides) {
   const Dataset untimed = make_data(50, 20, 500, 10, 8, /*with_time=*/false);
   for (const char* text : {"time:2020-01-05", "last:1"}) {

@@ -2,6 +2,8 @@
 // cutting from real row offsets, byte-size parsing, and the retail-1b preset on an 80 GB H100.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -271,6 +273,153 @@ TEST(ParseBytes, UnitsAndJunk) {
   }
   EXPECT_EQ(format_bytes(512), "512 B");
   EXPECT_EQ(format_bytes(3ull << 30), "3.00 GiB");
+}
+
+// The InputError of plan_ials(shape, 1 << 20, o), or "" when it plans.
+std::string plan_error(const ProblemShape& shape, const PlanOptions& o = PlanOptions{}) {
+  try {
+    (void)plan_ials(shape, 1 << 20, o);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Planner, EachInvalidShapeOrOptionHasItsMessage) {
+  EXPECT_EQ(plan_error({0, 5, 0, 4}),
+            "memory plan: customers = 0 must be in 1 .. 2147483647 (cuBLAS int)");
+  EXPECT_EQ(plan_error({10, 2147483648, 0, 4}),
+            "memory plan: items = 2147483648 must be in 1 .. 2147483647 (cuBLAS int)");
+  EXPECT_EQ(plan_error({10, 5, -1, 4}),
+            "memory plan: interactions = -1 must be in 0 .. customers x items = 50");
+  EXPECT_EQ(plan_error({10, 5, 51, 4}),
+            "memory plan: interactions = 51 must be in 0 .. customers x items = 50");
+  EXPECT_EQ(plan_error({10, 5, 50, 4}), "");  // every pair: still a shape
+  EXPECT_EQ(plan_error({10, 5, 20, 1025}), "memory plan: factors = 1025 must be in 1 .. 1024");
+
+  PlanOptions o;
+  o.headroom = -0.5;
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: headroom = -0.5 must be in [0, 1)");
+  o.headroom = std::nan("");
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: headroom = nan must be in [0, 1)");
+  o = PlanOptions{};
+  o.staging_buffers = 0;
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: staging_buffers = 0 must be >= 1");
+  o = PlanOptions{};
+  o.average_row_safety = 0.5;
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: average_row_safety = 0.5 must be >= 1");
+  o.average_row_safety = INFINITY;
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: average_row_safety = inf must be >= 1");
+  o = PlanOptions{};
+  o.host_to_device_gbs = 0.0;
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: host_to_device_gbs = 0 must be > 0");
+
+  // Row offsets: rows + 1 of them, spanning the interactions; an empty span is "not given".
+  o = PlanOptions{};
+  const std::vector<std::int64_t> two = {0, 20};
+  o.customer_indptr = two;
+  EXPECT_EQ(plan_error(small_shape(), o),
+            "memory plan: customer indptr has 2 offsets, expected rows + 1 = 11");
+  o = PlanOptions{};
+  const std::vector<std::int64_t> short_span = {3, 5, 9, 12, 20, 22};  // 19 of 20
+  o.item_indptr = short_span;
+  EXPECT_EQ(plan_error(small_shape(), o),
+            "memory plan: item indptr spans 19 interactions, expected 20");
+
+  // The shape is checked before the options, the options before the offsets.
+  o.headroom = 2.0;
+  EXPECT_EQ(plan_error({10, 5, 20, 0}, o), "memory plan: factors = 0 must be in 1 .. 1024");
+  EXPECT_EQ(plan_error(small_shape(), o), "memory plan: headroom = 2 must be in [0, 1)");
+}
+
+TEST(Planner, VerdictSaysWhyItStreamsAndWhereBatchesComeFrom) {
+  // 11063 usable: one byte short of resident (11064, 10.80 KiB); batches from average rows.
+  const MemoryPlan p = plan_ials(small_shape(), 11063, no_headroom());
+  ASSERT_TRUE(p.streaming);
+  EXPECT_NE(p.verdict.find("trains STREAMED (all resident needs 10.80 KiB, 1 B more than the "
+                           "10.80 KiB usable)"),
+            std::string::npos)
+      << p.verdict;
+  EXPECT_NE(p.verdict.find("(estimated from the average row x 2)"), std::string::npos)
+      << p.verdict;
+  EXPECT_NE(p.verdict.find("staging 454 B = 2 x 227 B"), std::string::npos) << p.verdict;
+  // A staging cap above what is left changes nothing: the usable memory bounds the batches.
+  PlanOptions capped = no_headroom();
+  capped.staging_bytes = std::size_t{1} << 30;
+  EXPECT_EQ(plan_ials(small_shape(), 11063, capped).batch_bytes, 227u);
+  // One staging buffer takes all of it.
+  capped.staging_buffers = 1;
+  EXPECT_EQ(plan_ials(small_shape(), 11063, capped).batch_bytes, 455u);
+
+  // Forced streaming with both sides' real offsets: 2 rows per customer, 4 per item.
+  PlanOptions o = no_headroom();
+  o.force_streaming = true;
+  const std::vector<std::int64_t> customers = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20};
+  const std::vector<std::int64_t> items = {0, 4, 8, 12, 16, 20};
+  o.customer_indptr = customers;
+  const MemoryPlan one_side = plan_ials(small_shape(), 1 << 20, o);
+  EXPECT_NE(one_side.verdict.find("trains STREAMED (streaming forced)"), std::string::npos)
+      << one_side.verdict;
+  EXPECT_NE(one_side.verdict.find("estimated from the average row"), std::string::npos)
+      << one_side.verdict;  // the item side has no offsets
+  o.item_indptr = items;
+  EXPECT_NE(plan_ials(small_shape(), 1 << 20, o).verdict.find("(cut from the real row offsets)"),
+            std::string::npos);
+  // Infeasible with real offsets: the heaviest row is known, not estimated. Fixed 10608 plus
+  // two buffers of the heaviest item row (4 interactions: 16 + 32 = 48) = 10704.
+  const MemoryPlan no = plan_ials(small_shape(), 10703, o);
+  ASSERT_FALSE(no.feasible);
+  EXPECT_NE(no.verdict.find("2 staging buffers of at least 48 B (the heaviest row) need 96 B"),
+            std::string::npos)
+      << no.verdict;
+  EXPECT_TRUE(plan_ials(small_shape(), 10704, o).feasible);
+}
+
+TEST(ParseBytes, EveryUnitInAnyCase) {
+  const char* prefixes[] = {"k", "m", "g", "t"};
+  std::size_t decimal = 1, binary = 1;
+  for (const char* p : prefixes) {
+    decimal *= 1000;
+    binary *= 1024;
+    const std::string lower = p, upper(1, static_cast<char>(std::toupper(p[0])));
+    for (const std::string& unit : {lower + "b", upper + "B", upper + "b", lower + "B"})
+      EXPECT_EQ(parse_bytes("3" + unit), 3 * decimal) << unit;
+    for (const std::string& unit : {lower + "ib", upper + "iB", upper + "IB", lower + "IB"})
+      EXPECT_EQ(parse_bytes("3" + unit), 3 * binary) << unit;
+  }
+  EXPECT_EQ(parse_bytes("7b"), 7u);
+  EXPECT_EQ(parse_bytes("7   B"), 7u);          // spaces between number and unit
+  EXPECT_EQ(parse_bytes("\t2KiB\n"), 2048u);    // white space around the whole text
+  EXPECT_EQ(parse_bytes("0.9999B"), 0u);        // fractions of a byte round down
+  EXPECT_EQ(parse_bytes("18446744073709549568"), 18446744073709549568ull);  // below 2^64
+  for (const char* unit : {"1ib", "1PB", "1PiB", "1kibb", "1\tGB", "1 k"})
+    EXPECT_THROW((void)parse_bytes(unit), InputError) << unit;
+}
+
+// The reason parse_bytes gives for `text` ("" when it parses).
+std::string bytes_error(const std::string& text) {
+  try {
+    (void)parse_bytes(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ParseBytes, ErrorsSayWhy) {
+  EXPECT_EQ(bytes_error(" "),
+            "invalid byte size ' ': empty (examples: 80GiB, 80GB, 81920MiB, 1e9)");
+  EXPECT_EQ(bytes_error("GiB"),
+            "invalid byte size 'GiB': no number (examples: 80GiB, 80GB, 81920MiB, 1e9)");
+  for (const char* text : {"-1GB", "nan", "inf"})
+    EXPECT_NE(bytes_error(text).find(": not a finite, non-negative number ("), std::string::npos)
+        << text;
+  EXPECT_NE(bytes_error("80XB").find(": unknown unit (use B, KB, MB, GB, TB, KiB, MiB, GiB or "
+                                     "TiB) ("),
+            std::string::npos);
+  for (const char* text : {"18446744073709551616", "16777216TiB"})  // 2^64 bytes
+    EXPECT_NE(bytes_error(text).find(": larger than 2^64 - 1 bytes ("), std::string::npos)
+        << text;
 }
 
 // The retail-1b preset (docs/memory.md): 20M customers x 500k items x 1e9 interactions, k = 128,
