@@ -277,6 +277,114 @@ struct BlockPlan {
   std::int64_t extra_rows = 0;    // rows beyond one per customer, apportioned to the block
 };
 
+// What every customer's rows share: the spec, the items and the time span.
+struct RowContext {
+  const GenerateSpec& spec;
+  const ItemModel& model;
+  std::int64_t span;  // seconds covered by spec.days
+  std::int64_t end;   // spec.start + span, exclusive
+  double q_geo;       // log(1 - 1 / quantity_mean); 0: every quantity is 1
+};
+
+RowContext row_context(const GenerateSpec& spec, const ItemModel& model) {
+  const auto span = static_cast<std::int64_t>(std::llround(spec.days * kSecondsPerDay));
+  const double q_geo = spec.quantity_mean > 1.0 ? std::log(1.0 - 1.0 / spec.quantity_mean) : 0.0;
+  return {spec, model, span, spec.start + span, q_geo};
+}
+
+// A Zipf draw; parent receives the customer's row that first bought the item, or -1. One the
+// customer already has stays a re-buy while the budget lasts (so the popularity of draws stays
+// Zipf), else it is drawn again, up to kNewItemTries draws in all.
+std::uint32_t draw_item(const ItemModel& model, Rng& rng, const ItemRows& owned,
+                        bool budget_spent, std::int64_t& parent) {
+  std::uint32_t item = model.by_rank[model.popularity.sample(rng)];
+  parent = owned.find(item);
+  for (int t = 1; t < kNewItemTries && parent >= 0 && budget_spent; ++t) {
+    item = model.by_rank[model.popularity.sample(rng)];
+    parent = owned.find(item);
+  }
+  return item;
+}
+
+// A re-buy comes the item's interval (jittered) after the earlier row at parent_time. Past the
+// end of the span it goes before it instead (the pair's gap is the same); if neither fits,
+// anywhere in the span. Unix seconds.
+std::int64_t rebuy_time(const RowContext& x, Rng& rng, std::uint32_t item,
+                        std::int64_t parent_time) {
+  const double gap_days =
+      x.model.interval_days[item] * std::exp(x.spec.repeat_jitter_sigma * rng.normal());
+  const auto gap = std::max<std::int64_t>(1, std::llround(gap_days * kSecondsPerDay));
+  std::int64_t t = parent_time + gap;
+  if (t >= x.end) t = parent_time - gap;
+  if (t < x.spec.start) t = x.spec.start + rng.index(x.span);
+  return t;
+}
+
+// Draws one customer's n rows into s.items and s.times, in generation order. Returns the rows
+// that are re-buys: the planned share of the n - 1 rows after the first, more only when the
+// redraws of draw_item ran out.
+std::int64_t draw_customer(const RowContext& x, Rng& rng, std::int64_t n, double repeat_p,
+                           Scratch& s) {
+  const std::int64_t repeats = std::clamp<std::int64_t>(
+      rng.round_stochastic(repeat_p * static_cast<double>(n - 1)), 0, n - 1);
+  // Visits: a basket of new items shares one time stamp.
+  const std::int64_t visits = std::clamp<std::int64_t>(
+      rng.round_stochastic(static_cast<double>(n) / x.spec.visit_rows), 1, n - repeats);
+  s.visits.resize(static_cast<std::size_t>(visits));
+  for (auto& v : s.visits) v = x.spec.start + rng.index(x.span);
+
+  s.items.resize(static_cast<std::size_t>(n));
+  s.times.resize(static_cast<std::size_t>(n));
+  s.owned.reset(n);
+  std::int64_t repeats_done = 0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    // A re-buy with the probability that spreads the remaining ones over the remaining rows.
+    const bool rebuy = k > 0 && rng.uniform() * static_cast<double>(n - k) <
+                                    static_cast<double>(repeats - repeats_done);
+    std::int64_t parent = -1;
+    std::uint32_t item = 0;
+    if (rebuy) {
+      // Copies an earlier row (uniformly, so items bought often are re-bought often).
+      parent = rng.index(k);
+      item = s.items[static_cast<std::size_t>(parent)];
+    } else {
+      item = draw_item(x.model, rng, s.owned, repeats_done >= repeats, parent);
+    }
+    s.items[static_cast<std::size_t>(k)] = item;
+    if (parent < 0) {
+      s.owned.insert(item, k);
+      s.times[static_cast<std::size_t>(k)] = s.visits[static_cast<std::size_t>(rng.index(visits))];
+      continue;
+    }
+    ++repeats_done;
+    s.times[static_cast<std::size_t>(k)] =
+        rebuy_time(x, rng, item, s.times[static_cast<std::size_t>(parent)]);
+  }
+  return repeats_done;
+}
+
+// Writes the customer's n drawn rows to out[at, at + n) in time order (ties in generation order),
+// each with its quantity (1 + geometric) and value (quantity x price).
+void write_customer(const RowContext& x, Rng& rng, std::uint32_t customer, std::int64_t n,
+                    Scratch& s, Columns& out, std::int64_t at) {
+  s.order.resize(static_cast<std::size_t>(n));
+  std::iota(s.order.begin(), s.order.end(), 0u);
+  std::stable_sort(s.order.begin(), s.order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return s.times[a] < s.times[b]; });
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::uint32_t src = s.order[static_cast<std::size_t>(k)];
+    const auto row = static_cast<std::size_t>(at + k);
+    const std::uint32_t item = s.items[src];
+    const double quantity =
+        x.q_geo < 0 ? 1.0 + std::floor(std::log(rng.uniform_pos()) / x.q_geo) : 1.0;
+    out.customer[row] = customer;
+    out.item[row] = item;
+    out.time[row] = s.times[src];
+    out.quantity[row] = static_cast<float>(quantity);
+    out.value[row] = static_cast<float>(quantity * static_cast<double>(x.model.price[item]));
+  }
+}
+
 // Generates the rows of one customer block into out[at, at + plan.rows). Returns re-buy rows.
 std::int64_t generate_block(const GenerateSpec& spec, const ItemModel& model, double repeat_p,
                             std::int64_t block, const BlockPlan& plan, Columns& out,
@@ -284,86 +392,14 @@ std::int64_t generate_block(const GenerateSpec& spec, const ItemModel& model, do
   const std::vector<double> rates = block_rates(spec, block);
   const std::vector<std::int64_t> extra = apportion(plan.extra_rows, rates);
   Rng rng(spec.seed, kStreamRows, static_cast<std::uint64_t>(block));
-  const auto span = static_cast<std::int64_t>(std::llround(spec.days * kSecondsPerDay));
-  const std::int64_t end = spec.start + span;  // exclusive
-  const double q_geo = spec.quantity_mean > 1.0 ? std::log(1.0 - 1.0 / spec.quantity_mean) : 0.0;
+  const RowContext x = row_context(spec, model);
   std::int64_t repeats_total = 0;
-
   for (std::size_t c = 0; c < rates.size(); ++c) {
     const auto customer =
         static_cast<std::uint32_t>(block * kGenerateBlockCustomers + static_cast<std::int64_t>(c));
     const std::int64_t n = 1 + extra[c];
-    const std::int64_t repeats = std::clamp<std::int64_t>(
-        rng.round_stochastic(repeat_p * static_cast<double>(n - 1)), 0, n - 1);
-
-    // Visits: a basket of new items shares one time stamp.
-    const std::int64_t visits = std::clamp<std::int64_t>(
-        rng.round_stochastic(static_cast<double>(n) / spec.visit_rows), 1, n - repeats);
-    s.visits.resize(static_cast<std::size_t>(visits));
-    for (auto& v : s.visits) v = spec.start + rng.index(span);
-
-    s.items.resize(static_cast<std::size_t>(n));
-    s.times.resize(static_cast<std::size_t>(n));
-    s.owned.reset(n);
-    std::int64_t repeats_done = 0;
-    for (std::int64_t k = 0; k < n; ++k) {
-      // A re-buy with the probability that spreads the remaining ones over the remaining rows.
-      const bool rebuy = k > 0 && rng.uniform() * static_cast<double>(n - k) <
-                                      static_cast<double>(repeats - repeats_done);
-      std::int64_t parent = -1;
-      std::uint32_t item = 0;
-      if (rebuy) {
-        // Copies an earlier row (uniformly, so items bought often are re-bought often).
-        parent = rng.index(k);
-        item = s.items[static_cast<std::size_t>(parent)];
-      } else {
-        // A Zipf draw. One the customer already has is a re-buy while the budget lasts (so the
-        // popularity of draws stays Zipf), else it is drawn again.
-        item = model.by_rank[model.popularity.sample(rng)];
-        parent = s.owned.find(item);
-        for (int t = 1; t < kNewItemTries && parent >= 0 && repeats_done >= repeats; ++t) {
-          item = model.by_rank[model.popularity.sample(rng)];
-          parent = s.owned.find(item);
-        }
-      }
-      s.items[static_cast<std::size_t>(k)] = item;
-      if (parent < 0) {
-        s.owned.insert(item, k);
-        s.times[static_cast<std::size_t>(k)] = s.visits[static_cast<std::size_t>(rng.index(visits))];
-        continue;
-      }
-      ++repeats_done;
-      // The re-buy comes the item's interval (jittered) after the earlier row. Past the end of
-      // the span it goes before it instead (the pair's gap is the same); if neither fits,
-      // anywhere in the span.
-      const std::int64_t parent_time = s.times[static_cast<std::size_t>(parent)];
-      const double gap_days =
-          model.interval_days[item] * std::exp(spec.repeat_jitter_sigma * rng.normal());
-      const auto gap = std::max<std::int64_t>(1, std::llround(gap_days * kSecondsPerDay));
-      std::int64_t t = parent_time + gap;
-      if (t >= end) t = parent_time - gap;
-      if (t < spec.start) t = spec.start + rng.index(span);
-      s.times[static_cast<std::size_t>(k)] = t;
-    }
-    repeats_total += repeats_done;  // more than `repeats` only when redraws ran out
-
-    // Each customer's rows go out in time order (ties in generation order).
-    s.order.resize(static_cast<std::size_t>(n));
-    std::iota(s.order.begin(), s.order.end(), 0u);
-    std::stable_sort(s.order.begin(), s.order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return s.times[a] < s.times[b]; });
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::uint32_t src = s.order[static_cast<std::size_t>(k)];
-      const auto row = static_cast<std::size_t>(at + k);
-      const std::uint32_t item = s.items[src];
-      const double quantity =
-          q_geo < 0 ? 1.0 + std::floor(std::log(rng.uniform_pos()) / q_geo) : 1.0;
-      out.customer[row] = customer;
-      out.item[row] = item;
-      out.time[row] = s.times[src];
-      out.quantity[row] = static_cast<float>(quantity);
-      out.value[row] = static_cast<float>(quantity * static_cast<double>(model.price[item]));
-    }
+    repeats_total += draw_customer(x, rng, n, repeat_p, s);
+    write_customer(x, rng, customer, n, s, out, at);
     at += n;
   }
   return repeats_total;
