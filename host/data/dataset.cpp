@@ -503,6 +503,114 @@ void read_customer_meta(const Reader& r, std::int64_t customers, CustomerMeta& m
     read_category_column(r, *c, kCustomerChannelNames, meta.channel_names, meta.channel);
 }
 
+// ---- the whole file ---------------------------------------------------------------------------
+
+// The interaction columns, opened and type-checked before any long read.
+struct InteractionColumns {
+  bool customer_list = false;  // /customers/id present: the customer column holds indices
+  bool item_list = false;      // /items/id present: the item column holds indices
+  Column customer, item;
+  std::optional<Column> time, quantity, value, event;
+};
+
+// A customer or item column holds integer indices into its id list when the list is present,
+// else the raw ids per row (strings or integers).
+void check_key_type(const Reader& r, const Column& c, bool has_list, const char* list) {
+  if (has_list) {
+    if (!c.is_integer())
+      wrong_type(r, c, fmt::format("{} indices into {}", kAcceptInteger, list),
+                 c.is_string() ? fmt::format(" (ids per row are accepted only when {} is absent)",
+                                             list)
+                               : std::string());
+  } else if (!c.is_integer() && !c.is_string()) {
+    wrong_type(r, c, fmt::format("{} ids per row, since {} is absent", kAcceptIds, list));
+  }
+}
+
+// time: integer seconds; quantity and value: numbers; event: integer indices into /events/name,
+// which must then be present.
+void check_optional_types(const Reader& r, const InteractionColumns& c) {
+  if (c.time && !c.time->is_integer())
+    wrong_type(r, *c.time, fmt::format("{} unix seconds", kAcceptInteger));
+  for (const auto* amount : {&c.quantity, &c.value})
+    if (*amount && (*amount)->info.kind != ColumnInfo::Kind::integer &&
+        (*amount)->info.kind != ColumnInfo::Kind::floating)
+      wrong_type(r, **amount, kAcceptNumber);
+  if (c.event) {
+    if (!c.event->is_integer())
+      wrong_type(r, *c.event, fmt::format("{} indices into {}", kAcceptInteger, kEventNames));
+    if (!r.file.exists(kEventNames))
+      throw InputError(fmt::format("{}: required dataset is missing (the names of the events "
+                                   "that {} refers to)",
+                                   r.where(kEventNames), kEventColumn));
+  }
+}
+
+InteractionColumns open_interactions(const Reader& r) {
+  InteractionColumns c{
+      r.file.exists(kCustomerIds), r.file.exists(kItemIds),
+      open_required(r, kCustomerColumn, "customer of each interaction"),
+      open_required(r, kItemColumn, "item of each interaction")};
+  check_key_type(r, c.customer, c.customer_list, kCustomerIds);
+  check_key_type(r, c.item, c.item_list, kItemIds);
+  c.time = open_optional(r, kTimeColumn);
+  c.quantity = open_optional(r, kQuantityColumn);
+  c.value = open_optional(r, kValueColumn);
+  c.event = open_optional(r, kEventColumn);
+  check_optional_types(r, c);
+  return c;
+}
+
+// Every present column has the same number of rows, and it is not 0.
+void check_lengths(const Reader& r, const InteractionColumns& c) {
+  std::vector<const Column*> columns{&c.customer, &c.item};
+  for (const auto* optional : {&c.time, &c.quantity, &c.value, &c.event})
+    if (*optional) columns.push_back(&**optional);
+  const std::int64_t n = c.customer.info.length();
+  const std::string path = r.file.path().string();
+  if (std::any_of(columns.begin(), columns.end(),
+                  [&](const Column* column) { return column->info.length() != n; })) {
+    std::vector<std::string> lengths;
+    for (const Column* column : columns)
+      lengths.push_back(fmt::format("{} {}", column->name, column->info.length()));
+    throw InputError(fmt::format("{}: the interaction columns have different lengths: {}", path,
+                                 fmt::join(lengths, ", ")));
+  }
+  if (n == 0)
+    throw InputError(
+        fmt::format("{}: /interactions: no interactions (the columns have 0 rows)", path));
+}
+
+// The id lists, the event names and the metadata that goes with the lists.
+void read_lists(const Reader& r, const InteractionColumns& c, Dataset& data) {
+  check_meta_has_id_list(r, c.item_list, kItemIds, kItemColumn, kItemMetaColumns);
+  check_meta_has_id_list(r, c.customer_list, kCustomerIds, kCustomerColumn, kCustomerMetaColumns);
+  if (c.customer_list) data.customer_ids = read_id_list(r, kCustomerIds, kMaxIds);
+  if (c.item_list) data.item_ids = read_id_list(r, kItemIds, kMaxIds);
+  if (r.file.exists(kEventNames)) data.event_names = read_id_list(r, kEventNames, kMaxEvents);
+  if (c.item_list) read_item_meta(r, data.items(), data.item_meta);
+  if (c.customer_list) read_customer_meta(r, data.customers(), data.customer_meta);
+}
+
+// The interaction columns into data.log, range by range; raw ids per row fill the id lists.
+void read_log(const Reader& r, const InteractionColumns& c, Dataset& data) {
+  InteractionLog& log = data.log;
+  if (c.customer_list)
+    read_index_column(r, c.customer, kCustomerIds, data.customers(), log.customer);
+  else
+    encode_raw_ids(r, c.customer, log.customer, data.customer_ids);
+  if (c.item_list)
+    read_index_column(r, c.item, kItemIds, data.items(), log.item);
+  else
+    encode_raw_ids(r, c.item, log.item, data.item_ids);
+  if (c.time) read_time_column(r, *c.time, log.time);
+  if (c.quantity) read_amount_column(r, *c.quantity, /*allow_negative=*/false, log.quantity);
+  if (c.value) read_amount_column(r, *c.value, /*allow_negative=*/true, log.value);
+  if (c.event)
+    read_index_column(r, *c.event, kEventNames,
+                      static_cast<std::int64_t>(data.event_names.size()), log.event);
+}
+
 }  // namespace
 
 Dataset load_dataset(const std::filesystem::path& path, const LoadOptions& options) {
@@ -516,87 +624,12 @@ Dataset load_dataset(const std::filesystem::path& path, const LoadOptions& optio
   data.path = path;
   data.format_version = check_format(r);
   data.import_report = file.attr_string("/", "import_report");
-
   // Columns: presence, rank and type first, so a wrong file fails before any long read.
-  const bool customer_list = file.exists(kCustomerIds);
-  const bool item_list = file.exists(kItemIds);
-  Column customer = open_required(r, kCustomerColumn, "customer of each interaction");
-  Column item = open_required(r, kItemColumn, "item of each interaction");
-  auto check_key = [&](const Column& c, bool has_list, const char* list) {
-    if (has_list) {
-      if (!c.is_integer())
-        wrong_type(r, c, fmt::format("{} indices into {}", kAcceptInteger, list),
-                   c.is_string() ? fmt::format(" (ids per row are accepted only when {} is absent)",
-                                               list)
-                                 : std::string());
-    } else if (!c.is_integer() && !c.is_string()) {
-      wrong_type(r, c, fmt::format("{} ids per row, since {} is absent", kAcceptIds, list));
-    }
-  };
-  check_key(customer, customer_list, kCustomerIds);
-  check_key(item, item_list, kItemIds);
-
-  auto time = open_optional(r, kTimeColumn);
-  auto quantity = open_optional(r, kQuantityColumn);
-  auto value = open_optional(r, kValueColumn);
-  auto event = open_optional(r, kEventColumn);
-  if (time && !time->is_integer())
-    wrong_type(r, *time, fmt::format("{} unix seconds", kAcceptInteger));
-  for (const auto* c : {&quantity, &value})
-    if (*c && (*c)->info.kind != ColumnInfo::Kind::integer &&
-        (*c)->info.kind != ColumnInfo::Kind::floating)
-      wrong_type(r, **c, kAcceptNumber);
-  if (event) {
-    if (!event->is_integer())
-      wrong_type(r, *event, fmt::format("{} indices into {}", kAcceptInteger, kEventNames));
-    if (!file.exists(kEventNames))
-      throw InputError(fmt::format("{}: required dataset is missing (the names of the events "
-                                   "that {} refers to)",
-                                   r.where(kEventNames), kEventColumn));
-  }
-
-  // One length for all columns.
-  std::vector<const Column*> columns{&customer, &item};
-  for (const auto* c : {&time, &quantity, &value, &event})
-    if (*c) columns.push_back(&**c);
-  const std::int64_t n = customer.info.length();
-  if (std::any_of(columns.begin(), columns.end(),
-                  [&](const Column* c) { return c->info.length() != n; })) {
-    std::vector<std::string> lengths;
-    for (const Column* c : columns)
-      lengths.push_back(fmt::format("{} {}", c->name, c->info.length()));
-    throw InputError(fmt::format("{}: the interaction columns have different lengths: {}",
-                                 path.string(), fmt::join(lengths, ", ")));
-  }
-  if (n == 0)
-    throw InputError(fmt::format("{}: /interactions: no interactions (the columns have 0 rows)",
-                                 path.string()));
-
-  check_meta_has_id_list(r, item_list, kItemIds, kItemColumn, kItemMetaColumns);
-  check_meta_has_id_list(r, customer_list, kCustomerIds, kCustomerColumn, kCustomerMetaColumns);
-
+  const InteractionColumns columns = open_interactions(r);
+  check_lengths(r, columns);
   // Id lists and their metadata, then the columns that refer to them, range by range.
-  if (customer_list) data.customer_ids = read_id_list(r, kCustomerIds, kMaxIds);
-  if (item_list) data.item_ids = read_id_list(r, kItemIds, kMaxIds);
-  if (file.exists(kEventNames)) data.event_names = read_id_list(r, kEventNames, kMaxEvents);
-  if (item_list) read_item_meta(r, data.items(), data.item_meta);
-  if (customer_list) read_customer_meta(r, data.customers(), data.customer_meta);
-
-  InteractionLog& log = data.log;
-  if (customer_list)
-    read_index_column(r, customer, kCustomerIds, data.customers(), log.customer);
-  else
-    encode_raw_ids(r, customer, log.customer, data.customer_ids);
-  if (item_list)
-    read_index_column(r, item, kItemIds, data.items(), log.item);
-  else
-    encode_raw_ids(r, item, log.item, data.item_ids);
-  if (time) read_time_column(r, *time, log.time);
-  if (quantity) read_amount_column(r, *quantity, /*allow_negative=*/false, log.quantity);
-  if (value) read_amount_column(r, *value, /*allow_negative=*/true, log.value);
-  if (event)
-    read_index_column(r, *event, kEventNames, static_cast<std::int64_t>(data.event_names.size()),
-                      log.event);
+  read_lists(r, columns, data);
+  read_log(r, columns, data);
   return data;
 }
 

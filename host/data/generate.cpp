@@ -277,6 +277,114 @@ struct BlockPlan {
   std::int64_t extra_rows = 0;    // rows beyond one per customer, apportioned to the block
 };
 
+// What every customer's rows share: the spec, the items and the time span.
+struct RowContext {
+  const GenerateSpec& spec;
+  const ItemModel& model;
+  std::int64_t span;  // seconds covered by spec.days
+  std::int64_t end;   // spec.start + span, exclusive
+  double q_geo;       // log(1 - 1 / quantity_mean); 0: every quantity is 1
+};
+
+RowContext row_context(const GenerateSpec& spec, const ItemModel& model) {
+  const auto span = static_cast<std::int64_t>(std::llround(spec.days * kSecondsPerDay));
+  const double q_geo = spec.quantity_mean > 1.0 ? std::log(1.0 - 1.0 / spec.quantity_mean) : 0.0;
+  return {spec, model, span, spec.start + span, q_geo};
+}
+
+// A Zipf draw; parent receives the customer's row that first bought the item, or -1. One the
+// customer already has stays a re-buy while the budget lasts (so the popularity of draws stays
+// Zipf), else it is drawn again, up to kNewItemTries draws in all.
+std::uint32_t draw_item(const ItemModel& model, Rng& rng, const ItemRows& owned,
+                        bool budget_spent, std::int64_t& parent) {
+  std::uint32_t item = model.by_rank[model.popularity.sample(rng)];
+  parent = owned.find(item);
+  for (int t = 1; t < kNewItemTries && parent >= 0 && budget_spent; ++t) {
+    item = model.by_rank[model.popularity.sample(rng)];
+    parent = owned.find(item);
+  }
+  return item;
+}
+
+// A re-buy comes the item's interval (jittered) after the earlier row at parent_time. Past the
+// end of the span it goes before it instead (the pair's gap is the same); if neither fits,
+// anywhere in the span. Unix seconds.
+std::int64_t rebuy_time(const RowContext& x, Rng& rng, std::uint32_t item,
+                        std::int64_t parent_time) {
+  const double gap_days =
+      x.model.interval_days[item] * std::exp(x.spec.repeat_jitter_sigma * rng.normal());
+  const auto gap = std::max<std::int64_t>(1, std::llround(gap_days * kSecondsPerDay));
+  std::int64_t t = parent_time + gap;
+  if (t >= x.end) t = parent_time - gap;
+  if (t < x.spec.start) t = x.spec.start + rng.index(x.span);
+  return t;
+}
+
+// Draws one customer's n rows into s.items and s.times, in generation order. Returns the rows
+// that are re-buys: the planned share of the n - 1 rows after the first, more only when the
+// redraws of draw_item ran out.
+std::int64_t draw_customer(const RowContext& x, Rng& rng, std::int64_t n, double repeat_p,
+                           Scratch& s) {
+  const std::int64_t repeats = std::clamp<std::int64_t>(
+      rng.round_stochastic(repeat_p * static_cast<double>(n - 1)), 0, n - 1);
+  // Visits: a basket of new items shares one time stamp.
+  const std::int64_t visits = std::clamp<std::int64_t>(
+      rng.round_stochastic(static_cast<double>(n) / x.spec.visit_rows), 1, n - repeats);
+  s.visits.resize(static_cast<std::size_t>(visits));
+  for (auto& v : s.visits) v = x.spec.start + rng.index(x.span);
+
+  s.items.resize(static_cast<std::size_t>(n));
+  s.times.resize(static_cast<std::size_t>(n));
+  s.owned.reset(n);
+  std::int64_t repeats_done = 0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    // A re-buy with the probability that spreads the remaining ones over the remaining rows.
+    const bool rebuy = k > 0 && rng.uniform() * static_cast<double>(n - k) <
+                                    static_cast<double>(repeats - repeats_done);
+    std::int64_t parent = -1;
+    std::uint32_t item = 0;
+    if (rebuy) {
+      // Copies an earlier row (uniformly, so items bought often are re-bought often).
+      parent = rng.index(k);
+      item = s.items[static_cast<std::size_t>(parent)];
+    } else {
+      item = draw_item(x.model, rng, s.owned, repeats_done >= repeats, parent);
+    }
+    s.items[static_cast<std::size_t>(k)] = item;
+    if (parent < 0) {
+      s.owned.insert(item, k);
+      s.times[static_cast<std::size_t>(k)] = s.visits[static_cast<std::size_t>(rng.index(visits))];
+      continue;
+    }
+    ++repeats_done;
+    s.times[static_cast<std::size_t>(k)] =
+        rebuy_time(x, rng, item, s.times[static_cast<std::size_t>(parent)]);
+  }
+  return repeats_done;
+}
+
+// Writes the customer's n drawn rows to out[at, at + n) in time order (ties in generation order),
+// each with its quantity (1 + geometric) and value (quantity x price).
+void write_customer(const RowContext& x, Rng& rng, std::uint32_t customer, std::int64_t n,
+                    Scratch& s, Columns& out, std::int64_t at) {
+  s.order.resize(static_cast<std::size_t>(n));
+  std::iota(s.order.begin(), s.order.end(), 0u);
+  std::stable_sort(s.order.begin(), s.order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return s.times[a] < s.times[b]; });
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::uint32_t src = s.order[static_cast<std::size_t>(k)];
+    const auto row = static_cast<std::size_t>(at + k);
+    const std::uint32_t item = s.items[src];
+    const double quantity =
+        x.q_geo < 0 ? 1.0 + std::floor(std::log(rng.uniform_pos()) / x.q_geo) : 1.0;
+    out.customer[row] = customer;
+    out.item[row] = item;
+    out.time[row] = s.times[src];
+    out.quantity[row] = static_cast<float>(quantity);
+    out.value[row] = static_cast<float>(quantity * static_cast<double>(x.model.price[item]));
+  }
+}
+
 // Generates the rows of one customer block into out[at, at + plan.rows). Returns re-buy rows.
 std::int64_t generate_block(const GenerateSpec& spec, const ItemModel& model, double repeat_p,
                             std::int64_t block, const BlockPlan& plan, Columns& out,
@@ -284,86 +392,14 @@ std::int64_t generate_block(const GenerateSpec& spec, const ItemModel& model, do
   const std::vector<double> rates = block_rates(spec, block);
   const std::vector<std::int64_t> extra = apportion(plan.extra_rows, rates);
   Rng rng(spec.seed, kStreamRows, static_cast<std::uint64_t>(block));
-  const auto span = static_cast<std::int64_t>(std::llround(spec.days * kSecondsPerDay));
-  const std::int64_t end = spec.start + span;  // exclusive
-  const double q_geo = spec.quantity_mean > 1.0 ? std::log(1.0 - 1.0 / spec.quantity_mean) : 0.0;
+  const RowContext x = row_context(spec, model);
   std::int64_t repeats_total = 0;
-
   for (std::size_t c = 0; c < rates.size(); ++c) {
     const auto customer =
         static_cast<std::uint32_t>(block * kGenerateBlockCustomers + static_cast<std::int64_t>(c));
     const std::int64_t n = 1 + extra[c];
-    const std::int64_t repeats = std::clamp<std::int64_t>(
-        rng.round_stochastic(repeat_p * static_cast<double>(n - 1)), 0, n - 1);
-
-    // Visits: a basket of new items shares one time stamp.
-    const std::int64_t visits = std::clamp<std::int64_t>(
-        rng.round_stochastic(static_cast<double>(n) / spec.visit_rows), 1, n - repeats);
-    s.visits.resize(static_cast<std::size_t>(visits));
-    for (auto& v : s.visits) v = spec.start + rng.index(span);
-
-    s.items.resize(static_cast<std::size_t>(n));
-    s.times.resize(static_cast<std::size_t>(n));
-    s.owned.reset(n);
-    std::int64_t repeats_done = 0;
-    for (std::int64_t k = 0; k < n; ++k) {
-      // A re-buy with the probability that spreads the remaining ones over the remaining rows.
-      const bool rebuy = k > 0 && rng.uniform() * static_cast<double>(n - k) <
-                                      static_cast<double>(repeats - repeats_done);
-      std::int64_t parent = -1;
-      std::uint32_t item = 0;
-      if (rebuy) {
-        // Copies an earlier row (uniformly, so items bought often are re-bought often).
-        parent = rng.index(k);
-        item = s.items[static_cast<std::size_t>(parent)];
-      } else {
-        // A Zipf draw. One the customer already has is a re-buy while the budget lasts (so the
-        // popularity of draws stays Zipf), else it is drawn again.
-        item = model.by_rank[model.popularity.sample(rng)];
-        parent = s.owned.find(item);
-        for (int t = 1; t < kNewItemTries && parent >= 0 && repeats_done >= repeats; ++t) {
-          item = model.by_rank[model.popularity.sample(rng)];
-          parent = s.owned.find(item);
-        }
-      }
-      s.items[static_cast<std::size_t>(k)] = item;
-      if (parent < 0) {
-        s.owned.insert(item, k);
-        s.times[static_cast<std::size_t>(k)] = s.visits[static_cast<std::size_t>(rng.index(visits))];
-        continue;
-      }
-      ++repeats_done;
-      // The re-buy comes the item's interval (jittered) after the earlier row. Past the end of
-      // the span it goes before it instead (the pair's gap is the same); if neither fits,
-      // anywhere in the span.
-      const std::int64_t parent_time = s.times[static_cast<std::size_t>(parent)];
-      const double gap_days =
-          model.interval_days[item] * std::exp(spec.repeat_jitter_sigma * rng.normal());
-      const auto gap = std::max<std::int64_t>(1, std::llround(gap_days * kSecondsPerDay));
-      std::int64_t t = parent_time + gap;
-      if (t >= end) t = parent_time - gap;
-      if (t < spec.start) t = spec.start + rng.index(span);
-      s.times[static_cast<std::size_t>(k)] = t;
-    }
-    repeats_total += repeats_done;  // more than `repeats` only when redraws ran out
-
-    // Each customer's rows go out in time order (ties in generation order).
-    s.order.resize(static_cast<std::size_t>(n));
-    std::iota(s.order.begin(), s.order.end(), 0u);
-    std::stable_sort(s.order.begin(), s.order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return s.times[a] < s.times[b]; });
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::uint32_t src = s.order[static_cast<std::size_t>(k)];
-      const auto row = static_cast<std::size_t>(at + k);
-      const std::uint32_t item = s.items[src];
-      const double quantity =
-          q_geo < 0 ? 1.0 + std::floor(std::log(rng.uniform_pos()) / q_geo) : 1.0;
-      out.customer[row] = customer;
-      out.item[row] = item;
-      out.time[row] = s.times[src];
-      out.quantity[row] = static_cast<float>(quantity);
-      out.value[row] = static_cast<float>(quantity * static_cast<double>(model.price[item]));
-    }
+    repeats_total += draw_customer(x, rng, n, repeat_p, s);
+    write_customer(x, rng, customer, n, s, out, at);
     at += n;
   }
   return repeats_total;
@@ -568,20 +604,13 @@ void validate_generate_spec(const GenerateSpec& s) {
     fail(fmt::format("ids = '{}' must be auto, string or integer", s.ids));
 }
 
-GenerateReport generate(const std::filesystem::path& out_path, const GenerateSpec& spec,
-                        const GenerateOptions& options) {
-  validate_generate_spec(spec);
-  if (options.threads < 1) throw InputError(fmt::format("threads = {} must be >= 1", options.threads));
-  if (options.chunk_rows < 1)
-    throw InputError(fmt::format("chunk_rows = {} must be >= 1", options.chunk_rows));
-  const auto t0 = std::chrono::steady_clock::now();
+namespace {
 
-  const ItemModel model = build_items(spec);
+// Rows per block: one per customer, the rest apportioned by the blocks' summed rates.
+std::vector<BlockPlan> plan_blocks(const GenerateSpec& spec, int threads) {
   const std::int64_t blocks = (spec.customers + kGenerateBlockCustomers - 1) / kGenerateBlockCustomers;
-
-  // Rows per block: one per customer, the rest apportioned by the blocks' summed rates.
   std::vector<double> block_weight(static_cast<std::size_t>(blocks));
-#pragma omp parallel for schedule(dynamic, 16) num_threads(options.threads)
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
   for (std::int64_t b = 0; b < blocks; ++b) {
     const std::vector<double> r = block_rates(spec, b);
     block_weight[b] = std::accumulate(r.begin(), r.end(), 0.0);
@@ -596,82 +625,111 @@ GenerateReport generate(const std::filesystem::path& out_path, const GenerateSpe
     plan[b] = {members + block_extra[b], offset, block_extra[b]};
     offset += plan[b].rows;
   }
-  // The first row of a customer cannot be a re-buy, so the others are re-buys a bit more often.
-  const double repeat_p =
-      spec.interactions > spec.customers
-          ? std::min(1.0, spec.repeat_fraction * static_cast<double>(spec.interactions) /
-                              static_cast<double>(spec.interactions - spec.customers))
-          : 0.0;
+  return plan;
+}
 
-  const bool string_ids = spec.ids == "string" ||
-                          (spec.ids == "auto" && spec.customers <= kAutoStringIdLimit &&
-                           spec.items <= kAutoStringIdLimit);
+// The first row of a customer cannot be a re-buy, so the others are re-buys a bit more often.
+double repeat_probability(const GenerateSpec& spec) {
+  if (spec.interactions <= spec.customers) return 0.0;
+  return std::min(1.0, spec.repeat_fraction * static_cast<double>(spec.interactions) /
+                           static_cast<double>(spec.interactions - spec.customers));
+}
+
+bool uses_string_ids(const GenerateSpec& spec) {
+  return spec.ids == "string" || (spec.ids == "auto" && spec.customers <= kAutoStringIdLimit &&
+                                  spec.items <= kAutoStringIdLimit);
+}
+
+// Ids, item metadata and the empty interaction columns of the right length.
+void write_generated_layout(h5::File& f, const GenerateSpec& spec, const ItemModel& model) {
+  const bool string_ids = uses_string_ids(spec);
+  f.set_attr("/", "generator", generate_spec_json(spec).dump());
+  write_ids(f, "/customers/id", 'c', spec.customers, string_ids);
+  write_ids(f, "/items/id", 'i', spec.items, string_ids);
+  f.write_strings("/items/category_names", id_strings('k', spec.categories));
+  f.write("/items/category", model.category.data(), spec.items);
+  f.write("/items/price", model.price.data(), spec.items);
+  f.write("/items/repeat_interval_days", model.interval_days.data(), spec.items);
+  const std::int64_t n = spec.interactions;
+  f.create_column<std::uint32_t>("/interactions/customer", n);
+  f.create_column<std::uint32_t>("/interactions/item", n);
+  f.create_column<std::int64_t>("/interactions/time", n);
+  f.create_column<float>("/interactions/quantity", n);
+  f.create_column<float>("/interactions/value", n);
+}
+
+void write_rows(h5::File& f, std::int64_t base, const Columns& buf, std::int64_t rows) {
+  f.write_range("/interactions/customer", base, buf.customer.data(), rows);
+  f.write_range("/interactions/item", base, buf.item.data(), rows);
+  f.write_range("/interactions/time", base, buf.time.data(), rows);
+  f.write_range("/interactions/quantity", base, buf.quantity.data(), rows);
+  f.write_range("/interactions/value", base, buf.value.data(), rows);
+}
+
+// Generates the blocks in chunks of at most chunk_rows rows (one block at least) and writes each
+// chunk in place; returns the number of re-buy rows.
+std::int64_t write_generated_rows(h5::File& f, const GenerateSpec& spec, const ItemModel& model,
+                                  const std::vector<BlockPlan>& plan,
+                                  const GenerateOptions& options) {
+  const auto blocks = static_cast<std::int64_t>(plan.size());
+  const double repeat_p = repeat_probability(spec);
+  Columns buf;
+  std::vector<Scratch> scratch(static_cast<std::size_t>(options.threads));
+  std::int64_t repeats = 0;
+  for (std::int64_t first = 0; first < blocks;) {
+    std::int64_t last = first + 1;  // blocks [first, last) make one chunk
+    std::int64_t rows = plan[first].rows;
+    while (last < blocks && rows + plan[last].rows <= options.chunk_rows) rows += plan[last++].rows;
+    buf.resize(rows);
+    const std::int64_t base = plan[first].offset;
+    std::int64_t chunk_repeats = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(options.threads) reduction(+ : chunk_repeats)
+    for (std::int64_t b = first; b < last; ++b)
+      chunk_repeats += generate_block(spec, model, repeat_p, b, plan[b], buf,
+                                      plan[b].offset - base, scratch[omp_get_thread_num()]);
+    repeats += chunk_repeats;
+    write_rows(f, base, buf, rows);
+    if (options.progress) options.progress(base + rows, spec.interactions);
+    first = last;
+  }
+  return repeats;
+}
+
+}  // namespace
+
+GenerateReport generate(const std::filesystem::path& out_path, const GenerateSpec& spec,
+                        const GenerateOptions& options) {
+  validate_generate_spec(spec);
+  if (options.threads < 1) throw InputError(fmt::format("threads = {} must be >= 1", options.threads));
+  if (options.chunk_rows < 1)
+    throw InputError(fmt::format("chunk_rows = {} must be >= 1", options.chunk_rows));
+  const auto t0 = std::chrono::steady_clock::now();
+  const ItemModel model = build_items(spec);
+  const std::vector<BlockPlan> plan = plan_blocks(spec, options.threads);
   GenerateReport report;
   report.path = out_path;
   report.rows = spec.interactions;
-
-  const auto fill = [&](h5::File& f) {
-    f.set_attr("/", "generator", generate_spec_json(spec).dump());
-    write_ids(f, "/customers/id", 'c', spec.customers, string_ids);
-    write_ids(f, "/items/id", 'i', spec.items, string_ids);
-    f.write_strings("/items/category_names", id_strings('k', spec.categories));
-    f.write("/items/category", model.category.data(), spec.items);
-    f.write("/items/price", model.price.data(), spec.items);
-    f.write("/items/repeat_interval_days", model.interval_days.data(), spec.items);
-
-    const std::int64_t n = spec.interactions;
-    f.create_column<std::uint32_t>("/interactions/customer", n);
-    f.create_column<std::uint32_t>("/interactions/item", n);
-    f.create_column<std::int64_t>("/interactions/time", n);
-    f.create_column<float>("/interactions/quantity", n);
-    f.create_column<float>("/interactions/value", n);
-
-    Columns buf;
-    std::vector<Scratch> scratch(static_cast<std::size_t>(options.threads));
-    for (std::int64_t first = 0; first < blocks;) {
-      std::int64_t last = first + 1;  // blocks [first, last) make one chunk
-      std::int64_t rows = plan[first].rows;
-      while (last < blocks && rows + plan[last].rows <= options.chunk_rows) rows += plan[last++].rows;
-      buf.resize(rows);
-      const std::int64_t base = plan[first].offset;
-      std::int64_t chunk_repeats = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(options.threads) reduction(+ : chunk_repeats)
-      for (std::int64_t b = first; b < last; ++b)
-        chunk_repeats += generate_block(spec, model, repeat_p, b, plan[b], buf,
-                                        plan[b].offset - base, scratch[omp_get_thread_num()]);
-      report.repeat_rows += chunk_repeats;
-      f.write_range("/interactions/customer", base, buf.customer.data(), rows);
-      f.write_range("/interactions/item", base, buf.item.data(), rows);
-      f.write_range("/interactions/time", base, buf.time.data(), rows);
-      f.write_range("/interactions/quantity", base, buf.quantity.data(), rows);
-      f.write_range("/interactions/value", base, buf.value.data(), rows);
-      if (options.progress) options.progress(base + rows, n);
-      first = last;
-    }
-  };
-  h5::create_atomically(out_path, kInteractionsFormat, kInteractionsFormatVersion, fill);
+  h5::create_atomically(out_path, kInteractionsFormat, kInteractionsFormatVersion,
+                        [&](h5::File& f) {
+                          write_generated_layout(f, spec, model);
+                          report.repeat_rows = write_generated_rows(f, spec, model, plan, options);
+                        });
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
 
-json shape_stats(const Dataset& data) {
-  const InteractionLog& log = data.log;
+namespace {
+
+struct PairStats {
+  std::int64_t pairs = 0;
+  std::int64_t repeat_rows = 0;       // rows after an earlier purchase of the same pair
+  std::vector<std::int64_t> gaps;     // seconds since that earlier purchase
+};
+
+// Pairs in (pair, time) order: distinct pairs, and with time the re-buy rows and gaps.
+PairStats pair_stats(const InteractionLog& log) {
   const std::int64_t n = log.size();
-  const std::int64_t customers = data.customers(), items = data.items();
-  json j;
-  j["customers"] = customers;
-  j["items"] = items;
-  j["rows"] = n;
-
-  std::vector<std::int64_t> per_item(static_cast<std::size_t>(items), 0);
-  std::vector<std::int64_t> per_customer(static_cast<std::size_t>(customers), 0);
-  for (std::int64_t r = 0; r < n; ++r) {
-    ++per_item[log.item[r]];
-    ++per_customer[log.customer[r]];
-  }
-
-  // Pairs in (pair, time) order: distinct pairs, and with time the re-buy rows and gaps.
   const bool timed = !log.time.empty();
   struct Key {
     std::uint64_t pair;
@@ -683,13 +741,12 @@ json shape_stats(const Dataset& data) {
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
     return a.pair != b.pair ? a.pair < b.pair : a.time < b.time;
   });
-  std::int64_t pairs = 0, repeat_rows = 0;
-  std::vector<std::int64_t> gaps;
+  PairStats st;
   constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
   std::int64_t run_time = 0, earlier = kNone;  // time of the current run, latest earlier time
   for (std::size_t k = 0; k < keys.size(); ++k) {
     if (k == 0 || keys[k].pair != keys[k - 1].pair) {
-      ++pairs;
+      ++st.pairs;
       run_time = keys[k].time;
       earlier = kNone;
       continue;
@@ -699,16 +756,18 @@ json shape_stats(const Dataset& data) {
       run_time = keys[k].time;
     }
     if (earlier != kNone) {
-      ++repeat_rows;
-      gaps.push_back(keys[k].time - earlier);
+      ++st.repeat_rows;
+      st.gaps.push_back(keys[k].time - earlier);
     }
   }
-  keys = {};
-  j["pairs"] = pairs;
-  j["density"] = static_cast<double>(pairs) /
-                 (static_cast<double>(std::max<std::int64_t>(customers, 1)) *
-                  static_cast<double>(std::max<std::int64_t>(items, 1)));
+  return st;
+}
 
+// Concentration of rows on items: top 1% and 10% shares and the Gini coefficient.
+void add_item_popularity(json& j, const InteractionLog& log, std::int64_t items) {
+  const std::int64_t n = log.size();
+  std::vector<std::int64_t> per_item(static_cast<std::size_t>(items), 0);
+  for (std::int64_t r = 0; r < n; ++r) ++per_item[log.item[r]];
   std::sort(per_item.begin(), per_item.end(), std::greater<>());
   auto top_share = [&](double fraction) {
     const auto top = std::max<std::int64_t>(
@@ -724,7 +783,13 @@ json shape_stats(const Dataset& data) {
   for (std::int64_t k = 0; k < items; ++k)
     weighted += static_cast<double>(items - k) * static_cast<double>(per_item[k]);
   j["item_gini"] = n > 0 ? 2.0 * weighted / (m * static_cast<double>(n)) - (m + 1.0) / m : 0.0;
+}
 
+// Rows per customer: median, mean, 90th percentile and maximum.
+json customer_row_stats(const InteractionLog& log, std::int64_t customers) {
+  const std::int64_t n = log.size();
+  std::vector<std::int64_t> per_customer(static_cast<std::size_t>(customers), 0);
+  for (std::int64_t r = 0; r < n; ++r) ++per_customer[log.customer[r]];
   std::sort(per_customer.begin(), per_customer.end());
   auto at_quantile = [&](double q) {
     if (per_customer.empty()) return std::int64_t{0};
@@ -732,33 +797,56 @@ json shape_stats(const Dataset& data) {
         std::max(1.0, std::ceil(q * static_cast<double>(per_customer.size()))));
     return per_customer[rank - 1];
   };
-  j["rows_per_customer"] = {
-      {"median", at_quantile(0.5)},
-      {"mean", customers > 0 ? static_cast<double>(n) / static_cast<double>(customers) : 0.0},
-      {"p90", at_quantile(0.9)},
-      {"max", per_customer.empty() ? 0 : per_customer.back()}};
+  return {{"median", at_quantile(0.5)},
+          {"mean", customers > 0 ? static_cast<double>(n) / static_cast<double>(customers) : 0.0},
+          {"p90", at_quantile(0.9)},
+          {"max", per_customer.empty() ? 0 : per_customer.back()}};
+}
 
-  if (timed && n > 0) {
-    j["repeat_fraction"] = static_cast<double>(repeat_rows) / static_cast<double>(n);
-    if (gaps.empty()) {
-      j["repeat_interval_days"] = nullptr;
-    } else {
-      auto mid = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);
-      std::nth_element(gaps.begin(), mid, gaps.end());
-      j["repeat_interval_days"] = static_cast<double>(*mid) / kSecondsPerDay;
-    }
-    const auto [lo, hi] = std::minmax_element(log.time.begin(), log.time.end());
-    j["span_days"] = static_cast<double>(*hi - *lo) / kSecondsPerDay;
-  } else {
+// Re-buy share, median re-buy interval and time span; null without timestamps.
+void add_time_stats(json& j, const InteractionLog& log, PairStats& st) {
+  const std::int64_t n = log.size();
+  if (log.time.empty() || n == 0) {
     j["repeat_fraction"] = nullptr;
     j["repeat_interval_days"] = nullptr;
     j["span_days"] = nullptr;
+    return;
   }
-  auto mean_of = [&](const std::vector<float>& v) {
-    double sum = 0;
-    for (float x : v) sum += x;
-    return sum / static_cast<double>(v.size());
-  };
+  j["repeat_fraction"] = static_cast<double>(st.repeat_rows) / static_cast<double>(n);
+  if (st.gaps.empty()) {
+    j["repeat_interval_days"] = nullptr;
+  } else {
+    auto mid = st.gaps.begin() + static_cast<std::ptrdiff_t>(st.gaps.size() / 2);
+    std::nth_element(st.gaps.begin(), mid, st.gaps.end());
+    j["repeat_interval_days"] = static_cast<double>(*mid) / kSecondsPerDay;
+  }
+  const auto [lo, hi] = std::minmax_element(log.time.begin(), log.time.end());
+  j["span_days"] = static_cast<double>(*hi - *lo) / kSecondsPerDay;
+}
+
+double mean_of(const std::vector<float>& v) {
+  double sum = 0;
+  for (float x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+json shape_stats(const Dataset& data) {
+  const InteractionLog& log = data.log;
+  const std::int64_t customers = data.customers(), items = data.items();
+  json j;
+  j["customers"] = customers;
+  j["items"] = items;
+  j["rows"] = log.size();
+  PairStats st = pair_stats(log);
+  j["pairs"] = st.pairs;
+  j["density"] = static_cast<double>(st.pairs) /
+                 (static_cast<double>(std::max<std::int64_t>(customers, 1)) *
+                  static_cast<double>(std::max<std::int64_t>(items, 1)));
+  add_item_popularity(j, log, items);
+  j["rows_per_customer"] = customer_row_stats(log, customers);
+  add_time_stats(j, log, st);
   if (!log.quantity.empty()) j["quantity_mean"] = mean_of(log.quantity);
   if (!log.value.empty()) j["value_mean"] = mean_of(log.value);
   return j;

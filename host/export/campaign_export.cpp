@@ -174,6 +174,193 @@ std::pair<std::string, std::string> percents(double value, double limit) {
   return {v, l};
 }
 
+// ---- reading a previous night ------------------------------------------------------------------
+
+std::ifstream open_previous(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(fmt::format("{}: previous campaign export not found", path.string()));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open the previous campaign export", path.string()));
+  return in;
+}
+
+// "FILE, line N", built only when a line is refused.
+struct LineRef {
+  const std::filesystem::path& path;
+  std::int64_t line;
+  [[nodiscard]] std::string str() const { return fmt::format("{}, line {}", path.string(), line); }
+};
+
+// A non-blank line as a JSON object.
+nlohmann::json parse_previous_line(const std::string& text, const LineRef& at) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{}: not valid JSON: {}", at.str(), e.what()));
+  }
+  if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", at.str()));
+  return j;
+}
+
+// The line's "customer_id", a string.
+std::string previous_customer(const nlohmann::json& j, const LineRef& at) {
+  auto id = j.find("customer_id");
+  if (id == j.end()) throw InputError(fmt::format("{}: no \"customer_id\"", at.str()));
+  if (!id->is_string())
+    throw InputError(fmt::format("{}: \"customer_id\" is {}, expected a string", at.str(),
+                                 id->dump()));
+  return id->get<std::string>();
+}
+
+// The line's "items", an array.
+const nlohmann::json& previous_items(const nlohmann::json& j, const LineRef& at) {
+  auto items = j.find("items");
+  if (items == j.end()) throw InputError(fmt::format("{}: no \"items\"", at.str()));
+  if (!items->is_array())
+    throw InputError(fmt::format("{}: \"items\" is not an array", at.str()));
+  return *items;
+}
+
+// Adds the "item_id" string of every object in items to ids; items are numbered from 1.
+void add_previous_item_ids(const nlohmann::json& items, const LineRef& at,
+                           std::set<std::string>& ids) {
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const nlohmann::json& item = items[k];
+    if (!item.is_object())
+      throw InputError(fmt::format("{}: item {} is not an object", at.str(), k + 1));
+    auto item_id = item.find("item_id");
+    if (item_id == item.end())
+      throw InputError(fmt::format("{}: item {} has no \"item_id\"", at.str(), k + 1));
+    if (!item_id->is_string())
+      throw InputError(fmt::format("{}: item {}: \"item_id\" is {}, expected a string", at.str(),
+                                   k + 1, item_id->dump()));
+    ids.insert(item_id->get<std::string>());
+  }
+}
+
+// ---- QA gates ---------------------------------------------------------------------------------
+
+// What the lists add up to, before the shares are taken.
+struct QaTally {
+  std::int64_t short_lists = 0, empty_lists = 0;
+  std::int64_t listed = 0;         // listed items outside repeat slots
+  std::int64_t listed_bought = 0;  // of those, items the customer already bought
+  std::vector<std::uint8_t> listed_item;  // per item: 1 = on some list
+  double churn_sum = 0.0;          // sum over churn customers of their list's churn
+  std::int64_t churn_customers = 0;
+};
+
+// Counts a non-empty list's items: which items are listed, and which outside repeat slots the
+// customer already bought (`bought` rows hold sorted item indices).
+void tally_items(const CustomerList& list, const Csr& bought, QaTally& t) {
+  const auto row_begin = bought.indices.begin() + bought.indptr[list.customer];
+  const auto row_end = bought.indices.begin() + bought.indptr[list.customer + 1];
+  for (const CampaignEntry& e : list.items) {
+    t.listed_item[e.item] = 1;
+    if (e.slot == Slot::repeat) continue;  // repeat slots offer bought items on purpose
+    ++t.listed;
+    t.listed_bought += std::binary_search(row_begin, row_end, e.item) ? 1 : 0;
+  }
+}
+
+// A non-empty list's churn against the previous night, 1 - |today ∩ yesterday| / |today| over
+// distinct item ids; nullopt when the customer was not listed that night.
+std::optional<double> list_churn(const CustomerList& list, const Dataset& data,
+                                 const PreviousLists& previous) {
+  auto prev = previous.find(data.customer_ids[list.customer]);
+  if (prev == previous.end()) return std::nullopt;
+  std::set<std::string> today;
+  for (const CampaignEntry& e : list.items) today.insert(data.item_ids[e.item]);
+  std::int64_t kept = 0;
+  for (const std::string& id : today) kept += prev->second.count(id) ? 1 : 0;
+  return 1.0 - static_cast<double>(kept) / static_cast<double>(today.size());
+}
+
+QaTally tally_lists(const Campaign& campaign, const Dataset& data, const Csr& bought,
+                    const std::optional<PreviousLists>& previous) {
+  QaTally t;
+  t.listed_item.assign(data.item_ids.size(), 0);
+  for_each_list(campaign, data, "qa", [&](const CustomerList& list, std::size_t) {
+    const int length = list.recipe_length > 0 ? list.recipe_length : campaign.list_length;
+    if (static_cast<std::int64_t>(list.items.size()) < length) ++t.short_lists;
+    if (list.items.empty()) {
+      ++t.empty_lists;
+      return;
+    }
+    tally_items(list, bought, t);
+    if (!previous) return;
+    if (const std::optional<double> churn = list_churn(list, data, *previous)) {
+      t.churn_sum += *churn;
+      ++t.churn_customers;
+    }
+  });
+  return t;
+}
+
+// The report's figures from the tally; a share over nothing stays 0 (churn: not measured).
+void take_shares(const QaTally& t, const Dataset& data, QaReport& r) {
+  if (r.lists > 0) {
+    r.short_share = static_cast<double>(t.short_lists) / static_cast<double>(r.lists);
+    r.empty_share = static_cast<double>(t.empty_lists) / static_cast<double>(r.lists);
+  }
+  std::int64_t available = 0, distinct = 0;
+  for (std::size_t i = 0; i < data.item_ids.size(); ++i) {
+    available += data.item_meta.is_available(i) ? 1 : 0;
+    distinct += t.listed_item[i];
+  }
+  if (available > 0) r.coverage = static_cast<double>(distinct) / static_cast<double>(available);
+  if (t.listed > 0)
+    r.bought_share = static_cast<double>(t.listed_bought) / static_cast<double>(t.listed);
+  r.churn_customers = t.churn_customers;
+  if (t.churn_customers > 0) r.churn = t.churn_sum / static_cast<double>(t.churn_customers);
+}
+
+// One QA gate: the limit it checks, the figure it measures (nullopt: not measured, no breach),
+// which side of the limit breaks it, and the breach sentence ({value} and {limit} as percents,
+// {customers} = the report's churn_customers).
+struct QaRule {
+  std::optional<double> QaLimits::*limit;
+  std::optional<double> (*value)(const QaReport&);
+  bool minimum;  // true: a value below the limit breaks it; false: a value above it
+  const char* sentence;
+};
+
+// In the order the breaches are listed.
+constexpr QaRule kQaRules[] = {
+    {&QaLimits::max_short_share,
+     [](const QaReport& r) -> std::optional<double> { return r.short_share; }, false,
+     "short lists: {value} of customers, limit {limit} (max_short_share)"},
+    {&QaLimits::max_empty_share,
+     [](const QaReport& r) -> std::optional<double> { return r.empty_share; }, false,
+     "empty lists: {value} of customers, limit {limit} (max_empty_share)"},
+    {&QaLimits::min_coverage,
+     [](const QaReport& r) -> std::optional<double> { return r.coverage; }, true,
+     "coverage: {value} of available items listed, minimum {limit} (min_coverage)"},
+    {&QaLimits::max_bought_share,
+     [](const QaReport& r) -> std::optional<double> { return r.bought_share; }, false,
+     "already bought: {value} of listed items outside repeat slots, limit {limit} "
+     "(max_bought_share)"},
+    {&QaLimits::max_churn, [](const QaReport& r) { return r.churn; }, false,
+     "churn: {value} of today's items are new (mean over {customers} customers listed both "
+     "nights), limit {limit} (max_churn)"},
+};
+
+// A sentence in r.breaches for every set limit its figure breaks.
+void add_breaches(const QaLimits& limits, QaReport& r) {
+  for (const QaRule& rule : kQaRules) {
+    const std::optional<double>& limit = limits.*rule.limit;
+    const std::optional<double> value = rule.value(r);
+    if (!limit || !value) continue;
+    if (rule.minimum ? !(*value < *limit) : !(*value > *limit)) continue;
+    auto [v, l] = percents(*value, *limit);
+    r.breaches.push_back(fmt::format(fmt::runtime(rule.sentence), fmt::arg("value", v),
+                                     fmt::arg("limit", l),
+                                     fmt::arg("customers", r.churn_customers)));
+  }
+}
+
 }  // namespace
 
 ExportSummary export_campaign_csv(const std::filesystem::path& path, const Campaign& campaign,
@@ -236,11 +423,7 @@ ExportSummary export_campaign_h5(const std::filesystem::path& path, const Campai
 }
 
 PreviousLists read_previous_jsonl(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw InputError(fmt::format("{}: previous campaign export not found", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open the previous campaign export", path.string()));
+  std::ifstream in = open_previous(path);
   PreviousLists out;
   std::map<std::string, std::int64_t> first_line;
   std::string text;
@@ -249,41 +432,15 @@ PreviousLists read_previous_jsonl(const std::filesystem::path& path) {
     ++line_no;
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (text.find_first_not_of(" \t") == std::string::npos) continue;
-    auto where = [&] { return fmt::format("{}, line {}", path.string(), line_no); };
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(fmt::format("{}: not valid JSON: {}", where(), e.what()));
-    }
-    if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", where()));
-    auto id = j.find("customer_id");
-    if (id == j.end()) throw InputError(fmt::format("{}: no \"customer_id\"", where()));
-    if (!id->is_string())
-      throw InputError(fmt::format("{}: \"customer_id\" is {}, expected a string", where(),
-                                   id->dump()));
-    auto items = j.find("items");
-    if (items == j.end()) throw InputError(fmt::format("{}: no \"items\"", where()));
-    if (!items->is_array())
-      throw InputError(fmt::format("{}: \"items\" is not an array", where()));
-    const std::string customer = id->get<std::string>();
+    const LineRef at{path, line_no};
+    const nlohmann::json j = parse_previous_line(text, at);
+    const std::string customer = previous_customer(j, at);
+    const nlohmann::json& items = previous_items(j, at);
     auto [seen, fresh] = first_line.emplace(customer, line_no);
     if (!fresh)
-      throw InputError(fmt::format("{}: customer {} is listed again (first on line {})", where(),
+      throw InputError(fmt::format("{}: customer {} is listed again (first on line {})", at.str(),
                                    customer, seen->second));
-    std::set<std::string>& ids = out[customer];
-    for (std::size_t k = 0; k < items->size(); ++k) {
-      const nlohmann::json& item = (*items)[k];
-      if (!item.is_object())
-        throw InputError(fmt::format("{}: item {} is not an object", where(), k + 1));
-      auto item_id = item.find("item_id");
-      if (item_id == item.end())
-        throw InputError(fmt::format("{}: item {} has no \"item_id\"", where(), k + 1));
-      if (!item_id->is_string())
-        throw InputError(fmt::format("{}: item {}: \"item_id\" is {}, expected a string", where(),
-                                     k + 1, item_id->dump()));
-      ids.insert(item_id->get<std::string>());
-    }
+    add_previous_item_ids(items, at, out[customer]);
   }
   if (in.bad())
     throw InputError(fmt::format("{}: read error after line {}", path.string(), line_no));
@@ -312,74 +469,8 @@ QaReport qa_check(const Campaign& campaign, const Dataset& data, const Csr& boug
                                  bought.rows, bought.cols, data.customers(), data.items()));
   QaReport r;
   r.lists = static_cast<std::int64_t>(campaign.lists.size());
-  std::int64_t short_lists = 0, empty_lists = 0, listed = 0, listed_bought = 0;
-  std::vector<std::uint8_t> listed_item(data.item_ids.size(), 0);
-  double churn_sum = 0.0;
-  for_each_list(campaign, data, "qa", [&](const CustomerList& list, std::size_t) {
-    const int length = list.recipe_length > 0 ? list.recipe_length : campaign.list_length;
-    if (static_cast<std::int64_t>(list.items.size()) < length) ++short_lists;
-    if (list.items.empty()) {
-      ++empty_lists;
-      return;
-    }
-    const auto row_begin = bought.indices.begin() + bought.indptr[list.customer];
-    const auto row_end = bought.indices.begin() + bought.indptr[list.customer + 1];
-    for (const CampaignEntry& e : list.items) {
-      listed_item[e.item] = 1;
-      if (e.slot == Slot::repeat) continue;  // repeat slots offer bought items on purpose
-      ++listed;
-      listed_bought += std::binary_search(row_begin, row_end, e.item) ? 1 : 0;
-    }
-    if (previous) {
-      auto prev = previous->find(data.customer_ids[list.customer]);
-      if (prev != previous->end()) {
-        std::set<std::string> today;
-        for (const CampaignEntry& e : list.items) today.insert(data.item_ids[e.item]);
-        std::int64_t kept = 0;
-        for (const std::string& id : today) kept += prev->second.count(id) ? 1 : 0;
-        churn_sum += 1.0 - static_cast<double>(kept) / static_cast<double>(today.size());
-        ++r.churn_customers;
-      }
-    }
-  });
-  if (r.lists > 0) {
-    r.short_share = static_cast<double>(short_lists) / static_cast<double>(r.lists);
-    r.empty_share = static_cast<double>(empty_lists) / static_cast<double>(r.lists);
-  }
-  std::int64_t available = 0, distinct = 0;
-  for (std::size_t i = 0; i < data.item_ids.size(); ++i) {
-    available += data.item_meta.is_available(i) ? 1 : 0;
-    distinct += listed_item[i];
-  }
-  if (available > 0) r.coverage = static_cast<double>(distinct) / static_cast<double>(available);
-  if (listed > 0) r.bought_share = static_cast<double>(listed_bought) / static_cast<double>(listed);
-  if (r.churn_customers > 0) r.churn = churn_sum / static_cast<double>(r.churn_customers);
-
-  if (limits.max_short_share && r.short_share > *limits.max_short_share) {
-    auto [v, l] = percents(r.short_share, *limits.max_short_share);
-    r.breaches.push_back(fmt::format("short lists: {} of customers, limit {} (max_short_share)", v, l));
-  }
-  if (limits.max_empty_share && r.empty_share > *limits.max_empty_share) {
-    auto [v, l] = percents(r.empty_share, *limits.max_empty_share);
-    r.breaches.push_back(fmt::format("empty lists: {} of customers, limit {} (max_empty_share)", v, l));
-  }
-  if (limits.min_coverage && r.coverage < *limits.min_coverage) {
-    auto [v, l] = percents(r.coverage, *limits.min_coverage);
-    r.breaches.push_back(fmt::format(
-        "coverage: {} of available items listed, minimum {} (min_coverage)", v, l));
-  }
-  if (limits.max_bought_share && r.bought_share > *limits.max_bought_share) {
-    auto [v, l] = percents(r.bought_share, *limits.max_bought_share);
-    r.breaches.push_back(fmt::format(
-        "already bought: {} of listed items outside repeat slots, limit {} (max_bought_share)", v, l));
-  }
-  if (limits.max_churn && r.churn && *r.churn > *limits.max_churn) {
-    auto [v, l] = percents(*r.churn, *limits.max_churn);
-    r.breaches.push_back(fmt::format(
-        "churn: {} of today's items are new (mean over {} customers listed both nights), limit {} "
-        "(max_churn)",
-        v, r.churn_customers, l));
-  }
+  take_shares(tally_lists(campaign, data, bought, previous), data, r);
+  add_breaches(limits, r);
   return r;
 }
 

@@ -60,9 +60,10 @@ void save_model(const std::filesystem::path& path, const Model& m) {
   });
 }
 
-Model load_model(const std::filesystem::path& path) {
-  h5::File f = h5::File::open(path);
-  const std::string file = path.string();
+namespace {
+
+// The root attributes that say this is a model file this build reads.
+void check_model_format(const h5::File& f, const std::string& file) {
   auto format = f.attr_string("/", "format");
   if (!format || *format != kModelFormat)
     throw InputError(fmt::format("{}: not a tailor model (root attribute 'format' is {})", file,
@@ -73,17 +74,49 @@ Model load_model(const std::filesystem::path& path) {
                                  "version {})",
                                  file, version ? std::to_string(*version) : "missing",
                                  kModelFormatVersion));
-  auto need_int = [&](const char* name) {
-    auto v = f.attr_int("/", name);
-    if (!v) throw InputError(fmt::format("{}: model attribute '{}' is missing", file, name));
-    return *v;
-  };
-  auto need_double = [&](const char* name) {
-    auto v = f.attr_double("/", name);
-    if (!v) throw InputError(fmt::format("{}: model attribute '{}' is missing", file, name));
-    return *v;
-  };
-  Model m;
+}
+
+[[noreturn]] void missing_attribute(const std::string& file, const char* name) {
+  throw InputError(fmt::format("{}: model attribute '{}' is missing", file, name));
+}
+
+// A root attribute the algorithm cannot do without.
+std::int64_t need_int(const h5::File& f, const std::string& file, const char* name) {
+  auto v = f.attr_int("/", name);
+  if (!v) missing_attribute(file, name);
+  return *v;
+}
+
+double need_double(const h5::File& f, const std::string& file, const char* name) {
+  auto v = f.attr_double("/", name);
+  if (!v) missing_attribute(file, name);
+  return *v;
+}
+
+// BPR's parameters; negatives, schedule and seed have defaults for files written before them.
+void read_bpr_params(const h5::File& f, const std::string& file, int factors, BprParams& p) {
+  p.factors = factors;
+  p.learning_rate = static_cast<float>(need_double(f, file, "learning_rate"));
+  p.regularization = static_cast<float>(need_double(f, file, "regularization"));
+  p.epochs = static_cast<int>(need_int(f, file, "epochs"));
+  p.negatives = parse_negatives(f.attr_string("/", "negatives").value_or("uniform"));
+  p.schedule = parse_schedule(f.attr_string("/", "lr_schedule").value_or("constant"));
+  p.seed = static_cast<std::uint64_t>(f.attr_int("/", "seed").value_or(0));
+}
+
+// iALS's parameters (factors already set); confidence, log_epsilon and seed have defaults.
+void read_ials_params(const h5::File& f, const std::string& file, IalsParams& p) {
+  p.regularization = static_cast<float>(need_double(f, file, "regularization"));
+  p.alpha = static_cast<float>(need_double(f, file, "alpha"));
+  p.iterations = static_cast<int>(need_int(f, file, "iterations"));
+  p.cg_steps = static_cast<int>(need_int(f, file, "cg_steps"));
+  p.scaling = parse_scaling(f.attr_string("/", "confidence").value_or("linear"));
+  p.log_epsilon = static_cast<float>(f.attr_double("/", "log_epsilon").value_or(1.0));
+  p.seed = static_cast<std::uint64_t>(f.attr_int("/", "seed").value_or(0));
+}
+
+// The algorithm, provenance and hyper-parameters from the root attributes.
+void read_model_attributes(const h5::File& f, const std::string& file, Model& m) {
   m.algorithm = f.attr_string("/", "algorithm").value_or("ials");
   if (m.algorithm != "ials" && m.algorithm != "bpr")
     throw InputError(fmt::format("{}: unknown model algorithm '{}' (this tailor reads ials and bpr)",
@@ -92,35 +125,37 @@ Model load_model(const std::filesystem::path& path) {
   m.created_at = f.attr_string("/", "created_at").value_or("");
   m.data_fingerprint = f.attr_string("/", "data_fingerprint").value_or("");
   m.training_input = f.attr_string("/", "training_input").value_or("");
-  m.params.factors = static_cast<int>(need_int("factors"));
-  if (m.algorithm == "bpr") {
-    m.bpr.factors = m.params.factors;
-    m.bpr.learning_rate = static_cast<float>(need_double("learning_rate"));
-    m.bpr.regularization = static_cast<float>(need_double("regularization"));
-    m.bpr.epochs = static_cast<int>(need_int("epochs"));
-    m.bpr.negatives = parse_negatives(f.attr_string("/", "negatives").value_or("uniform"));
-    m.bpr.schedule = parse_schedule(f.attr_string("/", "lr_schedule").value_or("constant"));
-    m.bpr.seed = static_cast<std::uint64_t>(f.attr_int("/", "seed").value_or(0));
-  } else {
-    m.params.regularization = static_cast<float>(need_double("regularization"));
-    m.params.alpha = static_cast<float>(need_double("alpha"));
-    m.params.iterations = static_cast<int>(need_int("iterations"));
-    m.params.cg_steps = static_cast<int>(need_int("cg_steps"));
-    m.params.scaling = parse_scaling(f.attr_string("/", "confidence").value_or("linear"));
-    m.params.log_epsilon = static_cast<float>(f.attr_double("/", "log_epsilon").value_or(1.0));
-    m.params.seed = static_cast<std::uint64_t>(f.attr_int("/", "seed").value_or(0));
-  }
+  m.params.factors = static_cast<int>(need_int(f, file, "factors"));
+  if (m.algorithm == "bpr")
+    read_bpr_params(f, file, m.params.factors, m.bpr);
+  else
+    read_ials_params(f, file, m.params);
+}
+
+// A factor matrix that must be rows x factors (one row per id).
+std::vector<float> read_factors(const h5::File& f, const std::string& file,
+                                const char* dataset, std::int64_t rows, int factors) {
+  std::int64_t got_rows = 0, got_cols = 0;
+  std::vector<float> v = f.read_matrix(dataset, got_rows, got_cols);
+  if (got_rows != rows || got_cols != factors)
+    throw InputError(fmt::format("{}: {} is {} x {}, expected {} x {}", file, dataset, got_rows,
+                                 got_cols, rows, factors));
+  return v;
+}
+
+}  // namespace
+
+Model load_model(const std::filesystem::path& path) {
+  h5::File f = h5::File::open(path);
+  const std::string file = path.string();
+  check_model_format(f, file);
+  Model m;
+  read_model_attributes(f, file, m);
   m.customer_ids = f.read_strings("/customers/id");
   m.item_ids = f.read_strings("/items/id");
-  std::int64_t rows = 0, cols = 0;
-  m.customer_factors = f.read_matrix("/customers/factors", rows, cols);
-  if (rows != m.customers() || cols != m.params.factors)
-    throw InputError(fmt::format("{}: /customers/factors is {} x {}, expected {} x {}", file, rows,
-                                 cols, m.customers(), m.params.factors));
-  m.item_factors = f.read_matrix("/items/factors", rows, cols);
-  if (rows != m.items() || cols != m.params.factors)
-    throw InputError(fmt::format("{}: /items/factors is {} x {}, expected {} x {}", file, rows,
-                                 cols, m.items(), m.params.factors));
+  m.customer_factors =
+      read_factors(f, file, "/customers/factors", m.customers(), m.params.factors);
+  m.item_factors = read_factors(f, file, "/items/factors", m.items(), m.params.factors);
   if (f.exists("/training/objective")) m.objective = f.read_all<double>("/training/objective");
   if (f.exists("/training/epoch_seconds"))
     m.epoch_seconds = f.read_all<double>("/training/epoch_seconds");
