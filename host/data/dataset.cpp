@@ -550,7 +550,8 @@ InteractionColumns open_interactions(const Reader& r) {
   InteractionColumns c{
       r.file.exists(kCustomerIds), r.file.exists(kItemIds),
       open_required(r, kCustomerColumn, "customer of each interaction"),
-      open_required(r, kItemColumn, "item of each interaction")};
+      open_required(r, kItemColumn, "item of each interaction"),
+      std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   check_key_type(r, c.customer, c.customer_list, kCustomerIds);
   check_key_type(r, c.item, c.item_list, kItemIds);
   c.time = open_optional(r, kTimeColumn);
