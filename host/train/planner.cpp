@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "host/core/error.hpp"
+#include "kernels/ials_layout.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
@@ -105,10 +106,14 @@ void validate(const ProblemShape& s, const PlanOptions& o) {
 }
 
 // The parts that stay on the device in every feasible plan: X, Y, the two k x k matrices (G for
-// the half-step, H for the objective) and the objective's partial sums.
+// the half-step, H for the objective), the Gram products' double-precision scratch, both CSRs'
+// row claim orders and the objective's partial sums.
 struct FixedParts {
-  std::size_t x = 0, y = 0, gram = 0, objective_gram = 0, partials = 0;
-  [[nodiscard]] std::size_t total() const { return x + y + gram + objective_gram + partials; }
+  std::size_t x = 0, y = 0, gram = 0, objective_gram = 0, gram_scratch = 0, row_order = 0,
+              partials = 0;
+  [[nodiscard]] std::size_t total() const {
+    return x + y + gram + objective_gram + gram_scratch + row_order + partials;
+  }
 };
 
 FixedParts fixed_parts(std::int64_t customers, std::int64_t items, int k, FactorPrecision p) {
@@ -118,6 +123,8 @@ FixedParts fixed_parts(std::int64_t customers, std::int64_t items, int k, Factor
   f.y = mul(mul(u(items), u(k), "Y"), vb, "Y");
   f.gram = u(k) * u(k) * kGramBytes;
   f.objective_gram = f.gram;
+  f.gram_scratch = ials_layout::gram_scratch_bytes(k);
+  f.row_order = ials_layout::row_order_bytes(customers, items);
   f.partials = kObjectivePartials * sizeof(double);
   return f;
 }
@@ -234,6 +241,7 @@ struct Sizes {
   std::size_t customer_csr = 0;
   std::size_t item_csr = 0;
   FixedParts fixed;
+  int k = 1;
 };
 
 // reserved = round(device_bytes x headroom), at most all of it; usable = the rest.
@@ -256,6 +264,10 @@ std::vector<MemoryComponent> resident_components(const Sizes& z, FactorPrecision
       {"Y item factors", z.fixed.y, true, fmt::format("items x k {}", prec)},
       {"Gram G", z.fixed.gram, true, "k x k fp32, Y^T Y or X^T X"},
       {"Gram H (objective)", z.fixed.objective_gram, true, "k x k fp32, X^T X"},
+      {"Gram scratch", z.fixed.gram_scratch, true,
+       fmt::format("{} fp32 chunk products + the fp64 k x k sum",
+                   ials_layout::gram_batch(z.k))},
+      {"row claim order", z.fixed.row_order, true, "uint32 per customer and item, a counter"},
       {"CG scratch", 0, true, "in shared memory per block, none in global memory"},
       {"objective partials", z.fixed.partials, true, "5 x 256 fp64 block sums"},
   };
@@ -319,7 +331,7 @@ void plan_infeasible(MemoryPlan& p, const PlanOptions& o, const FixedParts& fixe
   const bool capped = n.need <= p.usable_bytes;  // only the staging_bytes cap is in the way
   p.verdict = fmt::format(
       "verdict: NOT FEASIBLE on this device ({}).\n"
-      "factors and k x k matrices need {}; {} staging buffers of at least {} (the heaviest "
+      "factors, k x k matrices and scratch need {}; {} staging buffers of at least {} (the heaviest "
       "{}row) need {}; together {} against {} usable: {} missing.\n",
       why_not_resident(p), format_bytes(fixed.total()), n.buffers, format_bytes(n.min_batch),
       estimated_rows(o) ? "estimated " : "", format_bytes(n.min_staging), format_bytes(n.need),
@@ -334,7 +346,7 @@ std::string streamed_verdict(const MemoryPlan& p, const PlanOptions& o, std::siz
                              std::size_t buffers) {
   return fmt::format(
       "verdict: trains STREAMED ({}).\n"
-      "resident: X, Y, G, H, partials ({}); staging {} = {} x {}.\n"
+      "resident: X, Y, G, H, Gram scratch, claim order, partials ({}); staging {} = {} x {}.\n"
       "customer half-step: {} batches of at most {} rows; item half-step: {} batches of at most "
       "{} rows ({}).\n"
       "pinned host memory: {}; host-to-device per epoch: {} (~{:.2f} s at an assumed {:.0f} "
@@ -458,6 +470,7 @@ MemoryPlan plan_ials(const ProblemShape& shape, std::size_t device_bytes,
   z.customer_csr = csr_bytes(shape.customers, shape.nnz);
   z.item_csr = csr_bytes(shape.items, shape.nnz);
   z.fixed = fixed_parts(shape.customers, shape.items, shape.factors, shape.precision);
+  z.k = shape.factors;
   p.components = resident_components(z, shape.precision);
   p.total_resident = add(add(z.customer_csr, z.item_csr, "plan"), z.fixed.total(), "plan");
   p.fits_resident = p.total_resident <= p.usable_bytes;

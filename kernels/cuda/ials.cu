@@ -1,7 +1,9 @@
-// The CUDA iALS engine: both CSR matrices and both factor matrices live on the device for the
-// engine's lifetime; a half-step is one cuBLAS Gram product and one CG kernel launch.
+// The CUDA iALS engine: both CSR matrices (with their row claim orders) and both factor matrices
+// live on the device for the engine's lifetime; a half-step is one Gram product (fp32 SGEMMs
+// over row chunks, summed in double) and one CG kernel launch.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/ials.cuh"
 #include "kernels/cuda/resident.cuh"
+#include "kernels/ials_layout.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/validate.hpp"
 
@@ -28,48 +31,118 @@ DeviceCsr view_of(const CsrOnDevice& m) {
 int checked_int(std::int64_t v, const char* what) {
   if (v < 0 || v > INT_MAX)
     throw std::invalid_argument(std::string("iALS (CUDA): ") + what + " = " + std::to_string(v) +
-                                " exceeds the cuBLAS int range");
+                                " exceeds the 32-bit row range");
   return static_cast<int>(v);
 }
 
-// G = M^T M for a row-major rows x k matrix M (k x k, symmetric, so row- and column-major agree).
-// cuBLAS is column-major: the row-major M buffer is the column-major k x rows matrix M^T, so
-// M^T M = (M^T) (M^T)^T = gemm(N, T) on that buffer with lda = k.
-void gram(const Context& res, const float* M, std::int64_t rows, int k, float* G) {
-  const float one = 1.0f;
-  const float zero = 0.0f;
-  CUBLAS_CHECK(cublasSgemm(res.cublas(), CUBLAS_OP_N, CUBLAS_OP_T, k, k,
-                           checked_int(rows, "rows of the Gram product"), &one, M, k, M, k, &zero,
-                           G, k));
+using ials_layout::kGramChunk;
+constexpr int kGramBlock = 256;
+
+// G = M^T M for a row-major rows x k matrix M, accumulated in double: the CPU backend sums the
+// Gram in double on purpose, and one fp32 SGEMM over millions of rows would drift from it. M is
+// cut into chunks of kGramChunk rows; one strided-batched SGEMM gives each chunk's k x k product
+// in fp32, add_gram_partials_kernel adds them into a double k x k sum in a fixed order, and the
+// sum is rounded once into G (k x k, symmetric, so row- and column-major agree).
+// cuBLAS is column-major: the row-major M buffer is the column-major k x rows matrix M^T, so a
+// chunk's M_c^T M_c = gemm(N, T) on its slice with lda = k.
+class GramSum {
+ public:
+  GramSum(const Context& res, int k)
+      : res_(res),
+        k_(k),
+        batch_(static_cast<int>(ials_layout::gram_batch(k))),
+        partials_(res.alloc<float>(static_cast<std::size_t>(batch_) * k * k)),
+        acc_(res.alloc<double>(static_cast<std::size_t>(k) * k)) {}
+
+  void operator()(const float* M, std::int64_t rows, float* G) {
+    const std::int64_t kk = static_cast<std::int64_t>(k_) * k_;
+    const std::int64_t full = rows / kGramChunk;
+    bool first = true;
+    for (std::int64_t c = 0; c < full; c += batch_) {
+      const int n = static_cast<int>(std::min<std::int64_t>(batch_, full - c));
+      chunk_products(M + c * kGramChunk * k_, static_cast<int>(kGramChunk), n);
+      add(n, first);
+      first = false;
+    }
+    if (const std::int64_t rest = rows - full * kGramChunk; rest > 0) {
+      chunk_products(M + full * kGramChunk * k_, static_cast<int>(rest), 1);
+      add(1, first);
+    } else if (first) {  // no rows: the Gram is zero
+      CUDA_CHECK(cudaMemsetAsync(acc_.data(), 0, kk * sizeof(double), res_.stream()));
+    }
+    gram_to_float_kernel<<<grid(kk), kGramBlock, 0, res_.stream()>>>(acc_.data(), kk, G);
+    CUDA_CHECK_LAST(res_.stream());
+  }
+
+ private:
+  // partials_[b] = M_b^T M_b for the n chunks of `rows` rows each starting at M.
+  void chunk_products(const float* M, int rows, int n) {
+    const float one = 1.0f;
+    const float zero = 0.0f;
+    const long long chunk_stride = static_cast<long long>(rows) * k_;
+    const long long out_stride = static_cast<long long>(k_) * k_;
+    CUBLAS_CHECK(cublasSgemmStridedBatched(res_.cublas(), CUBLAS_OP_N, CUBLAS_OP_T, k_, k_, rows,
+                                           &one, M, k_, chunk_stride, M, k_, chunk_stride, &zero,
+                                           partials_.data(), k_, out_stride, n));
+  }
+  void add(int n, bool first) {
+    const std::int64_t kk = static_cast<std::int64_t>(k_) * k_;
+    add_gram_partials_kernel<<<grid(kk), kGramBlock, 0, res_.stream()>>>(partials_.data(), n, kk,
+                                                                           first, acc_.data());
+    CUDA_CHECK_LAST(res_.stream());
+  }
+  static int grid(std::int64_t kk) {
+    return static_cast<int>(std::min<std::int64_t>((kk + kGramBlock - 1) / kGramBlock, 1024));
+  }
+
+  const Context& res_;
+  int k_;
+  int batch_;
+  DeviceBuffer<float> partials_;  // batch x k x k
+  DeviceBuffer<double> acc_;      // k x k
+};
+
+// One CG launch over every row of `m`: the row counter is zeroed on the stream first, then blocks
+// claim rows in m.order.
+struct CgLaunch {
+  float* X;
+  const float* Y;
+  const float* G;
+  const CsrOnDevice& m;
+  unsigned long long* next_row;
+  int k;
+  float lambda;
+  Confidence conf;
+  int cg_steps;
+};
+
+template <int kBlock>
+void launch_cg(const Context& res, const CgLaunch& a) {
+  static_assert(kBlock % kWarpSize == 0 && kBlock <= 1024, "CG block size");
+  const std::size_t smem = cg_shared_bytes(a.k);
+  auto kernel = cg_solve_kernel<kBlock>;
+  const int grid = resident_grid(res, kernel, kBlock, smem, a.m.rows);
+  CUDA_CHECK(cudaMemsetAsync(a.next_row, 0, sizeof(unsigned long long), res.stream()));
+  kernel<<<grid, kBlock, smem, res.stream()>>>(a.X, a.Y, a.G, view_of(a.m), a.m.order.data(),
+                                               a.next_row, a.k, a.lambda, a.conf, a.cg_steps);
+  CUDA_CHECK_LAST(res.stream());
 }
 
 // The block size (a multiple of 32) the CG kernel runs with for k factors: enough threads that
 // each owns at most a few factors, few enough that the block-wide reductions stay cheap.
 // Every k in 1..kMaxFactors is served: threads stride over factors.
-template <int kBlock>
-void launch_cg(const Context& res, float* X, const float* Y, const float* G, const DeviceCsr& csr,
-               int k, float lambda, Confidence conf, int cg_steps) {
-  static_assert(kBlock % kWarpSize == 0 && kBlock <= 1024, "CG block size");
-  const std::size_t smem = cg_shared_bytes(k);
-  auto kernel = cg_solve_kernel<kBlock>;
-  const int grid = resident_grid(res, kernel, kBlock, smem, csr.rows);
-  kernel<<<grid, kBlock, smem, res.stream()>>>(X, Y, G, csr, k, lambda, conf, cg_steps);
-  CUDA_CHECK_LAST(res.stream());
-}
-
-void cg_solve(const Context& res, float* X, const float* Y, const float* G, const DeviceCsr& csr,
-              int k, float lambda, Confidence conf, int cg_steps) {
+void cg_solve(const Context& res, const CgLaunch& a) {
   static_assert(cg_shared_bytes(kMaxFactors) <= 48 * 1024,
                 "the CG kernel's shared memory must fit the default 48 KiB per block");
-  if (csr.rows == 0) return;
-  if (k <= 32)
-    launch_cg<32>(res, X, Y, G, csr, k, lambda, conf, cg_steps);
-  else if (k <= 64)
-    launch_cg<64>(res, X, Y, G, csr, k, lambda, conf, cg_steps);
-  else if (k <= 128)
-    launch_cg<128>(res, X, Y, G, csr, k, lambda, conf, cg_steps);
+  if (a.m.rows == 0) return;
+  if (a.k <= 32)
+    launch_cg<32>(res, a);
+  else if (a.k <= 64)
+    launch_cg<64>(res, a);
+  else if (a.k <= 128)
+    launch_cg<128>(res, a);
   else
-    launch_cg<256>(res, X, Y, G, csr, k, lambda, conf, cg_steps);
+    launch_cg<256>(res, a);
 }
 
 // Reductions of the objective: each writes one double per block into a slice of one buffer that
@@ -87,9 +160,11 @@ class CudaIals final : public IalsEngine {
         items_(customer_items.cols),
         context_(std::move(context)),
         res_(*context_),
-        by_customer_(res_, customer_items, true),
-        by_item_(res_, item_customers, true),
+        by_customer_(res_, customer_items, true, true),
+        by_item_(res_, item_customers, true, true),
         factors_(res_, customers_, items_, k_, "iALS (CUDA)"),
+        gram_(res_, k_),
+        next_row_(res_.alloc<unsigned long long>(1)),
         G_(res_.alloc<float>(static_cast<std::size_t>(k_) * k_)),
         H_(res_.alloc<float>(static_cast<std::size_t>(k_) * k_)),
         partials_(res_.alloc<double>(3 * kReduceGrid + 2 * kReduceGrid)) {
@@ -115,24 +190,24 @@ class CudaIals final : public IalsEngine {
   // Each half-step returns when its result is final: errors surface at the call that caused
   // them, and the caller's per-iteration timings measure the work, not the launch.
   void solve_customers() override {
-    gram(res_, factors_.Y(), items_, k_, G_.data());
-    cg_solve(res_, factors_.X(), factors_.Y(), G_.data(), view_of(by_customer_), k_,
-             params_.regularization, Confidence::from(params_), params_.cg_steps);
+    gram_(factors_.Y(), items_, G_.data());
+    cg_solve(res_, {factors_.X(), factors_.Y(), G_.data(), by_customer_, next_row_.data(), k_,
+                    params_.regularization, Confidence::from(params_), params_.cg_steps});
     res_.synchronize();
   }
 
   void solve_items() override {
-    gram(res_, factors_.X(), customers_, k_, G_.data());
-    cg_solve(res_, factors_.Y(), factors_.X(), G_.data(), view_of(by_item_), k_,
-             params_.regularization, Confidence::from(params_), params_.cg_steps);
+    gram_(factors_.X(), customers_, G_.data());
+    cg_solve(res_, {factors_.Y(), factors_.X(), G_.data(), by_item_, next_row_.data(), k_,
+                    params_.regularization, Confidence::from(params_), params_.cg_steps});
     res_.synchronize();
   }
 
   // sum_u x_u^T G x_u = <G, X^T X> (Frobenius), so the all-pairs term needs two k x k Gram
   // products instead of a customers x k temporary.
   [[nodiscard]] Objective objective() override {
-    gram(res_, factors_.Y(), items_, k_, G_.data());
-    gram(res_, factors_.X(), customers_, k_, H_.data());
+    gram_(factors_.Y(), items_, G_.data());
+    gram_(factors_.X(), customers_, H_.data());
     double* part = partials_.data();
     const std::int64_t kk = static_cast<std::int64_t>(k_) * k_;
     launch_dot(G_.data(), H_.data(), kk, part);
@@ -181,6 +256,8 @@ class CudaIals final : public IalsEngine {
   CsrOnDevice by_customer_;
   CsrOnDevice by_item_;
   DeviceFactors factors_;          // X: customers x k, Y: items x k
+  GramSum gram_;                   // Gram products accumulated in double
+  DeviceBuffer<unsigned long long> next_row_;  // the CG kernel's row counter
   DeviceBuffer<float> G_;          // k x k Gram matrix of the fixed side
   DeviceBuffer<float> H_;          // k x k, X^T X for the objective
   DeviceBuffer<double> partials_;  // 5 x kReduceGrid block partial sums
@@ -194,7 +271,7 @@ std::unique_ptr<IalsEngine> make_cuda_ials(std::shared_ptr<cuda::Context> contex
                                            const CsrView& item_customers,
                                            const IalsParams& params) {
   detail::validate_ials_problem(customer_items, item_customers, params);
-  // cuBLAS takes the row counts of the Gram products as int.
+  // Row indices of the claim order are 32-bit, and cuBLAS takes the chunk row counts as int.
   (void)cuda::checked_int(customer_items.rows, "customers");
   (void)cuda::checked_int(customer_items.cols, "items");
   context->activate();

@@ -83,8 +83,10 @@ __device__ void cg_apply(const float* __restrict__ v, float* __restrict__ out,
   }
 }
 
-// One CG solve per row of X (grid-stride over rows, one block per row, threads stride over the
-// k factors, so every k in 1..kMaxFactors works with any block size):
+// One CG solve per row of X (one block per row, threads stride over the k factors, so every k in
+// 1..kMaxFactors works with any block size). A block claims its next row from the atomic counter
+// *next_row (zero at launch) and solves row order[claimed]: rows by decreasing entry count, so
+// heavy rows start first and light ones fill in around them (kernels/row_order.hpp).
 //   r = b - A x; p = r; rsold = r.r
 //   repeat cg_steps times: Ap; alpha = rsold / p.Ap; x += alpha p; r -= alpha Ap;
 //     rsnew = r.r; stop if rsnew < kCgSmall; p = r + (rsnew / rsold) p; rsold = rsnew
@@ -94,7 +96,9 @@ __device__ void cg_apply(const float* __restrict__ v, float* __restrict__ out,
 template <int kBlock>
 __global__ void __launch_bounds__(kBlock)
     cg_solve_kernel(float* __restrict__ X, const float* __restrict__ Y, const float* __restrict__ G,
-                    DeviceCsr csr, int k, float lambda, Confidence conf, int cg_steps) {
+                    DeviceCsr csr, const std::uint32_t* __restrict__ order,
+                    unsigned long long* __restrict__ next_row, int k, float lambda,
+                    Confidence conf, int cg_steps) {
   extern __shared__ float smem[];
   float* x = smem;
   float* r = x + k;
@@ -103,9 +107,18 @@ __global__ void __launch_bounds__(kBlock)
   float* chunk_coef = ap + k;
   auto* chunk_item = reinterpret_cast<std::uint32_t*>(chunk_coef + kCgItemChunk);
   __shared__ float scratch[kBlock / kWarpSize + 1];
+  __shared__ unsigned long long claimed;
   const int tid = static_cast<int>(threadIdx.x);
 
-  for (std::int64_t row = blockIdx.x; row < csr.rows; row += gridDim.x) {
+  for (;;) {
+    // Thread 0 claims; the second barrier keeps its next claim from overwriting `claimed` before
+    // every thread has read this one. All threads see the same value and leave together.
+    if (tid == 0) claimed = atomicAdd(next_row, 1ULL);
+    __syncthreads();
+    const unsigned long long slot = claimed;
+    __syncthreads();
+    if (slot >= static_cast<unsigned long long>(csr.rows)) break;
+    const std::int64_t row = order[slot];
     float* xg = X + static_cast<std::size_t>(row) * k;
     const std::int64_t begin = csr.indptr[row];
     const std::int64_t end = csr.indptr[row + 1];
@@ -146,6 +159,30 @@ __global__ void __launch_bounds__(kBlock)
     for (int f = tid; f < k; f += kBlock) xg[f] = x[f];
     __syncthreads();  // x, r, p are reloaded for the next row
   }
+}
+
+// ---- Gram products in double -----------------------------------------------------------------
+
+// acc[i] (+)= sum_{b < batches} partials[b * kk + i] for i < kk, summed in double in batch order
+// (deterministic); `first` overwrites acc instead of adding to it.
+__global__ void add_gram_partials_kernel(const float* __restrict__ partials, int batches,
+                                         std::int64_t kk, bool first, double* __restrict__ acc) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < kk;
+       i += stride) {
+    double s = first ? 0.0 : acc[i];
+    for (int b = 0; b < batches; ++b) s += static_cast<double>(partials[b * kk + i]);
+    acc[i] = s;
+  }
+}
+
+// G[i] = (float) acc[i] for i < kk.
+__global__ void gram_to_float_kernel(const double* __restrict__ acc, std::int64_t kk,
+                                     float* __restrict__ G) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < kk;
+       i += stride)
+    G[i] = static_cast<float>(acc[i]);
 }
 
 // ---- objective ----------------------------------------------------------------------------------

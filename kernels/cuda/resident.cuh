@@ -10,20 +10,23 @@
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/kernels.hpp"
+#include "kernels/row_order.hpp"
 
 namespace tailor::cuda {
 
 // A CSR matrix copied to the device, its offsets rebased so that row 0 starts at 0 (a CsrView
-// may be a slice whose indptr[0] is not 0). Without weights only the pattern is uploaded.
+// may be a slice whose indptr[0] is not 0). Without weights only the pattern is uploaded; with
+// an order, also the rows by decreasing entry count (kernels/row_order.hpp) that blocks claim.
 struct CsrOnDevice {
   DeviceBuffer<std::int64_t> indptr;    // (rows + 1)
   DeviceBuffer<std::uint32_t> indices;  // (nnz)
   DeviceBuffer<float> weights;          // (nnz), empty without weights
+  DeviceBuffer<std::uint32_t> order;    // (rows), empty without an order
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   std::int64_t nnz = 0;
 
-  CsrOnDevice(const Context& res, const CsrView& m, bool with_weights)
+  CsrOnDevice(const Context& res, const CsrView& m, bool with_weights, bool with_order = false)
       : rows(m.rows), cols(m.cols), nnz(m.nnz()) {
     const std::int64_t base = m.indptr[0];
     std::vector<std::int64_t> rebased(static_cast<std::size_t>(rows) + 1);
@@ -36,7 +39,13 @@ struct CsrOnDevice {
       weights = res.alloc<float>(static_cast<std::size_t>(nnz));
       weights.upload(m.data + base, static_cast<std::size_t>(nnz));
     }
-    res.synchronize();  // `rebased` is freed on return: its upload must have completed
+    std::vector<std::uint32_t> claim;
+    if (with_order) {
+      claim = rows_by_decreasing_nnz(m);
+      order = res.alloc<std::uint32_t>(claim.size());
+      order.upload(claim.data(), claim.size());
+    }
+    res.synchronize();  // `rebased` and `claim` are freed on return: their uploads must be done
   }
 };
 

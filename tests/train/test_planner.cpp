@@ -23,7 +23,13 @@ namespace {
 //   Y             5 * 4 * 4  = 80     (bf16: 40)
 //   G, H          4 * 4 * 4  = 64 each
 //   partials      5 * 256 * 8 = 10240
-//   total fp32    11064; fixed part (everything but the CSRs) 10608
+//   Gram scratch  4096 fp32 4 x 4 chunk products + the fp64 4 x 4 sum = 65536*4 + 128 = 262272
+//                 (kernels/ials_layout.hpp)
+//   claim order   (10 + 5) * 4 + 8 = 68
+//   total fp32    273404; fixed part (everything but the CSRs) 272948
+constexpr std::size_t kResident = 273404;
+constexpr std::size_t kFixed = 272948;
+
 ProblemShape small_shape(FactorPrecision p = FactorPrecision::fp32) {
   return {10, 5, 20, 4, p};
 }
@@ -49,29 +55,31 @@ TEST(Planner, ComponentSizesByHand) {
   EXPECT_EQ(component(p, "Y item factors"), 80u);
   EXPECT_EQ(component(p, "Gram G"), 64u);
   EXPECT_EQ(component(p, "Gram H (objective)"), 64u);
+  EXPECT_EQ(component(p, "Gram scratch"), 262272u);
+  EXPECT_EQ(component(p, "row claim order"), 68u);
   EXPECT_EQ(component(p, "CG scratch"), 0u);
   EXPECT_EQ(component(p, "objective partials"), 10240u);
-  EXPECT_EQ(p.total_resident, 11064u);
+  EXPECT_EQ(p.total_resident, kResident);
   EXPECT_EQ(csr_bytes(10, 20), 248u);
 
   const MemoryPlan h = plan_ials(small_shape(FactorPrecision::bf16), 1 << 20, no_headroom());
   EXPECT_EQ(component(h, "X customer factors"), 80u);
   EXPECT_EQ(component(h, "Y item factors"), 40u);
   EXPECT_EQ(component(h, "Gram G"), 64u);  // accumulation stays fp32
-  EXPECT_EQ(h.total_resident, 11064u - 120u);
+  EXPECT_EQ(h.total_resident, kResident - 120u);
   EXPECT_EQ(factor_value_bytes(FactorPrecision::fp16), 2u);
 }
 
 TEST(Planner, ResidentBoundaryIsInclusive) {
-  const MemoryPlan at = plan_ials(small_shape(), 11064, no_headroom());
+  const MemoryPlan at = plan_ials(small_shape(), kResident, no_headroom());
   EXPECT_TRUE(at.feasible);
   EXPECT_TRUE(at.fits_resident);
   EXPECT_FALSE(at.streaming);
-  EXPECT_EQ(at.planned_device_bytes, 11064u);
+  EXPECT_EQ(at.planned_device_bytes, kResident);
   EXPECT_EQ(at.pinned_host_bytes, 0u);
   EXPECT_NE(at.explanation.find("RESIDENT"), std::string::npos) << at.explanation;
 
-  const MemoryPlan below = plan_ials(small_shape(), 11063, no_headroom());
+  const MemoryPlan below = plan_ials(small_shape(), kResident - 1, no_headroom());
   EXPECT_TRUE(below.feasible);
   EXPECT_FALSE(below.fits_resident);
   EXPECT_TRUE(below.streaming);
@@ -82,17 +90,17 @@ TEST(Planner, HeadroomIsReservedBeforePlanning) {
   const MemoryPlan p = plan_ials(small_shape(), 20000, o);
   EXPECT_EQ(p.reserved_bytes, 2000u);
   EXPECT_EQ(p.usable_bytes, 18000u);
-  // The reserve is rounded to the nearest byte: 12293 reserves 1229 and leaves exactly 11064
-  // (fits resident); 12292 also reserves 1229 and leaves 11063 (must stream).
-  EXPECT_TRUE(plan_ials(small_shape(), 12293, o).fits_resident);
-  EXPECT_FALSE(plan_ials(small_shape(), 12292, o).fits_resident);
+  // The reserve is rounded to the nearest byte: 303782 reserves 30378 and leaves exactly
+  // kResident (fits resident); 303781 also reserves 30378 and leaves one byte less (must stream).
+  EXPECT_TRUE(plan_ials(small_shape(), 303782, o).fits_resident);
+  EXPECT_FALSE(plan_ials(small_shape(), 303781, o).fits_resident);
 }
 
 TEST(Planner, StreamingFromAverageRows) {
-  // 11063 usable: staging 11063 - 10608 = 455, two buffers of 227 bytes.
+  // kResident - 1 usable: staging kResident - 1 - kFixed = 455, two buffers of 227 bytes.
   // Customer rows: 8 + 8 * 20 / 10 = 24 bytes on average, x2 safety = 48 -> (227 - 8) / 48 = 4
   // rows per batch, 3 batches. Item rows: 8 + 32 = 40, x2 = 80 -> 2 rows per batch, 3 batches.
-  const MemoryPlan p = plan_ials(small_shape(), 11063, no_headroom());
+  const MemoryPlan p = plan_ials(small_shape(), kResident - 1, no_headroom());
   ASSERT_TRUE(p.streaming);
   EXPECT_EQ(p.batch_bytes, 227u);
   EXPECT_EQ(p.staging_bytes, 454u);
@@ -102,20 +110,20 @@ TEST(Planner, StreamingFromAverageRows) {
   EXPECT_EQ(p.item_batches, 3);
   EXPECT_EQ(p.pinned_host_bytes, 248u + 208u);
   EXPECT_EQ(p.transfer_bytes_per_epoch, 248u + 208u);
-  EXPECT_EQ(p.planned_device_bytes, 10608u + 454u);
+  EXPECT_EQ(p.planned_device_bytes, kFixed + 454u);
   EXPECT_LE(p.planned_device_bytes, p.usable_bytes);
   EXPECT_NE(p.explanation.find("STREAMED"), std::string::npos) << p.explanation;
 }
 
 TEST(Planner, InfeasibleBoundaryAndMessage) {
-  // Least streaming layout: fixed 10608 + 2 buffers of the larger estimated row slice
-  // (items: 80 + 8 = 88) = 10784.
-  const MemoryPlan at = plan_ials(small_shape(), 10784, no_headroom());
+  // Least streaming layout: fixed + 2 buffers of the larger estimated row slice
+  // (items: 80 + 8 = 88) = kFixed + 176.
+  const MemoryPlan at = plan_ials(small_shape(), kFixed + 176, no_headroom());
   EXPECT_TRUE(at.feasible);
   EXPECT_TRUE(at.streaming);
   EXPECT_EQ(at.batch_bytes, 88u);
 
-  const MemoryPlan below = plan_ials(small_shape(), 10783, no_headroom());
+  const MemoryPlan below = plan_ials(small_shape(), kFixed + 175, no_headroom());
   EXPECT_FALSE(below.feasible);
   EXPECT_FALSE(below.streaming);
   EXPECT_EQ(below.planned_device_bytes, 0u);
@@ -204,7 +212,7 @@ TEST(Planner, StreamingCutFromRealOffsets) {
   o.staging_bytes = 2 * csr_bytes(1, 120);
   o.customer_indptr = m.indptr;
   o.item_indptr = t.indptr;
-  const MemoryPlan p = plan_ials(s, 1 << 20, o);
+  const MemoryPlan p = plan_ials(s, 4 << 20, o);  // the k = 8 Gram scratch alone is 1 MiB
   ASSERT_TRUE(p.feasible) << p.explanation;
   ASSERT_TRUE(p.streaming);
   EXPECT_TRUE(p.fits_resident);  // forced, not needed
@@ -221,7 +229,7 @@ TEST(Planner, StreamingCutFromRealOffsets) {
   for (std::int64_t r = 0; r < t.rows; ++r)
     heaviest = std::max(heaviest, t.indptr[r + 1] - t.indptr[r]);
   o.staging_bytes = 2 * (csr_bytes(1, heaviest) - 1);
-  const MemoryPlan q = plan_ials(s, 1 << 20, o);
+  const MemoryPlan q = plan_ials(s, 4 << 20, o);
   EXPECT_FALSE(q.feasible);
   EXPECT_NE(q.verdict.find("staging_bytes cap"), std::string::npos) << q.verdict;
 }
@@ -333,11 +341,11 @@ TEST(Planner, EachInvalidShapeOrOptionHasItsMessage) {
 }
 
 TEST(Planner, VerdictSaysWhyItStreamsAndWhereBatchesComeFrom) {
-  // 11063 usable: one byte short of resident (11064, 10.80 KiB); batches from average rows.
-  const MemoryPlan p = plan_ials(small_shape(), 11063, no_headroom());
+  // kResident - 1 usable: one byte short of resident; batches from average rows.
+  const MemoryPlan p = plan_ials(small_shape(), kResident - 1, no_headroom());
   ASSERT_TRUE(p.streaming);
-  EXPECT_NE(p.verdict.find("trains STREAMED (all resident needs 10.80 KiB, 1 B more than the "
-                           "10.80 KiB usable)"),
+  EXPECT_NE(p.verdict.find("trains STREAMED (all resident needs 267.00 KiB, 1 B more than the "
+                           "267.00 KiB usable)"),
             std::string::npos)
       << p.verdict;
   EXPECT_NE(p.verdict.find("(estimated from the average row x 2)"), std::string::npos)
@@ -346,10 +354,10 @@ TEST(Planner, VerdictSaysWhyItStreamsAndWhereBatchesComeFrom) {
   // A staging cap above what is left changes nothing: the usable memory bounds the batches.
   PlanOptions capped = no_headroom();
   capped.staging_bytes = std::size_t{1} << 30;
-  EXPECT_EQ(plan_ials(small_shape(), 11063, capped).batch_bytes, 227u);
+  EXPECT_EQ(plan_ials(small_shape(), kResident - 1, capped).batch_bytes, 227u);
   // One staging buffer takes all of it.
   capped.staging_buffers = 1;
-  EXPECT_EQ(plan_ials(small_shape(), 11063, capped).batch_bytes, 455u);
+  EXPECT_EQ(plan_ials(small_shape(), kResident - 1, capped).batch_bytes, 455u);
 
   // Forced streaming with both sides' real offsets: 2 rows per customer, 4 per item.
   PlanOptions o = no_headroom();
@@ -365,14 +373,14 @@ TEST(Planner, VerdictSaysWhyItStreamsAndWhereBatchesComeFrom) {
   o.item_indptr = items;
   EXPECT_NE(plan_ials(small_shape(), 1 << 20, o).verdict.find("(cut from the real row offsets)"),
             std::string::npos);
-  // Infeasible with real offsets: the heaviest row is known, not estimated. Fixed 10608 plus
-  // two buffers of the heaviest item row (4 interactions: 16 + 32 = 48) = 10704.
-  const MemoryPlan no = plan_ials(small_shape(), 10703, o);
+  // Infeasible with real offsets: the heaviest row is known, not estimated. Fixed plus two
+  // buffers of the heaviest item row (4 interactions: 16 + 32 = 48) = kFixed + 96.
+  const MemoryPlan no = plan_ials(small_shape(), kFixed + 95, o);
   ASSERT_FALSE(no.feasible);
   EXPECT_NE(no.verdict.find("2 staging buffers of at least 48 B (the heaviest row) need 96 B"),
             std::string::npos)
       << no.verdict;
-  EXPECT_TRUE(plan_ials(small_shape(), 10704, o).feasible);
+  EXPECT_TRUE(plan_ials(small_shape(), kFixed + 96, o).feasible);
 }
 
 TEST(ParseBytes, EveryUnitInAnyCase) {
@@ -436,14 +444,14 @@ TEST(Planner, Retail1bOnH100TrainsResident) {
   EXPECT_EQ(component(fp32, "item CSR"), 8'004'000'008u);
   EXPECT_EQ(component(fp32, "X customer factors"), 10'240'000'000u);
   EXPECT_EQ(component(fp32, "Y item factors"), 256'000'000u);
-  EXPECT_EQ(fp32.total_resident, 26'660'141'328u);
+  EXPECT_EQ(fp32.total_resident, 26'809'381'272u);
 
   s.precision = FactorPrecision::bf16;
   const MemoryPlan bf16 = plan_ials(s, h100);
   EXPECT_TRUE(bf16.feasible);
   EXPECT_TRUE(bf16.fits_resident);
   EXPECT_FALSE(bf16.streaming);
-  EXPECT_EQ(bf16.total_resident, 21'412'141'328u);
+  EXPECT_EQ(bf16.total_resident, 21'561'381'272u);
 
   // Ten times the interactions no longer fits resident; it streams with the factors resident.
   s.precision = FactorPrecision::fp32;
