@@ -36,6 +36,9 @@ class Backend {
   [[nodiscard]] int device() const { return device_; }  // -1 on the CPU
   [[nodiscard]] int threads() const { return threads_; }
   [[nodiscard]] std::size_t memory_budget() const { return memory_budget_; }
+  // The device context (null on the CPU), for kernel tests and benchmarks that call a
+  // make_cuda_* factory of kernels.hpp with options the Backend does not offer.
+  [[nodiscard]] const std::shared_ptr<cuda::Context>& cuda_context() const { return cuda_; }
   // "cpu (2 threads)", "cuda:0 (NVIDIA H100 80GB HBM3, sm_90, 79.1 GiB)".
   [[nodiscard]] std::string name() const;
 

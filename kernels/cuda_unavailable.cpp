@@ -34,7 +34,7 @@ TopNResult cuda_topn(cuda::Context&, const FactorsView&, const FactorsView&, con
 }
 
 std::unique_ptr<BprEngine> make_cuda_bpr(std::shared_ptr<cuda::Context>, const CsrView&,
-                                         const BprParams&) {
+                                         const BprParams&, BprLaunch) {
   unavailable();
 }
 

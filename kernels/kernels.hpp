@@ -240,6 +240,7 @@ struct CudaDeviceInfo {
   std::string name;           // "NVIDIA H100 80GB HBM3"
   int major = 0, minor = 0;   // compute capability
   std::size_t memory = 0;     // bytes
+  int multiprocessors = 0;    // SMs
   // Why this binary cannot run here (no code for the compute capability, ...); empty: usable.
   std::string problem;
   [[nodiscard]] bool usable() const { return problem.empty(); }
@@ -375,8 +376,13 @@ class BprEngine {
 // Throws std::invalid_argument on bad parameters (factors outside 1..kMaxFactors, ...).
 std::unique_ptr<BprEngine> make_cpu_bpr(const CsrView& customer_items, const BprParams& params,
                                         int threads);
+// How the CUDA BPR kernel is launched. parallel: every resident warp takes samples (Hogwild).
+// serial: one warp takes every sample in index order, exactly as the CPU engine with threads = 1
+// does, so the two agree up to fp32 rounding; for checking the kernel, not for speed.
+enum class BprLaunch { parallel, serial };
 // The same on the GPU (std::runtime_error without a CUDA build).
 std::unique_ptr<BprEngine> make_cuda_bpr(std::shared_ptr<cuda::Context> context,
-                                         const CsrView& customer_items, const BprParams& params);
+                                         const CsrView& customer_items, const BprParams& params,
+                                         BprLaunch launch = BprLaunch::parallel);
 
 }  // namespace tailor

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <random>
 #include <string>
@@ -203,6 +205,38 @@ void expect_names_round_trip(const NameTable<E, N>& table, Parse parse, Name nam
   EXPECT_NE(error.find("'no-such-name'"), std::string::npos) << error;
   for (const auto& [value, text] : table.entries)
     EXPECT_NE(error.find(text), std::string::npos) << error << " does not list " << text;
+}
+
+// |got - ref| <= atol + rtol * |ref| element-wise over a rows x cols matrix; prints the first
+// mismatches with their coordinates.
+inline ::testing::AssertionResult all_close(std::span<const float> got, std::span<const float> ref,
+                                     int cols, double atol, double rtol) {
+  if (got.size() != ref.size())
+    return ::testing::AssertionFailure() << "sizes differ: " << got.size() << " vs " << ref.size();
+  std::size_t bad = 0;
+  std::string first;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    const double g = got[i];
+    const double r = ref[i];
+    if (std::abs(g - r) <= atol + rtol * std::abs(r)) continue;  // also false for NaN
+    if (++bad <= 10) {
+      char line[160];
+      std::snprintf(line, sizeof line, "\n  [%zu, %zu] got %.8g ref %.8g (diff %.3g)",
+                    i / static_cast<std::size_t>(cols), i % static_cast<std::size_t>(cols), g, r,
+                    std::abs(g - r));
+      first += line;
+    }
+  }
+  if (bad == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << bad << " of " << ref.size() << " values differ beyond atol " << atol << " + rtol "
+         << rtol << " * |ref|; first ones:" << first;
+}
+
+inline double max_abs(std::span<const float> v) {
+  double m = 0.0;
+  for (float x : v) m = std::max(m, static_cast<double>(std::abs(x)));
+  return m;
 }
 
 // GPU tests start with this: skipped (not passed) where no CUDA device is usable.

@@ -25,8 +25,9 @@ namespace {
 class CudaBpr final : public BprEngine {
  public:
   CudaBpr(std::shared_ptr<Context> context, const CsrView& customer_items,
-          const BprParams& params)
+          const BprParams& params, BprLaunch launch)
       : params_(params),
+        launch_(launch),
         k_(params.factors),
         customers_(customer_items.rows),
         items_(customer_items.cols),
@@ -50,7 +51,9 @@ class CudaBpr final : public BprEngine {
     const std::int64_t most = std::max(samples_per_epoch(), objective_samples());
     const std::int64_t blocks =
         (most + kBprWarps * kBprSamplesPerWarp - 1) / (kBprWarps * kBprSamplesPerWarp);
-    grid_ = resident_grid(res_, bpr_kernel<kBprBlock>, kBprBlock, 0, blocks);
+    grid_ = launch_ == BprLaunch::serial
+                ? 1
+                : resident_grid(res_, bpr_kernel<kBprBlock>, kBprBlock, 0, blocks);
     partials_ = res_.alloc<double>(3 * static_cast<std::size_t>(grid_));
     res_.synchronize();  // the host vectors above are freed on return; surface errors here
   }
@@ -119,7 +122,10 @@ class CudaBpr final : public BprEngine {
     a.update = update;
     a.partials = partials_.data();
     a.triples = triples;
-    bpr_kernel<kBprBlock><<<grid_, kBprBlock, 0, res_.stream()>>>(a);
+    if (launch_ == BprLaunch::serial)
+      bpr_kernel<kWarpSize><<<1, kWarpSize, 0, res_.stream()>>>(a);
+    else
+      bpr_kernel<kBprBlock><<<grid_, kBprBlock, 0, res_.stream()>>>(a);
     CUDA_CHECK_LAST(res_.stream());
 
     std::vector<double> host(partials_.size());
@@ -143,6 +149,7 @@ class CudaBpr final : public BprEngine {
   }
 
   BprParams params_;
+  BprLaunch launch_;
   int k_;
   std::int64_t customers_;
   std::int64_t items_;
@@ -161,10 +168,11 @@ class CudaBpr final : public BprEngine {
 }  // namespace cuda
 
 std::unique_ptr<BprEngine> make_cuda_bpr(std::shared_ptr<cuda::Context> context,
-                                         const CsrView& customer_items, const BprParams& params) {
+                                         const CsrView& customer_items, const BprParams& params,
+                                         BprLaunch launch) {
   detail::validate_bpr_problem(customer_items, params);
   context->activate();
-  return std::make_unique<cuda::CudaBpr>(std::move(context), customer_items, params);
+  return std::make_unique<cuda::CudaBpr>(std::move(context), customer_items, params, launch);
 }
 
 }  // namespace tailor

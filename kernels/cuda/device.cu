@@ -50,6 +50,7 @@ CudaDeviceInfo inspect(int index) noexcept {
   d.major = prop.major;
   d.minor = prop.minor;
   d.memory = prop.totalGlobalMem;
+  d.multiprocessors = prop.multiProcessorCount;
   int current = 0;
   (void)cudaGetDevice(&current);
   cudaFuncAttributes attr{};

@@ -24,46 +24,25 @@
 namespace tailor {
 namespace {
 
+using testing::all_close;
+using testing::max_abs;
 using testing::random_csr;
 using testing::random_factors;
 
 int cpu_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
-// |got - ref| <= atol + rtol * |ref| element-wise over a rows x cols matrix; prints the first
-// mismatches with their coordinates.
-::testing::AssertionResult all_close(std::span<const float> got, std::span<const float> ref,
-                                     int cols, double atol, double rtol) {
-  if (got.size() != ref.size())
-    return ::testing::AssertionFailure() << "sizes differ: " << got.size() << " vs " << ref.size();
-  std::size_t bad = 0;
-  std::string first;
-  for (std::size_t i = 0; i < ref.size(); ++i) {
-    const double g = got[i];
-    const double r = ref[i];
-    if (std::abs(g - r) <= atol + rtol * std::abs(r)) continue;  // also false for NaN
-    if (++bad <= 10) {
-      char line[160];
-      std::snprintf(line, sizeof line, "\n  [%zu, %zu] got %.8g ref %.8g (diff %.3g)",
-                    i / static_cast<std::size_t>(cols), i % static_cast<std::size_t>(cols), g, r,
-                    std::abs(g - r));
-      first += line;
-    }
-  }
-  if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << bad << " of " << ref.size() << " values differ beyond atol " << atol << " + rtol "
-         << rtol << " * |ref|; first ones:" << first;
-}
-
-double max_abs(std::span<const float> v) {
-  double m = 0.0;
-  for (float x : v) m = std::max(m, static_cast<double>(std::abs(x)));
-  return m;
-}
-
 bool close(double got, double ref, double rtol) {
   return std::abs(got - ref) <= rtol * std::max(1.0, std::abs(ref));
 }
+
+// Work sizes past what any kernel keeps resident at once on device 0 (every architecture allows
+// at most 32 blocks and 2048 threads per SM), times 10: a grid-stride or claim loop must go round.
+std::int64_t multiprocessors() {
+  const CudaProbe probe = probe_cuda();
+  return probe.devices.empty() ? 1 : std::max(1, probe.devices.front().multiprocessors);
+}
+std::int64_t blocks_past_resident() { return 10 * 32 * multiprocessors() + 7; }
+std::int64_t threads_past_resident() { return 10 * 2048 * multiprocessors() + 7; }
 
 // ---- runs everywhere ----------------------------------------------------------------------------
 
@@ -240,6 +219,106 @@ TEST(CudaIals, TrainingLowersTheObjective) {
     EXPECT_LE(now, previous * (1.0 + 1e-6)) << "iteration " << it;
     previous = now;
   }
+}
+
+// customers x items: every customer bought item 0 (a row of `customers` entries on the item side,
+// claimed first) and 1..8 other random items.
+Csr with_one_item_everybody_bought(std::int64_t customers, std::int64_t items, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::uint32_t> r, c;
+  std::vector<float> w;
+  for (std::int64_t u = 0; u < customers; ++u) {
+    std::set<std::uint32_t> picked = {0};
+    const auto extra = 1 + static_cast<int>(rng() % 8);
+    while (static_cast<int>(picked.size()) <= extra)
+      picked.insert(1 + static_cast<std::uint32_t>(rng() % static_cast<std::uint64_t>(items - 1)));
+    for (const auto i : picked) {
+      r.push_back(static_cast<std::uint32_t>(u));
+      c.push_back(i);
+      w.push_back(1.0f + static_cast<float>(rng() % 3));
+    }
+  }
+  return build_csr(customers, items, r.data(), c.data(), w.data(),
+                   static_cast<std::int64_t>(r.size()), cpu_threads());
+}
+
+// Ten times more rows than blocks fit on the device, one of them 10^4+ entries long: every row
+// is claimed exactly once (a lost or doubled claim leaves a row unsolved or solved twice from
+// different data, and the comparison fails there).
+TEST(CudaIals, RowsFarBeyondTheResidentGridAndOneHeavyRow) {
+  TAILOR_REQUIRE_GPU();
+  const std::int64_t customers = blocks_past_resident();
+  const std::int64_t items = 500;
+  for (const int factors : {32, 100}) {
+    SCOPED_TRACE("customers=" + std::to_string(customers) + " factors=" + std::to_string(factors));
+    IalsProblem pr;
+    pr.customer_items = with_one_item_everybody_bought(customers, items, 77);
+    pr.item_customers = transpose(pr.customer_items, cpu_threads());
+    pr.params.factors = factors;
+    pr.params.regularization = 0.1f;
+    pr.params.cg_steps = 3;
+    pr.params.alpha = 2.0f;
+    pr.X0 = random_factors(customers, factors, 78, 0.1f);
+    pr.Y0 = random_factors(items, factors, 79, 0.1f);
+    auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params,
+                             cpu_threads());
+    auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(),
+                                                    pr.item_customers.view(), pr.params);
+    std::vector<float> Xc(pr.X0.size()), Yc(pr.Y0.size()), Xg(pr.X0.size()), Yg(pr.Y0.size());
+    for (int half = 0; half < 2; ++half) {
+      cpu->set_factors(pr.X0, pr.Y0);
+      gpu->set_factors(pr.X0, pr.Y0);
+      if (half == 0) {
+        cpu->solve_customers();
+        gpu->solve_customers();
+      } else {
+        cpu->solve_items();
+        gpu->solve_items();
+      }
+      cpu->get_factors(Xc, Yc);
+      gpu->get_factors(Xg, Yg);
+      EXPECT_TRUE(all_close(Xg, Xc, factors, 1e-3 * max_abs(Xc), 1e-3)) << "half " << half;
+      EXPECT_TRUE(all_close(Yg, Yc, factors, 1e-3 * max_abs(Yc), 1e-3)) << "half " << half;
+    }
+  }
+}
+
+// Two million customers with positive factors: X^T X sums 2M same-signed terms per entry, where
+// one fp32 accumulation drifts by ~1e-4 (tests/kernels/test_ials_layout.cpp). The chunked Gram
+// summed in double keeps the objective and the item solve (both built on X^T X) with the CPU's.
+TEST(CudaIals, GramInDoubleAgreesWithTheCpuAtTwoMillionRows) {
+  TAILOR_REQUIRE_GPU();
+  const std::int64_t customers = 2'000'000;
+  const std::int64_t items = 1000;
+  const int factors = 32;
+  IalsProblem pr;
+  pr.customer_items = random_csr(customers, items, 3, 91);
+  pr.item_customers = transpose(pr.customer_items, cpu_threads());
+  pr.params.factors = factors;
+  pr.params.regularization = 0.1f;
+  pr.params.cg_steps = 3;
+  pr.params.alpha = 2.0f;
+  pr.X0 = random_factors(customers, factors, 92, 0.05f);
+  for (float& x : pr.X0) x = 0.1f + std::abs(x);  // same sign: the sums only grow
+  pr.Y0 = random_factors(items, factors, 93, 0.1f);
+  auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params,
+                           cpu_threads());
+  auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(),
+                                                  pr.item_customers.view(), pr.params);
+  cpu->set_factors(pr.X0, pr.Y0);
+  gpu->set_factors(pr.X0, pr.Y0);
+  const Objective c = cpu->objective();
+  const Objective g = gpu->objective();
+  std::printf("2M rows: objective data cpu %.10g gpu %.10g (relative %.3g)\n", c.data, g.data,
+              std::abs(g.data - c.data) / std::abs(c.data));
+  EXPECT_TRUE(close(g.data, c.data, 1e-5)) << g.data << " vs " << c.data;
+  EXPECT_TRUE(close(g.regularization, c.regularization, 1e-6));
+  cpu->solve_items();
+  gpu->solve_items();
+  std::vector<float> Xc(pr.X0.size()), Yc(pr.Y0.size()), Xg(pr.X0.size()), Yg(pr.Y0.size());
+  cpu->get_factors(Xc, Yc);
+  gpu->get_factors(Xg, Yg);
+  EXPECT_TRUE(all_close(Yg, Yc, factors, 1e-3 * max_abs(Yc), 1e-3)) << "solve_items Y";
 }
 
 // ---- top-N --------------------------------------------------------------------------------------
@@ -536,6 +615,12 @@ TEST(CudaTopN, SlicedInteractionMatrix) {
   expect_topn_agrees(gpu, cpu, Cs, I, 50, items, k, &sv, p);
 }
 
+// Ten times more customers in one batch than mask blocks fit on the device.
+TEST(CudaTopN, BatchFarBeyondTheResidentGrid) {
+  TAILOR_REQUIRE_GPU();
+  run_topn_case({blocks_past_resident(), 64, 8, 10, true, kDefaultBudget, 1301});
+}
+
 TEST(CudaTopN, NoCustomers) {
   TAILOR_REQUIRE_GPU();
   const auto I = random_factors(10, 4, 901);
@@ -617,6 +702,17 @@ TEST(CudaRankingMetrics, MatchesCpuOnRandomLists) {
     EXPECT_TRUE(all_close(gpu, cpu, static_cast<int>(s.ks.size()) * kRankingMetricCount, 1e-6,
                           1e-6));
   }
+}
+
+// Ten times more customers than threads fit on the device (one thread per customer).
+TEST(CudaRankingMetrics, CustomersFarBeyondTheResidentThreads) {
+  TAILOR_REQUIRE_GPU();
+  const std::int64_t customers = threads_past_resident();
+  const MetricsProblem p = random_metrics_problem(customers, 30, 10, 1105);
+  const std::vector<int> ks = {1, 5, 10};
+  const auto gpu = tailor::testing::cuda_backend().ranking_metrics(p.lists, p.relevant.view(), ks);
+  const auto cpu = cpu_ranking_metrics(p.lists, p.relevant.view(), ks, cpu_threads());
+  EXPECT_TRUE(all_close(gpu, cpu, static_cast<int>(ks.size()) * kRankingMetricCount, 1e-6, 1e-6));
 }
 
 TEST(CudaRankingMetrics, SlicedRelevantRowsAndNoCustomers) {
