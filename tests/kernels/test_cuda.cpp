@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "host/data/csr.hpp"
@@ -242,6 +243,20 @@ Csr with_one_item_everybody_bought(std::int64_t customers, std::int64_t items, s
                    static_cast<std::int64_t>(r.size()), cpu_threads());
 }
 
+// Linear confidence (alpha 2, lambda 0.1, 3 CG steps) over `customer_items`, factors from `seed`.
+IalsProblem linear_problem(Csr customer_items, int factors, std::uint64_t seed) {
+  IalsProblem pr;
+  pr.customer_items = std::move(customer_items);
+  pr.item_customers = transpose(pr.customer_items, cpu_threads());
+  pr.params.factors = factors;
+  pr.params.regularization = 0.1f;
+  pr.params.cg_steps = 3;
+  pr.params.alpha = 2.0f;
+  pr.X0 = random_factors(pr.customer_items.rows, factors, seed, 0.1f);
+  pr.Y0 = random_factors(pr.customer_items.cols, factors, seed + 1, 0.1f);
+  return pr;
+}
+
 // Ten times more rows than blocks fit on the device, one of them 10^4+ entries long: every row
 // is claimed exactly once (a lost or doubled claim leaves a row unsolved or solved twice from
 // different data, and the comparison fails there).
@@ -251,15 +266,8 @@ TEST(CudaIals, RowsFarBeyondTheResidentGridAndOneHeavyRow) {
   const std::int64_t items = 500;
   for (const int factors : {32, 100}) {
     SCOPED_TRACE("customers=" + std::to_string(customers) + " factors=" + std::to_string(factors));
-    IalsProblem pr;
-    pr.customer_items = with_one_item_everybody_bought(customers, items, 77);
-    pr.item_customers = transpose(pr.customer_items, cpu_threads());
-    pr.params.factors = factors;
-    pr.params.regularization = 0.1f;
-    pr.params.cg_steps = 3;
-    pr.params.alpha = 2.0f;
-    pr.X0 = random_factors(customers, factors, 78, 0.1f);
-    pr.Y0 = random_factors(items, factors, 79, 0.1f);
+    const IalsProblem pr =
+        linear_problem(with_one_item_everybody_bought(customers, items, 77), factors, 78);
     auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params,
                              cpu_threads());
     auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(),
@@ -291,16 +299,8 @@ TEST(CudaIals, GramInDoubleAgreesWithTheCpuAtTwoMillionRows) {
   const std::int64_t customers = 2'000'000;
   const std::int64_t items = 1000;
   const int factors = 32;
-  IalsProblem pr;
-  pr.customer_items = random_csr(customers, items, 3, 91);
-  pr.item_customers = transpose(pr.customer_items, cpu_threads());
-  pr.params.factors = factors;
-  pr.params.regularization = 0.1f;
-  pr.params.cg_steps = 3;
-  pr.params.alpha = 2.0f;
-  pr.X0 = random_factors(customers, factors, 92, 0.05f);
-  for (float& x : pr.X0) x = 0.1f + std::abs(x);  // same sign: the sums only grow
-  pr.Y0 = random_factors(items, factors, 93, 0.1f);
+  IalsProblem pr = linear_problem(random_csr(customers, items, 3, 91), factors, 92);
+  for (float& x : pr.X0) x = 0.1f + std::abs(x) / 2;  // same sign: the sums only grow
   auto cpu = make_cpu_ials(pr.customer_items.view(), pr.item_customers.view(), pr.params,
                            cpu_threads());
   auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(),
