@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# The GPU build-and-test recipe: configure the CUDA build, build the GPU test and benchmark, run
-# `ctest -L gpu` and the CUDA benchmark. Written for a lent machine with one H100 (sm_90) that has
-# the CUDA toolkit, CMake and a C++ compiler but no internet and maybe none of tailor's library
-# dependencies, so it can bring those along as Debian packages unpacked into .device/sysroot.
+# The device check: everything tailor's CUDA code must prove on a real GPU, as one command that
+# fits a short device window. Written for a lent machine with one H100/H200 that has the CUDA
+# toolkit, CMake and a C++ compiler but no internet and maybe none of tailor's library
+# dependencies, so it brings those along as Debian packages unpacked into .device/sysroot.
 #
 #   scripts/gpu.sh --prepare   on a Debian 12 machine with its package mirror (a developer's):
 #                              apt-get download the -dev and runtime packages and unpack them with
-#                              `dpkg -x` into .device/sysroot (git-ignored; a few tens of MiB).
-#   scripts/gpu.sh             on the GPU machine: configure build-gpu (-DTAILOR_CUDA=ON,
-#                              -DCMAKE_CUDA_ARCHITECTURES=${TAILOR_CUDA_ARCH:-90}), build test_cuda,
-#                              test_cuda_bpr and bench_kernels_cuda, run `ctest -L gpu --output-on-failure`, then
-#                              the benchmark. Uses .device/sysroot when it exists. Logs and the
-#                              benchmark's JSON go to $OUT when set (else build-gpu/results).
-#   scripts/gpu.sh --all       the same, but builds every target and runs every ctest test.
+#                              `dpkg -x` into .device/sysroot (git-ignored; about 33 MiB).
+#   scripts/gpu.sh             on the GPU machine, in order, each step recorded PASS / FAIL /
+#                              UNAVAILABLE in summary.txt:
+#     1. preflight: nvidia-smi sees a GPU; its compute capability is among the built
+#        architectures (TAILOR_CUDA_ARCH, default 90); the driver's CUDA version is not older
+#        than the toolkit's (nvcc) major version;
+#     2. build the `gpu_tests` target (every gpu-labelled test program, bench_kernels_cuda and
+#        the CLI) for those architectures only, and check that `tailor --version` finds device 0
+#        usable (driver, runtime and a probe kernel);
+#     3. compute-sanitizer memcheck and racecheck on a short subset of the GPU tests
+#        (UNAVAILABLE where the runtime refuses the tool, e.g. under gVisor);
+#     4. `ctest -L gpu`: FAILS when any test fails, is skipped, or is a `_NOT_BUILT` placeholder;
+#     5. bench_kernels_cuda at the lastfm-360k shape (one iALS epoch, top-20), medians of 3.
+#                              The results (summary.txt, logs, the benchmark's JSON) go to $OUT
+#                              when set, else build-gpu/results. Exit status 1 when any step
+#                              FAILS, so a skipped GPU test can never pass for a proven one.
+#   scripts/gpu.sh --rehearse  the same on a machine without a GPU: builds everything the device
+#                              run builds and shows the steps that need a device fail as designed.
+#   scripts/gpu.sh --all       as the default run, but builds every target and runs every test.
 #
 # With the device tool: `scripts/gpu.sh --prepare` here, then run `bash scripts/gpu.sh` there with
 # carry [".device/sysroot"]. The libraries tailor links come from the sysroot (CMake puts its
@@ -23,7 +35,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sysroot="$root/.device/sysroot"
-build="$root/build-gpu"
+build="${TAILOR_GPU_BUILD:-$root/build-gpu}"
 arch_dir=x86_64-linux-gnu
 
 # Development packages tailor's CMake build finds, and the runtime libraries they pull in (the
@@ -90,15 +102,69 @@ fallback_libs() {
   echo "$out"
 }
 
-run() {
-  local all="$1"
-  local results="${OUT:-$build/results}"
-  mkdir -p "$build" "$results"
+# ---- the run ------------------------------------------------------------------------------------
+
+archs="${TAILOR_CUDA_ARCH:-90}"
+failures=0
+summary=""
+
+# record STATUS TEXT: one line of the summary (PASS, FAIL or UNAVAILABLE), also on stdout.
+record() {
+  local status="$1"
+  shift
+  printf '%-11s  %s\n' "$status" "$*" | tee -a "$summary"
+  if [ "$status" = FAIL ]; then failures=$((failures + 1)); fi
+  return 0
+}
+
+# Step 1: the device, its architecture and its driver, before anything is built.
+preflight() {
+  local results="$1"
+  if ! command -v nvidia-smi >/dev/null; then
+    record FAIL "device: nvidia-smi not found (no NVIDIA driver on this machine)"
+    return
+  fi
+  nvidia-smi >"$results/nvidia-smi.txt" 2>&1 || true
+  local line name cap driver
+  line="$(nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader 2>/dev/null |
+    head -n 1)"
+  if [ -z "$line" ]; then
+    record FAIL "device: nvidia-smi lists no GPU ($(head -n 1 "$results/nvidia-smi.txt"))"
+    return
+  fi
+  IFS=',' read -r name cap driver <<<"$line"
+  name="$(echo "$name" | xargs)"
+  cap="$(echo "$cap" | xargs)"
+  driver="$(echo "$driver" | xargs)"
+  record PASS "device: $name, compute capability $cap, driver $driver"
+  local sm="${cap/./}"
+  if [[ ";$archs;" == *";$sm;"* ]]; then
+    record PASS "architecture: sm_$sm is among the built architectures ($archs)"
+  else
+    record FAIL "architecture: the device is sm_$sm but the build is for $archs" \
+      "(set TAILOR_CUDA_ARCH=$sm)"
+  fi
+  local drv_cuda tk_cuda
+  drv_cuda="$(grep -o 'CUDA Version: [0-9.]*' "$results/nvidia-smi.txt" | awk '{print $3}')"
+  tk_cuda="$(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\),.*/\1/p')"
+  if [ -z "$drv_cuda" ] || [ -z "$tk_cuda" ]; then
+    record FAIL "driver: cannot compare the driver's CUDA version (${drv_cuda:-unknown})" \
+      "with the toolkit's (${tk_cuda:-nvcc not found})"
+  elif [ "${drv_cuda%%.*}" -lt "${tk_cuda%%.*}" ]; then
+    record FAIL "driver: $driver supports CUDA $drv_cuda, older than the toolkit's $tk_cuda" \
+      "(binaries would fail with cudaErrorInsufficientDriver)"
+  else
+    record PASS "driver: CUDA $drv_cuda for a CUDA $tk_cuda toolkit"
+  fi
+}
+
+configure_and_build() {
+  local all="$1" results="$2"
   local cmake_args=(
     -S "$root" -B "$build"
     -DCMAKE_BUILD_TYPE=Release
     -DTAILOR_CUDA=ON
-    -DCMAKE_CUDA_ARCHITECTURES="${TAILOR_CUDA_ARCH:-90}"
+    -DCMAKE_CUDA_ARCHITECTURES="$archs"
     # CMake 3.25 knows no C++20 flag for nvcc; later versions ignore these.
     -DCMAKE_CUDA20_STANDARD_COMPILE_OPTION=-std=c++20
     -DCMAKE_CUDA20_EXTENSION_COMPILE_OPTION=-std=c++20
@@ -120,32 +186,178 @@ run() {
       cmake_args+=(-DPKG_CONFIG_EXECUTABLE="$sysroot/usr/bin/pkgconf")
     echo "gpu.sh: using $sysroot ($(ls "$fallback" | wc -l) fallback libraries)"
   fi
-  command -v nvidia-smi >/dev/null && nvidia-smi >"$results/nvidia-smi.txt" 2>&1 || true
-
-  cmake "${cmake_args[@]}" 2>&1 | tee "$results/configure.log"
-  local jobs
-  jobs="$(nproc)"
-  if [ "$all" -eq 1 ]; then
-    cmake --build "$build" -j "$jobs" 2>&1 | tee "$results/build.log"
-  else
-    cmake --build "$build" -j "$jobs" --target test_cuda test_cuda_bpr bench_kernels_cuda 2>&1 |
-      tee "$results/build.log"
+  local target=(--target gpu_tests)
+  [ "$all" -eq 1 ] && target=()
+  if cmake "${cmake_args[@]}" >"$results/configure.log" 2>&1 &&
+    cmake --build "$build" -j "$(nproc)" "${target[@]}" >"$results/build.log" 2>&1; then
+    record PASS "build: ${target[*]:-all targets} for sm_$archs ($(grep -c 'Building' \
+      "$results/build.log" || true) objects compiled)"
+    return 0
   fi
-  local status=0
+  tail -n 30 "$results/build.log" 2>/dev/null || tail -n 30 "$results/configure.log"
+  record FAIL "build: see configure.log and build.log"
+  return 1
+}
+
+# Step 2b: the binary's own view of the device (driver, runtime, probe kernel).
+probe() {
+  local results="$1"
+  "$build/tailor" --version >"$results/version.txt" 2>&1 || true
+  local gpu_line
+  gpu_line="$(grep -E '^GPU( 0)?:' "$results/version.txt" | head -n 1)"
+  if grep -qE '^GPU 0: [^:]*\(sm_[0-9]+, [0-9.]+ GiB\)$' "$results/version.txt"; then
+    record PASS "probe: tailor --version: $gpu_line ($(grep '^CUDA:' "$results/version.txt"))"
+  else
+    record FAIL "probe: tailor --version: ${gpu_line:-no GPU line}"
+  fi
+}
+
+# Step 3: one sanitizer tool over a test program's subset; UNAVAILABLE where the runtime refuses.
+sanitize() {
+  local results="$1" tool="$2" program="$3" filter="$4"
+  local log="$results/sanitizer-$tool-$program.log"
+  if [ -z "$sanitizer" ]; then
+    record UNAVAILABLE "compute-sanitizer $tool: not found (looked on PATH and in the toolkit)"
+    return
+  fi
+  local rc=0
+  timeout 240 "$sanitizer" --tool "$tool" --error-exitcode 99 --print-limit 20 \
+    "$build/tests/$program" --gtest_filter="$filter" >"$log" 2>&1 || rc=$?
+  local errors
+  errors="$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tail -n 1)"
+  if grep -qE 'Device not supported|Target application terminated before first instrumented' \
+    "$log"; then
+    record UNAVAILABLE "compute-sanitizer $tool $program: the runtime refuses it ($(grep -m 1 \
+      -E 'Device not supported|terminated' "$log"))"
+  elif [ "$rc" -eq 0 ] && grep -q 'SKIPPED' "$log"; then
+    record FAIL "compute-sanitizer $tool $program: tests skipped (no device), nothing checked"
+  elif [ "$rc" -eq 0 ]; then
+    record PASS "compute-sanitizer $tool $program ($filter): ${errors:-no summary line}"
+  else
+    record FAIL "compute-sanitizer $tool $program: exit $rc, ${errors:-see $(basename "$log")}"
+  fi
+}
+
+sanitizers() {
+  local results="$1"
+  sanitizer="$(command -v compute-sanitizer || true)"
+  for dir in "${CUDA_HOME:-}" /usr/local/cuda "$(dirname "$(dirname "$(command -v nvcc)")")"; do
+    [ -z "$sanitizer" ] && [ -x "$dir/bin/compute-sanitizer" ] && sanitizer="$dir/bin/compute-sanitizer"
+  done
+  local ials='CudaIals.ObjectiveMatchesCpu:CudaIals.TrainingLowersTheObjective'
+  local topn='CudaTopN.NEqualsOne:CudaTopN.TinyBudgetForcesManyBatches:CudaTopN.NoCustomers'
+  local rest='CudaRankingMetrics.SlicedRelevantRowsAndNoCustomers:CudaScorer.*'
+  sanitize "$results" memcheck test_cuda "$ials:$topn:$rest"
+  sanitize "$results" memcheck test_cuda_bpr \
+    'CudaBpr.SamplesMatchTheCpuAndNeverHitPositives:CudaBpr.SerialEpochsMatchTheCpuWithOneThread'
+  sanitize "$results" racecheck test_cuda \
+    'CudaIals.TrainingLowersTheObjective:CudaTopN.NEqualsOne:CudaRankingMetrics.Sliced*'
+  sanitize "$results" racecheck test_cuda_bpr 'CudaBpr.ObjectiveMatchesTheCpuForTheSameFactors'
+}
+
+# Step 4: every gpu-labelled test runs and passes; a skip or an unbuilt program is a failure.
+gpu_ctest() {
+  local all="$1" results="$2"
   local label=(-L gpu)
   [ "$all" -eq 1 ] && label=()
-  ctest --test-dir "$build" "${label[@]}" --output-on-failure 2>&1 | tee "$results/ctest.log" ||
-    status=$?
-  "$build/bench/bench_kernels_cuda" --benchmark_out="$results/bench_kernels_cuda.json" \
-    --benchmark_out_format=json 2>&1 | tee "$results/bench.log" || status=$?
-  echo "gpu.sh: results in $results (exit $status)"
-  return "$status"
+  local rc=0
+  ctest --test-dir "$build" "${label[@]}" -V --timeout 300 >"$results/ctest.log" 2>&1 || rc=$?
+  local total skipped not_built
+  total="$(grep -E 'tests passed|tests failed' "$results/ctest.log" | tail -n 1)"
+  skipped="$(grep -E '\*\*\*Skipped|Not Run' "$results/ctest.log" | sed -E 's/.*Test +#[0-9]+: //;
+    s/ \.+.*//' | sort -u)"
+  # Placeholders carry no label, so `ctest -L gpu` would pass over them: look for them by name
+  # (the GPU programs only; with --all, every program).
+  local programs=() program
+  mapfile -t programs <"$build/gpu_test_programs.txt"
+  not_built="$(ctest --test-dir "$build" -N 2>/dev/null | grep -o '[A-Za-z0-9_]*_NOT_BUILT' |
+    sort -u || true)"
+  if [ "$all" -eq 0 ]; then
+    local gpu_not_built=""
+    for program in "${programs[@]}"; do
+      [ -z "$program" ] && continue
+      grep -qx "${program}_NOT_BUILT" <<<"$not_built" && gpu_not_built+=" $program"
+      [ -x "$build/tests/$program" ] || gpu_not_built+=" $program(missing)"
+    done
+    not_built="$gpu_not_built"
+  fi
+  local gpu_count
+  gpu_count="$(ctest --test-dir "$build" -N -L gpu 2>/dev/null | sed -n 's/^Total Tests: //p')"
+  grep -E '^[0-9]+/[0-9]+ Test' "$results/ctest.log" >"$results/ctest-summary.txt" || true
+  if [ -n "$not_built" ]; then
+    record FAIL "ctest: test programs not built: $(echo $not_built)"
+  fi
+  if [ -n "$skipped" ]; then
+    record FAIL "ctest: $(echo "$skipped" | wc -l) GPU tests skipped: $(echo $skipped | cut -c1-300)"
+  fi
+  if [ "${gpu_count:-0}" -eq 0 ]; then
+    record FAIL "ctest: no gpu-labelled tests registered"
+  elif [ "$rc" -ne 0 ]; then
+    record FAIL "ctest -L gpu: ${total:-exit $rc} ($(grep -cE '\*\*\*Failed|\(Failed\)' \
+      "$results/ctest.log" || true) failed; see ctest.log)"
+  elif [ -z "$skipped" ] && [ -z "$not_built" ]; then
+    record PASS "ctest -L gpu: $total ($gpu_count gpu tests)"
+  fi
+  # The CPU-vs-GPU agreement lines the tests print.
+  grep -E 'objective .* cpu total|2M rows:|k=[0-9]+ epoch [0-9]: cpu loss|k=130: eval|k=[0-9]+: cpu loss' \
+    "$results/ctest.log" | sed -E 's/^[0-9]+: //' >"$results/agreement.txt" || true
+}
+
+# Step 5: one lastfm-shaped size; medians of the repetitions into the summary.
+bench() {
+  local results="$1"
+  local json="$results/bench_lastfm.json"
+  if ! timeout 300 "$build/bench/bench_kernels_cuda" --benchmark_filter=Lastfm \
+    --benchmark_out="$json" --benchmark_out_format=json >"$results/bench.log" 2>&1; then
+    record FAIL "bench: bench_kernels_cuda exited non-zero (see bench.log)"
+    return
+  fi
+  if grep -q 'ERROR OCCURRED' "$results/bench.log"; then
+    record FAIL "bench: $(grep -m 1 -o "ERROR OCCURRED: .*" "$results/bench.log")"
+    return
+  fi
+  local line
+  while IFS= read -r line; do record PASS "bench: $line"; done < <(python3 - "$json" <<'PY'
+import json, sys
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    if b.get("aggregate_name") != "median":
+        continue
+    rate = b.get("GFLOP/s")
+    print(f"{b.get('label', b['name'])}: median {b['real_time']:.1f} {b['time_unit']}"
+          + (f", {rate:.0f} GFLOP/s" if rate else ""))
+PY
+)
+}
+
+run() {
+  local all="$1" rehearse="$2"
+  local results="${OUT:-$build/results}"
+  mkdir -p "$build" "$results"
+  summary="$results/summary.txt"
+  : >"$summary"
+  echo "tailor gpu.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname), archs $archs" | tee -a "$summary"
+  if [ "$rehearse" -eq 1 ]; then
+    echo "rehearsal: no GPU is expected here; the steps that need one must FAIL below" |
+      tee -a "$summary"
+  fi
+  local t0=$SECONDS
+  preflight "$results"
+  if configure_and_build "$all" "$results"; then
+    probe "$results"
+    sanitizers "$results"
+    gpu_ctest "$all" "$results"
+    bench "$results"
+  fi
+  echo "gpu.sh: $failures step(s) failed in $((SECONDS - t0)) s; results in $results" |
+    tee -a "$summary"
+  [ "$failures" -eq 0 ]
 }
 
 case "${1:-}" in
   --prepare) prepare ;;
-  "") run 0 ;;
-  --all) run 1 ;;
-  -h | --help) sed -n '2,21p' "$0" ;;
+  "") run 0 0 ;;
+  --all) run 1 0 ;;
+  --rehearse) run 0 1 ;;
+  -h | --help) sed -n '2,36p' "$0" ;;
   *) echo "gpu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 // Google Benchmark of the CUDA backend on synthetic problems: one iALS half-step each way, and
-// top-N scoring of every customer against every item.
+// top-N scoring of every customer against every item; BM_Lastfm* run one full epoch and top-N at
+// lastfm-360k's shape (scripts/gpu.sh runs those, --benchmark_filter=Lastfm).
 //
 // Timing: the interface functions return only when their device work is done (a half-step
 // synchronises its stream; cuda_topn copies its lists back), so wall time per call measures the
@@ -48,6 +49,26 @@ double half_step_flops(std::int64_t rows, std::int64_t other, std::int64_t nnz, 
              (2.0 * static_cast<double>(rows) * kk + 4.0 * static_cast<double>(nnz) * k);
 }
 
+// A random customers x items problem (rows of 1..max_per_row items, one heavy row of 5000) on
+// the CUDA iALS engine at k factors, 3 CG steps.
+struct IalsBench {
+  tailor::Csr ci, ic;
+  tailor::IalsParams params;
+  std::unique_ptr<tailor::IalsEngine> engine;
+  IalsBench(std::int64_t customers, std::int64_t items, int k, int max_per_row)
+      : ci(random_csr(customers, items, max_per_row, 7, 5000)),
+        ic(tailor::transpose(ci, host_threads())) {
+    params.factors = k;
+    params.cg_steps = 3;
+    engine = tailor::testing::cuda_backend().ials(ci.view(), ic.view(), params);
+    engine->set_factors(random_factors(customers, k, 8, 0.1f), random_factors(items, k, 9, 0.1f));
+  }
+  [[nodiscard]] double epoch_flops() const {
+    return half_step_flops(ci.rows, ci.cols, ci.nnz(), params.factors, params.cg_steps) +
+           half_step_flops(ci.cols, ci.rows, ci.nnz(), params.factors, params.cg_steps);
+  }
+};
+
 // Args: customers, items, factors, which side (0: solve_customers, 1: solve_items).
 void BM_CudaHalfStep(benchmark::State& state) {
   if (skip_without_device(state)) return;
@@ -55,14 +76,8 @@ void BM_CudaHalfStep(benchmark::State& state) {
   const std::int64_t items = state.range(1);
   const int k = static_cast<int>(state.range(2));
   const bool item_side = state.range(3) != 0;
-
-  const tailor::Csr ci = random_csr(customers, items, 64, 7, 5000);
-  const tailor::Csr ic = tailor::transpose(ci, host_threads());
-  tailor::IalsParams params;
-  params.factors = k;
-  params.cg_steps = 3;
-  auto engine = tailor::testing::cuda_backend().ials(ci.view(), ic.view(), params);
-  engine->set_factors(random_factors(customers, k, 8, 0.1f), random_factors(items, k, 9, 0.1f));
+  IalsBench b(customers, items, k, 64);
+  auto& engine = b.engine;
   // Warm-up: first launches load modules and grow the stream-ordered memory pool.
   if (item_side)
     engine->solve_items();
@@ -77,7 +92,8 @@ void BM_CudaHalfStep(benchmark::State& state) {
   }
   const std::int64_t rows = item_side ? items : customers;
   const std::int64_t other = item_side ? customers : items;
-  const double flops = half_step_flops(rows, other, ci.nnz(), k, params.cg_steps);
+  const tailor::Csr& ci = b.ci;
+  const double flops = half_step_flops(rows, other, ci.nnz(), k, b.params.cg_steps);
   state.SetItemsProcessed(state.iterations() * rows);
   state.counters["GFLOP/s"] = benchmark::Counter(
       flops * static_cast<double>(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
@@ -115,6 +131,37 @@ void BM_CudaTopN(benchmark::State& state) {
                  std::to_string(items) + " k=" + std::to_string(k));
 }
 
+// lastfm-360k's shape: 358,868 listeners x 292,385 artists, about 17.5M pairs (~49 a listener),
+// here random rows of 1..97 items (about 15.8M pairs).
+constexpr std::int64_t kLastfmCustomers = 358'868;
+constexpr std::int64_t kLastfmItems = 292'385;
+constexpr int kLastfmMaxRow = 97;
+
+// One full iALS epoch (customer then item half-step) at the lastfm shape. Arg: factors.
+void BM_LastfmEpoch(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const int k = static_cast<int>(state.range(0));
+  IalsBench b(kLastfmCustomers, kLastfmItems, k, kLastfmMaxRow);
+  b.engine->solve_customers();  // warm-up
+  b.engine->solve_items();
+  for (auto _ : state) {
+    b.engine->solve_customers();
+    b.engine->solve_items();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      b.epoch_flops() * static_cast<double>(state.iterations()) / 1e9,
+      benchmark::Counter::kIsRate);
+  state.counters["nnz"] = static_cast<double>(b.ci.nnz());
+  state.SetLabel("iALS epoch lastfm-shaped k=" + std::to_string(k));
+}
+
+BENCHMARK(BM_LastfmEpoch)
+    ->Arg(64)
+    ->Iterations(3)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 BENCHMARK(BM_CudaHalfStep)
     ->ArgNames({"customers", "items", "k", "items_side"})
     ->Args({100000, 20000, 64, 0})
@@ -122,6 +169,15 @@ BENCHMARK(BM_CudaHalfStep)
     ->Args({100000, 20000, 128, 0})
     ->Args({100000, 20000, 256, 0})
     ->Args({20000, 5000, 1000, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK(BM_CudaTopN)
+    ->Name("BM_LastfmTopN")
+    ->ArgNames({"customers", "items", "k", "n"})
+    ->Args({10000, kLastfmItems, 64, 20})
+    ->Iterations(3)
+    ->Repetitions(3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
