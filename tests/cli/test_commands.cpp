@@ -186,8 +186,8 @@ TEST(VersionText, ListsEveryDeviceWithItsComputeCapability) {
   probe.built = true;
   probe.driver_version = 12040;
   probe.runtime_version = 12040;
-  CudaDeviceInfo h100{0, "NVIDIA H100 80GB HBM3", 9, 0, std::size_t{80} << 30, ""};
-  CudaDeviceInfo old{1, "Tesla K80", 3, 7, std::size_t{12} << 30, "this binary has no code"};
+  CudaDeviceInfo h100{0, "NVIDIA H100 80GB HBM3", 9, 0, std::size_t{80} << 30, 132, ""};
+  CudaDeviceInfo old{1, "Tesla K80", 3, 7, std::size_t{12} << 30, 13, "this binary has no code"};
   probe.devices = {h100, old};
   const std::vector<std::string> lines = lines_of(cli::version_text(probe));
   ASSERT_EQ(lines.size(), 5u);
