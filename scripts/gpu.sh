@@ -358,6 +358,6 @@ case "${1:-}" in
   "") run 0 0 ;;
   --all) run 1 0 ;;
   --rehearse) run 0 1 ;;
-  -h | --help) sed -n '2,36p' "$0" ;;
+  -h | --help) sed -n '2,/^set -euo/{/^#/p}' "$0" ;;
   *) echo "gpu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 esac
