@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <unordered_map>
 
@@ -333,23 +334,50 @@ BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const ch
                        in.tiers, false, false);
 }
 
-// Buy-again: the customer's most bought items, no rules (the usual baseline), for the customers
-// of the recipe's lists.
-BacktestVariant buy_again_variant(const VariantInputs& in,
-                                  const std::vector<ScoredList>& recipe_lists) {
+std::vector<std::uint32_t> customers_of(const std::vector<ScoredList>& recipe_lists) {
   std::vector<std::uint32_t> customers;
   for (const auto& l : recipe_lists) customers.push_back(l.customer);
-  const std::vector<bool> all_rows(static_cast<std::size_t>(in.train.data.log.size()), true);
-  const TopNResult again =
-      buy_again_lists(in.train.data, all_rows, customers, nullptr, in.list_length);
+  return customers;
+}
+
+// Lists made without the campaign's rules, one per customer of the recipe's lists (same order),
+// scored with the recipe's tiers and groups.
+BacktestVariant plain_lists_variant(const char* name, const TopNResult& made,
+                                    const VariantInputs& in,
+                                    const std::vector<ScoredList>& recipe_lists) {
   std::vector<ScoredList> lists;
-  for (std::size_t k = 0; k < customers.size(); ++k) {
-    ScoredList s{customers[k], recipe_lists[k].tier, recipe_lists[k].control, {}};
-    for (auto j = again.offsets[k]; j < again.offsets[k + 1]; ++j)
-      s.items.push_back({again.items[j], -1});
+  for (std::size_t k = 0; k < recipe_lists.size(); ++k) {
+    ScoredList s{recipe_lists[k].customer, recipe_lists[k].tier, recipe_lists[k].control, {}};
+    for (auto j = made.offsets[k]; j < made.offsets[k + 1]; ++j)
+      s.items.push_back({made.items[j], -1});
     lists.push_back(std::move(s));
   }
-  return score_variant("buy-again", lists, in.horizon, in.tiers, false, false);
+  return score_variant(name, lists, in.horizon, in.tiers, false, false);
+}
+
+// Buy-again: the customer's most bought items, no rules (the usual baseline).
+BacktestVariant buy_again_variant(const VariantInputs& in,
+                                  const std::vector<ScoredList>& recipe_lists) {
+  const std::vector<bool> all_rows(static_cast<std::size_t>(in.train.data.log.size()), true);
+  const TopNResult again = buy_again_lists(in.train.data, all_rows, customers_of(recipe_lists),
+                                           nullptr, in.list_length);
+  return plain_lists_variant("buy-again", again, in, recipe_lists);
+}
+
+// TIFU-KNN lists from every training row, no rules (host/train/tifuknn.hpp).
+BacktestVariant tifuknn_variant(const VariantInputs& in, const TifuKnnParams& params,
+                                const std::vector<ScoredList>& recipe_lists) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<bool> all_rows(static_cast<std::size_t>(in.train.data.log.size()), true);
+  const Csr personal = tifu_personal_vectors(in.train.data, all_rows, params);
+  const auto t1 = std::chrono::steady_clock::now();
+  const TopNResult lists = tifuknn_lists(personal, customers_of(recipe_lists), nullptr,
+                                         in.list_length, params, in.backend.threads());
+  const auto t2 = std::chrono::steady_clock::now();
+  spdlog::info("backtest: tifu-knn personal vectors {:.2f} s, lists {:.2f} s",
+               std::chrono::duration<double>(t1 - t0).count(),
+               std::chrono::duration<double>(t2 - t1).count());
+  return plain_lists_variant("tifu-knn", lists, in, recipe_lists);
 }
 
 // z of the hit-rate difference between treatment and control (pooled two-proportion test); 0
@@ -399,6 +427,7 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   res.variants.push_back(score_variant("recipe", recipe_lists, cut.horizon, in.tiers, true, true));
   res.variants.push_back(single_slot_variant(in, Slot::model, "model"));
   res.variants.push_back(buy_again_variant(in, recipe_lists));
+  res.variants.push_back(tifuknn_variant(in, config.tifuknn, recipe_lists));
   res.variants.push_back(single_slot_variant(in, Slot::popular, "popular"));
   res.control_z = control_z(res.variants[0]);
   return res;

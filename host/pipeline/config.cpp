@@ -286,6 +286,26 @@ void parse_campaign(const Reader& r, RunConfig& c) {
 
 }  // namespace
 
+namespace {
+
+void parse_tifuknn(const Reader& r, TifuKnnParams& p) {
+  r.set("tifuknn", "group_size", p.group_size);
+  r.set("tifuknn", "within_decay", p.within_decay);
+  r.set("tifuknn", "across_decay", p.across_decay);
+  r.set("tifuknn", "neighbours", p.neighbours);
+  r.set("tifuknn", "alpha", p.alpha);
+  r.set("tifuknn", "basket_window_seconds", p.basket_window);
+  try {
+    validate_tifuknn_params(p);
+  } catch (const InputError& e) {
+    std::string what = e.what();
+    if (what.rfind("tifuknn: ", 0) == 0) what.erase(0, 9);
+    throw InputError(fmt::format("{}: [tifuknn] {}", r.file(), what));
+  }
+}
+
+}  // namespace
+
 RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
   const std::string file = source.string();
   toml::table root;
@@ -318,6 +338,8 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
       {"suppression", {}},  // any event name -> "remove" | "demote" | "suppress"
       {"qa", {"max_short_share", "max_empty_share", "min_coverage", "max_bought_share",
               "max_churn", "previous"}},
+      {"tifuknn", {"group_size", "within_decay", "across_decay", "neighbours", "alpha",
+                   "basket_window_seconds"}},
   });
 
   RunConfig c;
@@ -349,6 +371,7 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   if (auto p = r.get<std::string>("output", "jsonl")) c.output_jsonl = *p;
   if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
   parse_campaign(r, c);
+  parse_tifuknn(r, c.tifuknn);
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
   validate_ials_params(c.ials, file + ": [model]");
   validate_topn_params(c.topn, file + ": [recommend]");

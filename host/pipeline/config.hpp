@@ -8,6 +8,7 @@
 #include "host/campaign/campaign.hpp"
 #include "host/core/device.hpp"
 #include "host/export/campaign_export.hpp"
+#include "host/train/tifuknn.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
@@ -37,6 +38,9 @@ struct RunConfig {
   // [qa]: checked before anything is published (campaign runs only).
   QaLimits qa;
   std::optional<std::filesystem::path> qa_previous;  // the previous night's JSON lines export
+
+  // [tifuknn]: the TIFU-KNN lists that `tailor backtest` compares (host/train/tifuknn.hpp).
+  TifuKnnParams tifuknn;
 
   // [output]
   std::filesystem::path output;    // campaign CSV

@@ -157,6 +157,29 @@ TEST(Config, CampaignMistakesArePreciseErrors) {
   expect_error(campaign + "[discovery]\npool = 0\n", "[discovery]: pool = 0 must be >= 1");
 }
 
+TEST(Config, TifuKnnSectionIsReadAndChecked) {
+  const RunConfig c = parse_config(kMinimal + R"(
+[tifuknn]
+group_size = 4
+within_decay = 0.8
+across_decay = 0.5
+neighbours = 50
+alpha = 0.9
+basket_window_seconds = 3600
+)",
+                                   "nightly.toml");
+  EXPECT_EQ(c.tifuknn.group_size, 4);
+  EXPECT_DOUBLE_EQ(c.tifuknn.within_decay, 0.8);
+  EXPECT_DOUBLE_EQ(c.tifuknn.across_decay, 0.5);
+  EXPECT_EQ(c.tifuknn.neighbours, 50);
+  EXPECT_DOUBLE_EQ(c.tifuknn.alpha, 0.9);
+  EXPECT_EQ(c.tifuknn.basket_window, 3600);
+  EXPECT_EQ(parse_config(kMinimal, "nightly.toml").tifuknn.group_size, TifuKnnParams{}.group_size);
+  expect_error(kMinimal + "[tifuknn]\nalpha = 1.5\n",
+               "nightly.toml: [tifuknn] alpha = 1.5 must be in [0, 1]");
+  expect_error(kMinimal + "[tifuknn]\nneighbors = 5\n", "neighbors");
+}
+
 TEST(Config, TheExampleConfigIsValid) {
   RunConfig c = load_config(std::filesystem::path(TAILOR_SOURCE_DIR) / "data/nightly.example.toml");
   EXPECT_EQ(c.ials.factors, 64);
