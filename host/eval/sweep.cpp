@@ -144,7 +144,7 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 
 nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& backend) {
   Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, backend);
+  Evaluation ev(data, split, o.protocol, o.ks, backend, o.cold_start, o.seed);
   const std::string metric = chosen_metric(ev, o);
   const std::vector<IalsParams> grid = trial_grid(o);
   spdlog::info("sweep: {} trials on split {}, metric {}, patience {}", grid.size(), o.split.text,
@@ -180,7 +180,10 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& 
           {"k", ev.ks()},
           {"patience", o.patience},
           {"customers",
-           {{"evaluated", ev.customers().size()}, {"without_relevant", ev.without_relevant()}}},
+           {{"evaluated", ev.customers().size()},
+            {"without_relevant", ev.without_relevant()},
+            {"cold_start", ev.cold_start_rows().size()}}},
+          {"cold_start", to_string(o.cold_start)},
           {"trials", sorted},
           {"best",
            {{"trial", b["trial"]},

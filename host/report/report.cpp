@@ -507,6 +507,11 @@ std::vector<MetaRow> evaluation_meta(const json& result, const std::set<int>& ks
     if (auto e = number_at(*c, "evaluated")) parts.push_back(format_count(*e) + " evaluated");
     if (auto w = number_at(*c, "without_relevant"))
       parts.push_back(format_count(*w) + " without relevant items");
+    if (auto cs = number_at(*c, "cold_start")) {
+      const std::string list = string_at(result, "cold_start");
+      parts.push_back(format_count(*cs) + " cold start" +
+                      (list.empty() ? "" : " (given the " + list + " list)"));
+    }
     meta.push_back({"Customers", join(parts, " · ")});
   }
   meta.push_back({"Parameters", params_text(object_at(result, "parameters"))});
