@@ -802,7 +802,22 @@ struct Sweep {
   std::set<int> ks;
 };
 
-// Metric, trial count, the best trial and its parameters.
+// The best trial against the popularity baseline ("best_against_popularity"); "" without it.
+std::string popularity_text(const json& result) {
+  const json* c = object_at(result, "best_against_popularity");
+  if (c == nullptr) return {};
+  const auto best = number_at(*c, "best"), pop = number_at(*c, "popularity");
+  if (!best || !pop) return {};
+  const std::string metric = string_at(*c, "metric");
+  const json* wins = member(*c, "popularity_wins");
+  if (wins && wins->is_boolean() && wins->get<bool>())
+    return fmt::format("popularity beats every trial: {} {:.4f} against {:.4f} for the best; the "
+                       "best configuration recommends worse than the most popular items",
+                       metric, *pop, *best);
+  return fmt::format("best trial {} {:.4f}, popularity {:.4f}", metric, *best, *pop);
+}
+
+// Metric, trial count, the best trial and its parameters, and the best against popularity.
 std::vector<MetaRow> sweep_meta(const Sweep& s) {
   auto meta = common_meta(s.result, s.ks);
   meta.push_back({"Metric", s.metric});
@@ -817,6 +832,7 @@ std::vector<MetaRow> sweep_meta(const Sweep& s) {
     meta.push_back({"Best", join(parts, " · ")});
     meta.push_back({"Best parameters", params_text(s.best.params)});
   }
+  meta.push_back({"Against popularity", popularity_text(s.result)});
   return meta;
 }
 
