@@ -171,8 +171,8 @@ void build_list(const ListInputs& in, std::size_t li, const float* scores, ListW
   const std::span<const std::uint32_t> history(
       in.history.indices.data() + in.history.indptr[c],
       static_cast<std::size_t>(in.history.indptr[c + 1] - in.history.indptr[c]));
-  // Customers without history have no scores: their factors say nothing (they are ~0), so their
-  // discovery and model slots pass to the fallbacks.
+  // Customers without history have no scores: their factors say nothing (training leaves 0), so
+  // their discovery and model slots pass to the fallbacks.
   if (history.empty()) {
     ++w.totals.without_history;
   } else if (!scores && in.need_scores) {

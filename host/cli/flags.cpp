@@ -43,6 +43,9 @@ void EvalFlags::add_to(CLI::App& app, const char* split_help, const char* k_help
   app.add_option("--split-seed", split_seed, "Seed of random and customer splits [42]");
   app.add_option("--k", k, k_help);
   app.add_option("--protocol", protocol, "new or all [new]")->check(CLI::IsMember({"new", "all"}));
+  app.add_option("--cold-start", cold_start,
+                 "List for customers without history: popularity or random [popularity]")
+      ->check(CLI::IsMember({"popularity", "random"}));
 }
 
 RunConfig load_run_config(const std::string& path, const ModelFlags& flags,

@@ -41,16 +41,18 @@ struct DeviceFlags {
 
 // The split and scoring flags of the evaluation commands (evaluate, sweep).
 struct EvalFlags {
-  std::string split, k = "10,20", protocol = "new";
+  std::string split, k = "10,20", protocol = "new", cold_start = "popularity";
   std::uint64_t split_seed = 42;
 
   void add_to(CLI::App& app, const char* split_help, const char* k_help);
-  // Sets split, ks and protocol of EvaluateOptions or SweepOptions; InputError for bad values.
+  // Sets split, ks, protocol and cold-start list of EvaluateOptions or SweepOptions; InputError
+  // for bad values.
   template <class Options>
   void apply(Options& o) const {
     o.split = parse_split(split, split_seed);
     o.ks = parse_ks(k);
     o.protocol = parse_protocol(protocol);
+    o.cold_start = parse_cold_start(cold_start);
   }
 };
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "host/core/error.hpp"
 #include "host/core/progress.hpp"
@@ -19,7 +20,7 @@
 namespace tailor {
 namespace {
 
-const std::vector<std::string> kBuckets = {"0", "1-4", "5-9", "10-19", "20-49", "50+"};
+const std::vector<std::string> kBuckets = {"cold start", "1-4", "5-9", "10-19", "20-49", "50+"};
 
 std::size_t bucket_index(std::int64_t rows) {
   if (rows <= 0) return 0;
@@ -48,6 +49,10 @@ Protocol parse_protocol(const std::string& name) { return kProtocolNames.parse(n
 
 const char* to_string(Protocol p) { return kProtocolNames.name(p); }
 
+ColdStart parse_cold_start(const std::string& name) { return kColdStartNames.parse(name); }
+
+const char* to_string(ColdStart c) { return kColdStartNames.name(c); }
+
 std::vector<int> parse_ks(const std::string& text) {
   std::set<int> ks;
   std::stringstream ss(text);
@@ -72,9 +77,10 @@ std::vector<int> parse_ks(const std::string& text) {
 std::string activity_bucket(std::int64_t history_rows) { return kBuckets[bucket_index(history_rows)]; }
 
 Evaluation::Evaluation(const Dataset& data, const Split& split, Protocol protocol,
-                       std::vector<int> ks, const Backend& backend)
+                       std::vector<int> ks, const Backend& backend, ColdStart cold_start,
+                       std::uint64_t seed)
     : data_(data), split_(split), protocol_(protocol), ks_(std::move(ks)), backend_(backend),
-      threads_(backend.threads()) {
+      threads_(backend.threads()), cold_start_(cold_start) {
   if (ks_.empty()) throw InputError("evaluation needs at least one cutoff k");
   std::sort(ks_.begin(), ks_.end());
   const std::vector<bool> train_rows = split.mask(Role::train);
@@ -129,6 +135,18 @@ Evaluation::Evaluation(const Dataset& data, const Split& split, Protocol protoco
   const Csr& ic = train_.item_customers;
   for (std::int64_t i = 0; i < ic.rows; ++i)
     item_popularity_[i] = static_cast<double>(ic.indptr[i + 1] - ic.indptr[i]);
+  find_cold_start(seed);
+}
+
+// The evaluated customers without history and their cold-start lists, made once.
+void Evaluation::find_cold_start(std::uint64_t seed) {
+  std::vector<std::uint32_t> cold;
+  for (std::size_t r = 0; r < customers_.size(); ++r)
+    if (history_rows_[r] == 0) {
+      cold_rows_.push_back(r);
+      cold.push_back(customers_[r]);
+    }
+  if (!cold.empty()) cold_lists_ = baseline_lists_for(to_string(cold_start_), cold, seed);
 }
 
 std::vector<float> Evaluation::customer_factors(std::span<const float> X, std::span<const float> Y,
@@ -177,18 +195,48 @@ TopNResult Evaluation::model_lists(std::span<const float> X, std::span<const flo
   p.n = max_k();
   p.exclude_seen = protocol_ == Protocol::new_items;
   const CsrView seen_view = seen_.view();
-  return backend_.topn(customers, items, &seen_view, p);
+  return with_cold_start(backend_.topn(customers, items, &seen_view, p));
+}
+
+TopNResult Evaluation::with_cold_start(TopNResult lists) const {
+  if (lists.customers() != static_cast<std::int64_t>(customers_.size()))
+    throw std::invalid_argument(fmt::format("with_cold_start: {} lists for {} customers",
+                                            lists.customers(), customers_.size()));
+  if (cold_rows_.empty()) return lists;
+  TopNResult out;
+  out.offsets.reserve(lists.offsets.size());
+  out.offsets.push_back(0);
+  const bool scores = !lists.scores.empty();
+  std::size_t next = 0;  // the next entry of cold_rows_
+  for (std::size_t r = 0; r < customers_.size(); ++r) {
+    const bool cold = next < cold_rows_.size() && cold_rows_[next] == r;
+    const TopNResult& from = cold ? cold_lists_ : lists;
+    const std::size_t at = cold ? next++ : r;
+    const std::int64_t b = from.offsets[at], e = from.offsets[at + 1];
+    out.items.insert(out.items.end(), from.items.begin() + b, from.items.begin() + e);
+    if (scores)  // the baselines' lists always carry scores
+      out.scores.insert(out.scores.end(), from.scores.begin() + b, from.scores.begin() + e);
+    out.offsets.push_back(static_cast<std::int64_t>(out.items.size()));
+    if (e - b < max_k()) ++out.short_lists;
+  }
+  return out;
 }
 
 TopNResult Evaluation::baseline_lists(const std::string& name, std::uint64_t seed) const {
+  return baseline_lists_for(name, customers_, seed);
+}
+
+TopNResult Evaluation::baseline_lists_for(const std::string& name,
+                                          const std::vector<std::uint32_t>& customers,
+                                          std::uint64_t seed) const {
   const Csr* exclude = protocol_ == Protocol::new_items ? &history_ : nullptr;
-  if (name == "popularity") return popularity_lists(train_.customer_items, customers_, exclude, max_k());
+  if (name == "popularity") return popularity_lists(train_.customer_items, customers, exclude, max_k());
   if (name == "buy_again") {
     std::vector<bool> rows(static_cast<std::size_t>(data_.log.size()));
     for (std::size_t r = 0; r < rows.size(); ++r) rows[r] = split_.role[r] != Role::test;
-    return buy_again_lists(data_, rows, customers_, exclude, max_k());
+    return buy_again_lists(data_, rows, customers, exclude, max_k());
   }
-  if (name == "random") return random_lists(data_.items(), customers_, exclude, max_k(), seed);
+  if (name == "random") return random_lists(data_.items(), customers, exclude, max_k(), seed);
   throw InputError(fmt::format("unknown baseline '{}'", name));
 }
 
@@ -340,10 +388,11 @@ nlohmann::json parameters(const IalsParams& used, const Model* model) {
 nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, backend);
-  spdlog::info("evaluate: split {}: {} customers with relevant items ({} without, left out), "
-               "protocol '{}', k = {}",
-               o.split.text, ev.customers().size(), ev.without_relevant(), to_string(o.protocol),
+  Evaluation ev(data, split, o.protocol, o.ks, backend, o.cold_start, o.seed);
+  spdlog::info("evaluate: split {}: {} customers with relevant items ({} without, left out; {} "
+               "cold start, given the {} list), protocol '{}', k = {}",
+               o.split.text, ev.customers().size(), ev.without_relevant(),
+               ev.cold_start_rows().size(), to_string(o.cold_start), to_string(o.protocol),
                fmt::join(ev.ks(), ","));
 
   nlohmann::json epochs = nlohmann::json::array();
@@ -368,7 +417,10 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
           {"k", ev.ks()},
           {"device", to_string(ev.device())},
           {"customers",
-           {{"evaluated", ev.customers().size()}, {"without_relevant", ev.without_relevant()}}},
+           {{"evaluated", ev.customers().size()},
+            {"without_relevant", ev.without_relevant()},
+            {"cold_start", ev.cold_start_rows().size()}}},
+          {"cold_start", to_string(o.cold_start)},
           {"parameters", parameters(f.params, o.model)},
           {"models", std::move(scored["models"])},
           {"buckets", std::move(scored["buckets"])},
@@ -380,11 +432,13 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
 }
 
 std::string format_evaluation(const nlohmann::json& r) {
-  std::string out = fmt::format("split {}  protocol {}  customers {} (without relevant items: {})\n",
-                                r["split"].value("spec", std::string("?")),
-                                r["protocol"].get<std::string>(),
-                                r["customers"]["evaluated"].get<std::int64_t>(),
-                                r["customers"]["without_relevant"].get<std::int64_t>());
+  std::string out = fmt::format(
+      "split {}  protocol {}  customers {} (without relevant items: {}; cold start: {}, given "
+      "the {} list)\n",
+      r["split"].value("spec", std::string("?")), r["protocol"].get<std::string>(),
+      r["customers"]["evaluated"].get<std::int64_t>(),
+      r["customers"]["without_relevant"].get<std::int64_t>(),
+      r["customers"].value("cold_start", std::int64_t{0}), r.value("cold_start", std::string("?")));
   static const char* cols[] = {"precision", "recall", "ndcg", "map", "hit_rate", "mrr", "coverage", "popularity"};
   for (const auto& kv : r["k"]) {
     const int k = kv.get<int>();

@@ -26,11 +26,21 @@ inline constexpr NameTable<Protocol, 2> kProtocolNames{
 Protocol parse_protocol(const std::string& name);  // "new" | "all"; InputError otherwise
 const char* to_string(Protocol p);
 
+// The list a cold-start customer gets in place of the model's. A cold-start customer has no
+// history (no training or fold-in rows), so its factors are exactly 0 and every model score is
+// 0: the model's list would be the catalogue in item order. "popularity" (the default, what the
+// campaigns fall back to) or "random" (the random baseline's list for that customer).
+enum class ColdStart { popularity, random };
+inline constexpr NameTable<ColdStart, 2> kColdStartNames{
+    "cold-start list", {{{ColdStart::popularity, "popularity"}, {ColdStart::random, "random"}}}};
+ColdStart parse_cold_start(const std::string& name);  // InputError for another name
+const char* to_string(ColdStart c);
+
 // Parses "10,20" into ascending distinct cutoffs in 1..kMaxTopN; InputError otherwise.
 std::vector<int> parse_ks(const std::string& text);
 
-// Activity buckets by the number of history rows a customer has: "0", "1-4", "5-9", "10-19",
-// "20-49", "50+".
+// Activity buckets by the number of history rows a customer has: "cold start" (none), "1-4",
+// "5-9", "10-19", "20-49", "50+".
 std::string activity_bucket(std::int64_t history_rows);
 
 // Everything fixed by (data, split, protocol, ks): the training matrices, each evaluated
@@ -38,9 +48,11 @@ std::string activity_bucket(std::int64_t history_rows);
 // scored against it.
 class Evaluation {
  public:
-  // Lists and metrics are computed on `backend` (kept by the evaluation).
+  // Lists and metrics are computed on `backend` (kept by the evaluation). Cold-start customers
+  // get the `cold_start` list in model_lists (random lists drawn with `seed`).
   Evaluation(const Dataset& data, const Split& split, Protocol protocol, std::vector<int> ks,
-             const Backend& backend);
+             const Backend& backend, ColdStart cold_start = ColdStart::popularity,
+             std::uint64_t seed = 42);
 
   [[nodiscard]] const InteractionMatrices& train() const { return train_; }
   [[nodiscard]] const std::vector<int>& ks() const { return ks_; }
@@ -53,15 +65,22 @@ class Evaluation {
   [[nodiscard]] const Split& split() const { return split_; }
   [[nodiscard]] Device device() const { return device_of(backend_); }
   [[nodiscard]] const Backend& backend() const { return backend_; }
+  [[nodiscard]] ColdStart cold_start() const { return cold_start_; }
+  // The evaluated customers without history: rows of customers(), ascending.
+  [[nodiscard]] const std::vector<std::size_t>& cold_start_rows() const { return cold_rows_; }
 
   // Factors for the evaluated customers: rows of X (trained on train()), except held-out
   // customers (customer split), whose factors are folded in from their fold-in rows.
   [[nodiscard]] std::vector<float> customer_factors(std::span<const float> X,
                                                     std::span<const float> Y,
                                                     const IalsParams& params) const;
-  // Top-max_k lists of a factor model for customers() (the protocol decides exclusion).
+  // Top-max_k lists of a factor model for customers() (the protocol decides exclusion), with
+  // the cold-start customers' lists replaced (with_cold_start).
   [[nodiscard]] TopNResult model_lists(std::span<const float> X, std::span<const float> Y,
                                        const IalsParams& params) const;
+  // A model's lists for customers() with each cold-start customer's list replaced by the
+  // cold-start list; every model's lists go through it, the baselines' do not.
+  [[nodiscard]] TopNResult with_cold_start(TopNResult lists) const;
   [[nodiscard]] TopNResult baseline_lists(const std::string& name, std::uint64_t seed) const;
 
   // {"precision@10": ..., "recall@10": ..., ..., "coverage@10": ..., "popularity@10": ...}
@@ -70,6 +89,10 @@ class Evaluation {
   [[nodiscard]] nlohmann::json metrics_with_buckets(const TopNResult& lists) const;
 
  private:
+  [[nodiscard]] TopNResult baseline_lists_for(const std::string& name,
+                                              const std::vector<std::uint32_t>& customers,
+                                              std::uint64_t seed) const;
+  void find_cold_start(std::uint64_t seed);
   [[nodiscard]] std::vector<float> per_customer(const TopNResult& lists) const;
   [[nodiscard]] nlohmann::json aggregate(const TopNResult& lists, const std::vector<float>& values,
                                          const std::vector<std::size_t>& rows) const;
@@ -88,6 +111,9 @@ class Evaluation {
   std::vector<std::int64_t> history_rows_;  // per evaluated customer
   std::vector<double> item_popularity_;     // distinct training customers per item
   std::int64_t without_relevant_ = 0;
+  ColdStart cold_start_;
+  std::vector<std::size_t> cold_rows_;  // rows of customers_ without history
+  TopNResult cold_lists_;               // the cold-start list of each, in cold_rows_ order
 };
 
 struct EvaluateOptions {
@@ -97,7 +123,8 @@ struct EvaluateOptions {
   IalsParams ials;
   bool baselines = true;
   bool per_epoch_metrics = true;  // score the model after every epoch (for the report)
-  std::uint64_t seed = 42;        // random baseline
+  std::uint64_t seed = 42;        // random baseline (and a random cold-start list)
+  ColdStart cold_start = ColdStart::popularity;  // what cold-start customers get from the model
   // Score these factors instead of training (e.g. a model trained elsewhere on the split's
   // training file); its ids must equal the input's. Not owned.
   const Model* model = nullptr;
@@ -107,7 +134,8 @@ struct EvaluateOptions {
 // The whole evaluation as the JSON document `tailor evaluate --json` writes:
 // {"kind": "evaluation", "split": {...}, "protocol": "new", "k": [10, 20],
 //  "models": {"ials": {...}, "popularity": {...}, "buy_again": {...}, "random": {...}},
-//  "buckets": {...}, "epochs": [...], "customers": {...}, "parameters": {...}, "timings": {...}}
+//  "buckets": {...}, "epochs": [...], "customers": {"evaluated", "without_relevant",
+//  "cold_start"}, "cold_start": "popularity", "parameters": {...}, "timings": {...}}
 nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& options,
                         const Backend& backend);
 

@@ -97,11 +97,16 @@ RowsByCustomer group_rows(const Dataset& data) {
   return g;
 }
 
+// time: and last: order every row by time; customers: orders each held-out customer's rows into
+// fold-in and test. Without the column none of them has an order to use.
 void require_time(const Dataset& data, const SplitSpec& spec) {
-  if (data.log.time.empty())
-    throw InputError(fmt::format(
-        "split {} needs the /interactions/time column, which {} lacks (use random:F instead)",
-        spec_text(spec), data.path.string()));
+  if (!data.log.time.empty()) return;
+  const char* what = spec.kind == SplitKind::customers
+                         ? " (the held-out customers' rows are cut into fold-in and test by time)"
+                         : "";
+  throw InputError(fmt::format(
+      "split {} needs the /interactions/time column{}, which {} lacks (use random:F instead)",
+      spec_text(spec), what, data.path.string()));
 }
 
 void check_spec(const SplitSpec& spec) {
@@ -148,6 +153,7 @@ void split_random(const SplitSpec& spec, Split& s) {
 }
 
 void split_customers(const Dataset& data, const SplitSpec& spec, Split& s) {
+  require_time(data, spec);
   const RowsByCustomer g = group_rows(data);
   auto rows_of = [&](std::int64_t c) {
     return g.offset[static_cast<std::size_t>(c) + 1] - g.offset[static_cast<std::size_t>(c)];
@@ -167,18 +173,16 @@ void split_customers(const Dataset& data, const SplitSpec& spec, Split& s) {
                             n_eligible);
 
   s.held_out_customer.assign(static_cast<std::size_t>(data.customers()), 0);
-  const bool has_time = !data.log.time.empty();
   std::vector<std::int64_t> rows;
   for (std::int64_t h = 0; h < held; ++h) {
     const std::int64_t c = eligible[static_cast<std::size_t>(h)];
     s.held_out_customer[static_cast<std::size_t>(c)] = 1;
     rows.assign(g.order.begin() + g.offset[static_cast<std::size_t>(c)],
                 g.order.begin() + g.offset[static_cast<std::size_t>(c) + 1]);  // ascending rows
-    if (has_time)
-      std::stable_sort(rows.begin(), rows.end(), [&](std::int64_t a, std::int64_t b) {
-        return data.log.time[static_cast<std::size_t>(a)] <
-               data.log.time[static_cast<std::size_t>(b)];
-      });
+    std::stable_sort(rows.begin(), rows.end(), [&](std::int64_t a, std::int64_t b) {
+      return data.log.time[static_cast<std::size_t>(a)] <
+             data.log.time[static_cast<std::size_t>(b)];
+    });
     const auto n = static_cast<std::int64_t>(rows.size());
     // The 1e-9 keeps ceil(0.8 * 15) at 12 although 0.8 * 15 rounds to 12.000000000000002.
     const auto want = static_cast<std::int64_t>(

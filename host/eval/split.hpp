@@ -52,7 +52,8 @@ struct Split {
   [[nodiscard]] nlohmann::json describe() const;  // kind, spec text, seed, rows per role, customers
 };
 
-// InputError when the split needs a column the file lacks (time) or leaves no train or test rows.
+// InputError when the split needs a column the file lacks (time:, last: and customers: need
+// /interactions/time) or leaves no train or test rows.
 Split make_split(const Dataset& data, const SplitSpec& spec);
 
 // Writes the split as two files of the interaction contract (same id lists, so indices match):

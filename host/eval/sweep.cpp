@@ -133,6 +133,26 @@ nlohmann::json run_trial(const Evaluation& ev, const IalsParams& p, const std::s
           {"seconds", seconds}};
 }
 
+// The best trial against the popularity baseline on the ranking metric:
+// {"metric", "best_trial", "best", "popularity", "popularity_wins"}. When popularity scores
+// higher, no trial is worth using, and a warning says so; --best still writes the best trial.
+nlohmann::json against_popularity(const nlohmann::json& best, const nlohmann::json& popularity,
+                                  const std::string& metric) {
+  const double b = best["score"].get<double>();
+  const double pop = popularity.value(metric, 0.0);
+  const bool wins = pop > b;
+  if (wins)
+    spdlog::warn("sweep: popularity beats every trial: {} = {:.5f} against {:.5f} for the best "
+                 "trial (trial {}); a configuration from this sweep (--best) recommends worse "
+                 "than the most popular items",
+                 metric, pop, b, best["trial"].get<int>());
+  return {{"metric", metric},
+          {"best_trial", best["trial"]},
+          {"best", b},
+          {"popularity", pop},
+          {"popularity_wins", wins}};
+}
+
 }  // namespace
 
 std::vector<float> parse_float_list(const std::string& flag, const std::string& text) {
@@ -144,7 +164,7 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 
 nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& backend) {
   Split split = make_split(data, o.split);
-  Evaluation ev(data, split, o.protocol, o.ks, backend);
+  Evaluation ev(data, split, o.protocol, o.ks, backend, o.cold_start, o.seed);
   const std::string metric = chosen_metric(ev, o);
   const std::vector<IalsParams> grid = trial_grid(o);
   spdlog::info("sweep: {} trials on split {}, metric {}, patience {}", grid.size(), o.split.text,
@@ -180,14 +200,18 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& 
           {"k", ev.ks()},
           {"patience", o.patience},
           {"customers",
-           {{"evaluated", ev.customers().size()}, {"without_relevant", ev.without_relevant()}}},
+           {{"evaluated", ev.customers().size()},
+            {"without_relevant", ev.without_relevant()},
+            {"cold_start", ev.cold_start_rows().size()}}},
+          {"cold_start", to_string(o.cold_start)},
           {"trials", sorted},
           {"best",
            {{"trial", b["trial"]},
             {"params", b["params"]},
             {"score", b["score"]},
             {"best_epoch", b["best_epoch"]}}},
-          {"baselines", baselines}};
+          {"baselines", baselines},
+          {"best_against_popularity", against_popularity(b, baselines["popularity"], metric)}};
 }
 
 std::string format_sweep(const nlohmann::json& r) {
@@ -204,7 +228,13 @@ std::string format_sweep(const nlohmann::json& r) {
   out += "\nbaselines:";
   for (const auto& [name, m] : r["baselines"].items())
     out += fmt::format("  {} {:.5f}", name, m.value(metric, 0.0));
-  return out + "\n";
+  out += "\n";
+  const auto c = r.value("best_against_popularity", nlohmann::json::object());
+  if (c.value("popularity_wins", false))
+    out += fmt::format("\npopularity beats every trial: {} {:.5f} against {:.5f} for trial {}\n",
+                       metric, c["popularity"].get<double>(), c["best"].get<double>(),
+                       c["best_trial"].get<int>());
+  return out;
 }
 
 }  // namespace tailor

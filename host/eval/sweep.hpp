@@ -24,6 +24,7 @@ struct SweepOptions {
   SplitSpec split;  // the validation split
   Protocol protocol = Protocol::new_items;
   std::vector<int> ks = {10, 20};
+  ColdStart cold_start = ColdStart::popularity;  // what cold-start customers get from the model
   std::string metric;  // e.g. "ndcg@20"; default: ndcg at the largest k
   SweepSpace space;
   int random_trials = 0;  // 0: the whole grid; N: N distinct grid points drawn with `seed`

@@ -386,6 +386,20 @@ RunConfig load_config(const std::filesystem::path& path) {
   return parse_config(ss.str(), path);
 }
 
+namespace {
+
+// A comment for the head of a --best file when popularity beat every trial of the sweep.
+std::string popularity_warning(const nlohmann::json& r) {
+  const auto c = r.value("best_against_popularity", nlohmann::json::object());
+  if (!c.value("popularity_wins", false)) return {};
+  return fmt::format("# Warning: popularity beats every trial on this split ({} {} against {}); "
+                     "the most popular items recommend better than this model\n",
+                     c.value("metric", std::string("?")), c.value("popularity", 0.0),
+                     c.value("best", 0.0));
+}
+
+}  // namespace
+
 void write_best_config(const std::filesystem::path& path, const nlohmann::json& r,
                        const std::optional<std::filesystem::path>& base_config) {
   toml::table root;
@@ -417,7 +431,7 @@ void write_best_config(const std::filesystem::path& path, const nlohmann::json& 
   ss << "# Best trial of `tailor sweep` (" << r["metric"].get<std::string>() << " = "
      << r["best"]["score"].get<double>() << " on split " << r["split"].value("spec", std::string("?"))
      << ", protocol " << r["protocol"].get<std::string>() << ")\n"
-     << root << "\n\n[model]\n" << searched;
+     << popularity_warning(r) << root << "\n\n[model]\n" << searched;
   if (!model.empty()) ss << model << "\n";
   // Check that `tailor run` accepts what was written.
   (void)parse_config(ss.str(), path);

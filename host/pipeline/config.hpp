@@ -57,7 +57,8 @@ RunConfig parse_config(const std::string& toml_text, const std::filesystem::path
 
 // The best trial as a config `tailor run` accepts: the [model] section from the sweep (iterations
 // = the best epoch), the other sections from `base_config` when given, else input = the swept
-// file and output = out/recommendations.csv. Written atomically.
+// file and output = out/recommendations.csv. When the sweep found that popularity beats every
+// trial, a warning comment with both values heads the file. Written atomically.
 void write_best_config(const std::filesystem::path& path, const nlohmann::json& sweep_result,
                        const std::optional<std::filesystem::path>& base_config);
 

@@ -507,6 +507,11 @@ std::vector<MetaRow> evaluation_meta(const json& result, const std::set<int>& ks
     if (auto e = number_at(*c, "evaluated")) parts.push_back(format_count(*e) + " evaluated");
     if (auto w = number_at(*c, "without_relevant"))
       parts.push_back(format_count(*w) + " without relevant items");
+    if (auto cs = number_at(*c, "cold_start")) {
+      const std::string list = string_at(result, "cold_start");
+      parts.push_back(format_count(*cs) + " cold start" +
+                      (list.empty() ? "" : " (given the " + list + " list)"));
+    }
     meta.push_back({"Customers", join(parts, " · ")});
   }
   meta.push_back({"Parameters", params_text(object_at(result, "parameters"))});
@@ -797,7 +802,22 @@ struct Sweep {
   std::set<int> ks;
 };
 
-// Metric, trial count, the best trial and its parameters.
+// The best trial against the popularity baseline ("best_against_popularity"); "" without it.
+std::string popularity_text(const json& result) {
+  const json* c = object_at(result, "best_against_popularity");
+  if (c == nullptr) return {};
+  const auto best = number_at(*c, "best"), pop = number_at(*c, "popularity");
+  if (!best || !pop) return {};
+  const std::string metric = string_at(*c, "metric");
+  const json* wins = member(*c, "popularity_wins");
+  if (wins && wins->is_boolean() && wins->get<bool>())
+    return fmt::format("popularity beats every trial: {} {:.4f} against {:.4f} for the best; the "
+                       "best configuration recommends worse than the most popular items",
+                       metric, *pop, *best);
+  return fmt::format("best trial {} {:.4f}, popularity {:.4f}", metric, *best, *pop);
+}
+
+// Metric, trial count, the best trial and its parameters, and the best against popularity.
 std::vector<MetaRow> sweep_meta(const Sweep& s) {
   auto meta = common_meta(s.result, s.ks);
   meta.push_back({"Metric", s.metric});
@@ -812,6 +832,7 @@ std::vector<MetaRow> sweep_meta(const Sweep& s) {
     meta.push_back({"Best", join(parts, " · ")});
     meta.push_back({"Best parameters", params_text(s.best.params)});
   }
+  meta.push_back({"Against popularity", popularity_text(s.result)});
   return meta;
 }
 

@@ -45,6 +45,7 @@ struct CgProblem {
   int cg_steps = 0;
   const float* gram = nullptr;   // (k x k) Y^T Y + lambda I, float, full symmetric
   const float* other = nullptr;  // the fixed side's factors, (rows of the other side x k)
+  bool zero_empty_rows = false;  // customer half-step: rows without interactions become 0
 };
 
 // One row's interactions: columns and their confidences c and c - 1 (kept separately so that
@@ -214,10 +215,10 @@ class CpuIalsEngine final : public IalsEngine {
   }
 
   void solve_customers() override {
-    half_step(ci_, conf_ci_, conf_m1_ci_, X_.data(), Y_.data(), ic_.rows);
+    half_step(ci_, conf_ci_, conf_m1_ci_, X_.data(), Y_.data(), ic_.rows, true);
   }
   void solve_items() override {
-    half_step(ic_, conf_ic_, conf_m1_ic_, Y_.data(), X_.data(), ci_.rows);
+    half_step(ic_, conf_ic_, conf_m1_ic_, Y_.data(), X_.data(), ci_.rows, false);
   }
 
   [[nodiscard]] Objective objective() override {
@@ -292,10 +293,11 @@ class CpuIalsEngine final : public IalsEngine {
     }
   }
 
-  // Solves every row of m (target: rows x k) given the other side's factors (other_rows x k).
+  // Solves every row of m (target: rows x k) given the other side's factors (other_rows x k);
+  // with zero_empty_rows, rows without interactions are set to 0 (cg_solve_row).
   void half_step(const CsrView& m, const std::vector<float>& conf,
                  const std::vector<float>& conf_m1, float* target, const float* other,
-                 std::int64_t other_rows) {
+                 std::int64_t other_rows, bool zero_empty_rows) {
     gram_.compute(kern_, other, other_rows, k_, threads_, gram_d_);
     gram_f_.resize(gram_d_.size());
     const double lambda = p_.regularization;
@@ -305,7 +307,7 @@ class CpuIalsEngine final : public IalsEngine {
         gram_f_[at] = static_cast<float>(gram_d_[at] + (a == b ? lambda : 0.0));
       }
 
-    const CgProblem problem{k_, p_.cg_steps, gram_f_.data(), other};
+    const CgProblem problem{k_, p_.cg_steps, gram_f_.data(), other, zero_empty_rows};
     const std::int64_t base = m.indptr[0];
     const auto krow = static_cast<std::size_t>(k_);
     // Align each thread's block to a cache line: scratch_ holds one spare line for this.

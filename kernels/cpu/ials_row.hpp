@@ -77,8 +77,16 @@ inline void gram_plus_rows(const float* G, float gscale, const float* v, const f
 //   A = Y^T Y + lambda I + sum_j (c_j - 1) y_j y_j^T,  b = sum_j c_j y_j,
 // starting from the current x, cg_steps iterations, stopping early once |r|^2 < kCgTolerance.
 // A is never formed: A v = (Y^T Y + lambda I) v + sum_j (c_j - 1) (y_j . v) y_j.
+// A row without interactions has b = 0, so x = 0 solves it exactly (a minimiser also when
+// lambda = 0). In the customer half-step (P.zero_empty_rows) such a row is set to 0: CG would
+// only shrink the random start towards it, leaving ~1e-10 noise that ranks every item
+// arbitrarily for a customer with no history. Item rows keep their CG iterate.
 inline void cg_solve_row(const CgProblem& P, const CgRow& row, float* x, const CgScratch& s) {
   const int k = P.k;
+  if (row.nnz == 0 && P.zero_empty_rows) {
+    std::fill_n(x, k, 0.0f);
+    return;
+  }
   float* r = s.r;
   float* p = s.p;
   float* ap = s.ap;

@@ -114,6 +114,7 @@ struct CgLaunch {
   float lambda;
   Confidence conf;
   int cg_steps;
+  bool zero_empty_rows;  // the customer half-step: rows without interactions become 0
 };
 
 template <int kBlock>
@@ -124,7 +125,8 @@ void launch_cg(const Context& res, const CgLaunch& a) {
   const int grid = resident_grid(res, kernel, kBlock, smem, a.m.rows);
   CUDA_CHECK(cudaMemsetAsync(a.next_row, 0, sizeof(unsigned long long), res.stream()));
   kernel<<<grid, kBlock, smem, res.stream()>>>(a.X, a.Y, a.G, view_of(a.m), a.m.order.data(),
-                                               a.next_row, a.k, a.lambda, a.conf, a.cg_steps);
+                                               a.next_row, a.k, a.lambda, a.conf, a.cg_steps,
+                                               a.zero_empty_rows);
   CUDA_CHECK_LAST(res.stream());
 }
 
@@ -192,14 +194,14 @@ class CudaIals final : public IalsEngine {
   void solve_customers() override {
     gram_(factors_.Y(), items_, G_.data());
     cg_solve(res_, {factors_.X(), factors_.Y(), G_.data(), by_customer_, next_row_.data(), k_,
-                    params_.regularization, Confidence::from(params_), params_.cg_steps});
+                    params_.regularization, Confidence::from(params_), params_.cg_steps, true});
     res_.synchronize();
   }
 
   void solve_items() override {
     gram_(factors_.X(), customers_, G_.data());
     cg_solve(res_, {factors_.Y(), factors_.X(), G_.data(), by_item_, next_row_.data(), k_,
-                    params_.regularization, Confidence::from(params_), params_.cg_steps});
+                    params_.regularization, Confidence::from(params_), params_.cg_steps, false});
     res_.synchronize();
   }
 

@@ -91,14 +91,16 @@ __device__ void cg_apply(const float* __restrict__ v, float* __restrict__ out,
 //   repeat cg_steps times: Ap; alpha = rsold / p.Ap; x += alpha p; r -= alpha Ap;
 //     rsnew = r.r; stop if rsnew < kCgSmall; p = r + (rsnew / rsold) p; rsold = rsnew
 // It also stops if p.Ap is not positive (A is not positive definite along p, only possible with
-// lambda = 0 and a rank-deficient G), which keeps x finite instead of dividing by zero.
+// lambda = 0 and a rank-deficient G), which keeps x finite instead of dividing by zero. With
+// zero_empty_rows (the customer half-step) a row without interactions is set to 0, its exact
+// solution, as on the CPU.
 // Dynamic shared memory: cg_shared_bytes(k).
 template <int kBlock>
 __global__ void __launch_bounds__(kBlock)
     cg_solve_kernel(float* __restrict__ X, const float* __restrict__ Y, const float* __restrict__ G,
                     DeviceCsr csr, const std::uint32_t* __restrict__ order,
                     unsigned long long* __restrict__ next_row, int k, float lambda,
-                    Confidence conf, int cg_steps) {
+                    Confidence conf, int cg_steps, bool zero_empty_rows) {
   extern __shared__ float smem[];
   float* x = smem;
   float* r = x + k;
@@ -122,6 +124,13 @@ __global__ void __launch_bounds__(kBlock)
     float* xg = X + static_cast<std::size_t>(row) * k;
     const std::int64_t begin = csr.indptr[row];
     const std::int64_t end = csr.indptr[row + 1];
+    if (begin == end && zero_empty_rows) {
+      // No interactions: b = 0 and x = 0 is the exact solution. Nothing shared is touched, and
+      // every thread read `claimed` before the barrier above, so the block may go straight to
+      // its next claim.
+      for (int f = tid; f < k; f += kBlock) xg[f] = 0.0f;
+      continue;
+    }
     for (int f = tid; f < k; f += kBlock) x[f] = xg[f];
     __syncthreads();
 

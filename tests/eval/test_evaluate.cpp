@@ -8,6 +8,8 @@
 #include "host/eval/evaluate.hpp"
 #include "host/eval/sweep.hpp"
 #include "host/pipeline/config.hpp"
+#include "host/train/model.hpp"
+#include "host/train/train.hpp"
 #include "test_util.hpp"
 
 namespace tailor {
@@ -126,7 +128,7 @@ TEST(Evaluate, CutoffsParse) {
   EXPECT_THROW(parse_ks("10,x"), InputError);
   EXPECT_THROW(parse_ks("1001"), InputError);
   EXPECT_THROW(parse_protocol("repeat"), InputError);
-  EXPECT_EQ(activity_bucket(0), "0");
+  EXPECT_EQ(activity_bucket(0), "cold start");
   EXPECT_EQ(activity_bucket(4), "1-4");
   EXPECT_EQ(activity_bucket(50), "50+");
 }
@@ -136,6 +138,111 @@ TEST(Evaluate, ProtocolNamesRoundTrip) {
                                    [](Protocol p) { return to_string(p); });
   EXPECT_EQ(testing::input_error_of([] { (void)parse_protocol("repeat"); }),
             "unknown protocol 'repeat': use new or all");
+}
+
+TEST(Evaluate, ColdStartNamesRoundTrip) {
+  testing::expect_names_round_trip(kColdStartNames, parse_cold_start,
+                                   [](ColdStart c) { return to_string(c); });
+  EXPECT_EQ(testing::input_error_of([] { (void)parse_cold_start("model"); }),
+            "unknown cold-start list 'model': use popularity or random");
+}
+
+// tiny() with a fifth customer, c4, who bought only after the cutoff (i0 on day 8, i4 on day 9):
+// no history, so a cold-start customer. Under "new" both items are relevant; the popular list
+// [i0, i1] hits at 1. With `rows` false, c4 is in the ids but has no rows at all.
+Dataset tiny_with_cold_start(bool rows = true) {
+  Dataset d = tiny();
+  d.customer_ids.push_back("c4");
+  if (rows)
+    for (const auto& [item, day] : {std::pair{0u, 8}, {4u, 9}}) {
+      d.log.customer.push_back(4);
+      d.log.item.push_back(item);
+      d.log.time.push_back(day * kDay);
+    }
+  return d;
+}
+
+// A model on the ids of tiny_with_cold_start: random factors, and for c4 the ~1e-10 noise the
+// engine left before cold-start rows were set to 0 (its list must not depend on them).
+Model given_model_for(const Dataset& d) {
+  Model m;
+  m.params.factors = 2;
+  m.customer_ids = d.customer_ids;
+  m.item_ids = d.item_ids;
+  m.customer_factors = testing::random_factors(d.customers(), 2, 3);
+  m.item_factors = testing::random_factors(d.items(), 2, 4);
+  m.customer_factors[8] = 3e-10f;
+  m.customer_factors[9] = -2e-10f;
+  return m;
+}
+
+const nlohmann::json& bucket(const nlohmann::json& rows, const std::string& name) {
+  for (const auto& b : rows)
+    if (b["bucket"] == name) return b;
+  static const nlohmann::json none;
+  ADD_FAILURE() << "no bucket " << name << " in " << rows.dump();
+  return none;
+}
+
+TEST(Evaluate, ColdStartCustomersGetThePopularListAndTheirOwnBucket) {
+  const Dataset d = tiny_with_cold_start();
+  const Model model = given_model_for(d);
+  EvaluateOptions o = options(Protocol::new_items);
+  o.model = &model;
+  const nlohmann::json r = evaluate(d, o, Backend::cpu({1}));
+  EXPECT_EQ(r["customers"]["evaluated"], 3);  // c0, c2 and c4
+  EXPECT_EQ(r["customers"]["cold_start"], 1);
+  EXPECT_EQ(r["cold_start"], "popularity");
+  // c4's model list is the popular one: its bucket has the popularity baseline's figures.
+  const nlohmann::json& cold = bucket(r["buckets"]["ials"], "cold start");
+  EXPECT_EQ(cold["customers"], 1);
+  EXPECT_DOUBLE_EQ(cold["precision@1"].get<double>(), 1.0);
+  EXPECT_EQ(cold, bucket(r["buckets"]["popularity"], "cold start"));
+  EXPECT_NE(format_evaluation(r).find("cold start: 1, given the popularity list"),
+            std::string::npos)
+      << format_evaluation(r);
+
+  // The warm customers' figures are those of the same model on the data without c4's rows.
+  const nlohmann::json warm = evaluate(tiny_with_cold_start(false), o, Backend::cpu({1}));
+  EXPECT_EQ(warm["customers"]["cold_start"], 0);
+  nlohmann::json warm_buckets = nlohmann::json::array();
+  for (const auto& b : r["buckets"]["ials"])
+    if (b["bucket"] != "cold start") warm_buckets.push_back(b);
+  EXPECT_EQ(warm_buckets, warm["buckets"]["ials"]);
+  for (const char* key : {"ndcg@2", "recall@1", "hit_rate@2"})
+    EXPECT_NEAR(r["models"]["ials"][key].get<double>(),
+                (2.0 * warm["models"]["ials"][key].get<double>() + cold[key].get<double>()) / 3.0,
+                1e-12)
+        << key;
+}
+
+TEST(Evaluate, ColdStartCustomersTrainToZeroFactorsAndCanGetRandomLists) {
+  const Dataset d = tiny_with_cold_start();
+  EvaluateOptions o = options(Protocol::all_items);
+  const Split split = make_split(d, o.split);
+  const Evaluation ev(d, split, o.protocol, o.ks, Backend::cpu({1}), ColdStart::random, 5);
+  ASSERT_EQ(ev.cold_start_rows().size(), 1u);
+  EXPECT_EQ(ev.customers()[ev.cold_start_rows()[0]], 4u);
+  TrainOptions topts;
+  topts.ials = o.ials;
+  const TrainResult t = train_ials(ev.train(), topts, Backend::cpu({1}));
+  for (int a = 0; a < o.ials.factors; ++a)
+    EXPECT_EQ(t.customer_factors[static_cast<std::size_t>(4 * o.ials.factors + a)], 0.0f);
+  // With the random cold-start list, c4's model list is the random baseline's list for c4.
+  const TopNResult model = ev.model_lists(t.customer_factors, t.item_factors, o.ials);
+  const TopNResult random = ev.baseline_lists("random", 5);
+  const std::size_t row = ev.cold_start_rows()[0];
+  const auto span = [row](const TopNResult& l) {
+    return std::vector<std::uint32_t>(l.items.begin() + l.offsets[row],
+                                      l.items.begin() + l.offsets[row + 1]);
+  };
+  EXPECT_EQ(span(model), span(random));
+
+  o.cold_start = ColdStart::random;
+  const nlohmann::json r = evaluate(d, o, Backend::cpu({1}));
+  EXPECT_EQ(r["cold_start"], "random");
+  EXPECT_EQ(bucket(r["buckets"]["ials"], "cold start"),
+            bucket(r["buckets"]["random"], "cold start"));
 }
 
 int run(const std::string& args, const testing::TempDir& dir) {

@@ -181,18 +181,19 @@ TEST(Split, CustomerHoldout) {
   }
 }
 
-TEST(Split, CustomerHoldoutWithoutTimeUsesRowOrder) {
+TEST(Split, CustomerHoldoutWithoutTimeIsRefused) {
+  // Fold-in and test are cut by time; row order is no stand-in for it, so the split is refused
+  // as time: and last: are.
   const Dataset data = make_data(100, 30, 1500, 30, 6, /*with_time=*/false);
-  const Split s = make_split(data, parse_split("customers:0.5", 3));
-  std::map<std::uint32_t, std::size_t> last_fold;
-  std::map<std::uint32_t, std::size_t> first_test;
-  for (std::size_t r = 0; r < s.role.size(); ++r) {
-    const auto c = data.log.customer[r];
-    if (s.role[r] == Role::fold_in) last_fold[c] = r;
-    if (s.role[r] == Role::test && !first_test.count(c)) first_test[c] = r;
+  try {
+    make_split(data, parse_split("customers:0.5", 3));
+    ADD_FAILURE() << "customers:0.5 was accepted without a time column";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "split customers:0.5 needs the /interactions/time column (the held-out "
+                 "customers' rows are cut into fold-in and test by time), which memory.h5 lacks "
+                 "(use random:F instead)");
   }
-  ASSERT_FALSE(first_test.empty());
-  for (const auto& [c, r] : first_test) EXPECT_LT(last_fold.at(c), r);
 }
 
 TEST(Split, SameSeedSameSplitDifferentSeedDifferentSplit) {
@@ -293,7 +294,7 @@ TEST(Split, ParseLastAndFractionAreWholeNumbers) {
 
 TEST(Split, MakeSplitRefusesMissingTimeAndEmptySides) {
   const Dataset untimed = make_data(50, 20, 500, 10, 8, /*with_time=*/false);
-  for (const char* text : {"time:2020-01-05", "last:1"}) {
+  for (const char* text : {"time:2020-01-05", "last:1", "customers:0.2"}) {
     try {
       make_split(untimed, parse_split(text, 1));
       ADD_FAILURE() << text;

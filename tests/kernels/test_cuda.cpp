@@ -222,6 +222,32 @@ TEST(CudaIals, TrainingLowersTheObjective) {
   }
 }
 
+// Customers without interactions end exactly 0.0, as on the CPU (whose test explains why): the
+// CG kernel writes zeros for an empty row in the customer half-step instead of shrinking the
+// start.
+TEST(CudaIals, CustomersWithoutInteractionsEndExactlyZero) {
+  TAILOR_REQUIRE_GPU();
+  const IalsProblem pr = make_problem(300, 200, 24, ConfidenceScaling::linear, 43, 120);
+  auto gpu = tailor::testing::cuda_backend().ials(pr.customer_items.view(),
+                                                  pr.item_customers.view(), pr.params);
+  gpu->set_factors(pr.X0, pr.Y0);
+  for (int it = 0; it < 3; ++it) {
+    gpu->solve_customers();
+    gpu->solve_items();
+  }
+  std::vector<float> X(pr.X0.size()), Y(pr.Y0.size());
+  gpu->get_factors(X, Y);
+  const Csr& ci = pr.customer_items;
+  std::int64_t empty = 0;
+  for (std::int64_t u = 0; u < ci.rows; ++u) {
+    if (ci.indptr[u + 1] != ci.indptr[u]) continue;
+    ++empty;
+    for (int a = 0; a < 24; ++a)
+      ASSERT_EQ(X[static_cast<std::size_t>(u * 24 + a)], 0.0f) << "customer " << u;
+  }
+  EXPECT_GT(empty, 0);
+}
+
 // customers x items: every customer bought item 0 (a row of `customers` entries on the item side,
 // claimed first) and 1..8 other random items.
 Csr with_one_item_everybody_bought(std::int64_t customers, std::int64_t items, std::uint64_t seed) {

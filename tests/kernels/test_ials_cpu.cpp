@@ -356,6 +356,38 @@ TEST(IalsCpu, TrainsWithManyFactors) {
   EXPECT_LT(after.total, before);
 }
 
+// A customer without interactions has b = 0 in its normal equations, so x = 0 solves them
+// exactly: after training its factors are exactly 0.0, not what CG leaves of the random start
+// (~1e-10), which would rank every item arbitrarily for a cold-start customer. Trained as
+// `tailor train` does (default start, 3 CG steps); customers with interactions stay non-zero.
+TEST(IalsCpu, CustomersWithoutInteractionsEndExactlyZero) {
+  for (const cpu::Isa isa : isas()) {
+    const IsaScope scope(isa);
+    const Problem pr = make_problem(150, 60, 8, 31, 40);
+    const int k = 16;
+    auto engine = make_cpu_ials(pr.ci.view(), pr.ic.view(),
+                                params_for(k, ConfidenceScaling::linear, 3), 2);
+    for (int epoch = 0; epoch < 4; ++epoch) {
+      engine->solve_customers();
+      engine->solve_items();
+    }
+    std::vector<float> X(150 * k), Y(60 * k);
+    engine->get_factors(X, Y);
+    std::int64_t empty = 0;
+    for (std::int64_t u = 0; u < pr.ci.rows; ++u) {
+      const bool is_empty = pr.ci.indptr[u + 1] == pr.ci.indptr[u];
+      empty += is_empty;
+      int zeros = 0;
+      for (int a = 0; a < k; ++a) zeros += X[static_cast<std::size_t>(u * k + a)] == 0.0f;
+      if (is_empty)
+        EXPECT_EQ(zeros, k) << "customer " << u << " has no interaction but non-zero factors";
+      else
+        EXPECT_LT(zeros, k) << "customer " << u << " has interactions but all-zero factors";
+    }
+    EXPECT_GT(empty, 0) << "the problem has no customer without interactions";
+  }
+}
+
 // Without set_factors, the engine starts from its own seeded factors and still trains.
 TEST(IalsCpu, DefaultStartIsSeededAndTrains) {
   const Problem pr = make_problem(80, 50, 10, 5, 30);
