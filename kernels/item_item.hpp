@@ -1,12 +1,13 @@
-// Item-item models on the CPU: co-purchase kNN.
+// Item-item models: co-purchase kNN and EASE (Steck 2019), on the CPU.
 //
-// A customer is scored from the items in their row of a customer x item matrix, with no
+// Both score a customer from the items in their row of a customer x item matrix, with no
 // customer factors, so a customer the model never saw is scored from its history as it stands.
-// Plain C++ like kernels/kernels.hpp; kernels/cpu/item_knn_cpu.cpp implements it. Notation: C
-// customers, w_ui >= 0 the stored weight of customer u and item i, I_u the items of u, n_i the
-// number of customers of item i.
+// Plain C++ like kernels/kernels.hpp; kernels/cpu/item_knn_cpu.cpp and ease_cpu.cpp implement
+// them. Notation: C customers, w_ui >= 0 the stored weight of customer u and item i, I_u the
+// items of u, n_i the number of customers of item i.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -69,5 +70,39 @@ struct ItemKnnLists {
 ItemKnnLists cpu_item_knn_topn(const ItemNeighbours& neighbours, const CsrView& customers,
                                const CsrView* seen, const ItemKnnParams& params,
                                const TopNParams& topn, int threads);
+
+// ---- EASE (Steck 2019) -------------------------------------------------------------------------
+// The item x item weights B minimising |X - X B|^2 + lambda |B|^2 subject to diag(B) = 0, in
+// closed form:
+//   P = (X^T X + lambda I)^-1,   B_ij = -P_ij / P_jj (i != j),   B_ii = 0
+// with x_ui = 1 for every stored pair (or w_ui when weighted). Scores: s_u = x_u B.
+struct EaseParams {
+  double regularization = 500.0;  // lambda > 0 (X^T X + lambda I is then positive definite)
+  bool weighted = false;          // x_ui = w_ui instead of 1
+};
+
+// B, items x items, row-major: row i holds what item i in a customer's history adds to every
+// item's score. Needs items^2 doubles (ease_matrix_bytes), allocated once.
+struct EaseWeights {
+  std::int64_t items = 0;
+  std::vector<double> b;  // (items x items)
+};
+
+// Bytes of the one items x items matrix EASE holds (the Gram, then P, then B, in place);
+// SIZE_MAX when that does not fit in size_t.
+std::size_t ease_matrix_bytes(std::int64_t items);
+
+// Gram X^T X from item_customers and customer_items (OpenMP over items), then LAPACK's
+// Cholesky factorisation and inverse (dpotrf, dpotri). Throws std::invalid_argument on bad
+// parameters or shapes, std::runtime_error when LAPACK fails (naming the routine and its info).
+EaseWeights cpu_ease_weights(const CsrView& customer_items, const CsrView& item_customers,
+                             const EaseParams& params, int threads);
+
+// The top-N of every row of `customers` under s_u = x_u B: every item not excluded is a
+// candidate (an item scores 0 when no history item reaches it), but a customer without items
+// gets an empty list. Order and `seen` as cpu_topn.
+TopNResult cpu_ease_topn(const EaseWeights& weights, const CsrView& customers,
+                         const CsrView* seen, const EaseParams& params, const TopNParams& topn,
+                         int threads);
 
 }  // namespace tailor

@@ -24,6 +24,11 @@ inline std::string shortest(float v) {
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
+inline std::string shortest(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
 
 // The one set of rules for model parameters, applied at every entry point (config, command
 // line, training, fold-in, the kernels): the first rule `p` breaks as "key = value: rule", or an
@@ -167,6 +172,12 @@ inline std::string item_knn_params_problem(const ItemKnnParams& p) {
     return "bm25_k1 = " + shortest(p.bm25_k1) + ": must be finite and > 0";
   if (!(p.bm25_b >= 0.0f && p.bm25_b <= 1.0f))
     return "bm25_b = " + shortest(p.bm25_b) + ": must be in [0, 1]";
+  return {};
+}
+
+inline std::string ease_params_problem(const EaseParams& p) {
+  if (!(p.regularization > 0.0) || !std::isfinite(p.regularization))
+    return "lambda = " + shortest(p.regularization) + ": must be finite and > 0";
   return {};
 }
 
