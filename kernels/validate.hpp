@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "kernels/item_item.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor::detail {
@@ -19,6 +20,11 @@ inline void require(bool ok, const std::string& what) {
 
 // The shortest text that reads back as v ("0.05", not "0.050000").
 inline std::string shortest(float v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+inline std::string shortest(double v) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
@@ -152,6 +158,61 @@ inline void validate_bpr_problem(const CsrView& customer_items, const BprParams&
   require(customer_items.nnz() >= 1, "BPR: there are no interactions to sample positives from");
   require(customer_items.indptr != nullptr && customer_items.indices != nullptr,
           "BPR: the interaction matrix has no data");
+}
+
+}  // namespace tailor::detail
+
+namespace tailor::detail {
+
+inline std::string item_knn_params_problem(const ItemKnnParams& p) {
+  if (p.neighbours < 1) return "neighbours = " + std::to_string(p.neighbours) + ": must be >= 1";
+  if (!(p.shrinkage >= 0.0f) || !std::isfinite(p.shrinkage))
+    return "shrinkage = " + shortest(p.shrinkage) + ": must be finite and >= 0";
+  if (!(p.bm25_k1 > 0.0f) || !std::isfinite(p.bm25_k1))
+    return "bm25_k1 = " + shortest(p.bm25_k1) + ": must be finite and > 0";
+  if (!(p.bm25_b >= 0.0f && p.bm25_b <= 1.0f))
+    return "bm25_b = " + shortest(p.bm25_b) + ": must be in [0, 1]";
+  return {};
+}
+
+inline std::string ease_params_problem(const EaseParams& p) {
+  if (!(p.regularization > 0.0) || !std::isfinite(p.regularization))
+    return "lambda = " + shortest(p.regularization) + ": must be finite and > 0";
+  return {};
+}
+
+// The customer x item matrix of an item-item model and its transpose (`who`: "item kNN", "EASE").
+inline void validate_item_matrices(const char* who, const CsrView& customer_items,
+                                   const CsrView& item_customers) {
+  const std::string w = who;
+  require(customer_items.rows == item_customers.cols && customer_items.cols == item_customers.rows,
+          w + ": item-major matrix is not the transpose shape of the customer-major matrix");
+  require(customer_items.nnz() == item_customers.nnz(),
+          w + ": customer-major and item-major matrices hold different numbers of interactions");
+  require(customer_items.cols >= 1, w + ": there are no items");
+  require(customer_items.cols <= std::numeric_limits<std::uint32_t>::max(),
+          w + ": item indices are 32-bit, got " + std::to_string(customer_items.cols) + " items");
+  require(customer_items.nnz() == 0 ||
+              (customer_items.data != nullptr && item_customers.data != nullptr),
+          w + ": interaction weights are missing");
+}
+
+// The customers scored by an item-item model: `items` columns, `seen` (when excluding) one row
+// per customer and the same columns.
+inline void validate_item_scoring(const char* who, std::int64_t items, const CsrView& customers,
+                                  const CsrView* seen, const TopNParams& p) {
+  const std::string w = who;
+  require(p.n >= 1 && p.n <= kMaxTopN, w + ": n must be in 1.." + std::to_string(kMaxTopN) +
+                                           ", got " + std::to_string(p.n));
+  require(customers.cols == items, w + ": customer rows have " + std::to_string(customers.cols) +
+                                       " columns, the model has " + std::to_string(items) +
+                                       " items");
+  if (!p.exclude_seen) return;
+  require(seen != nullptr, w + ": exclude_seen needs the interaction matrix");
+  require(seen->rows == customers.rows && seen->cols == items,
+          w + ": interaction matrix is " + std::to_string(seen->rows) + " x " +
+              std::to_string(seen->cols) + ", expected " + std::to_string(customers.rows) +
+              " customers x " + std::to_string(items) + " items");
 }
 
 }  // namespace tailor::detail

@@ -1,25 +1,97 @@
 // tailor evaluate: train on a split (or take a model) and score it beside the baselines.
+#include <fmt/format.h>
+
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "host/cli/command.hpp"
 #include "host/cli/flags.hpp"
 #include "host/core/atomic_file.hpp"
+#include "host/core/error.hpp"
 #include "host/data/input.hpp"
 #include "host/eval/evaluate.hpp"
 #include "host/pipeline/config.hpp"
 #include "host/report/report.hpp"
+#include "host/train/item_models.hpp"
+#include "host/train/planner.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor::cli {
 namespace {
 
+// The item-item models' flags; unset ones keep the defaults of kernels/item_item.hpp.
+struct ItemModelFlags {
+  std::optional<int> neighbours;
+  std::optional<float> shrinkage, bm25_k1, bm25_b;
+  std::optional<std::string> weighting, ease_max_memory;
+  std::optional<double> ease_lambda;
+  bool weighted_scores = false, ease_weighted = false;
+
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("--knn-neighbours", neighbours, "Item kNN: neighbours kept per item, K [20]");
+    cmd.add_option("--knn-shrinkage", shrinkage,
+                   "Item kNN: s in a.b / (|a||b| + s) [0]");
+    cmd.add_option("--knn-weighting", weighting, "Item kNN: none, tfidf or bm25 [none]")
+        ->check(CLI::IsMember({"none", "tfidf", "bm25"}));
+    cmd.add_option("--knn-bm25-k1", bm25_k1, "Item kNN: BM25 k1 [1.2]");
+    cmd.add_option("--knn-bm25-b", bm25_b, "Item kNN: BM25 b [0.75]");
+    cmd.add_flag("--knn-weighted-scores", weighted_scores,
+                 "Item kNN: weight each history item by its interaction weight");
+    cmd.add_option("--ease-lambda", ease_lambda, "EASE: regularisation lambda [500]");
+    cmd.add_flag("--ease-weighted", ease_weighted, "EASE: X holds the weights, not 1 per pair");
+    cmd.add_option("--ease-max-memory", ease_max_memory,
+                   "EASE: largest item x item matrix, e.g. 4GiB [16GiB]");
+  }
+
+  [[nodiscard]] bool any_knn() const {
+    return neighbours || shrinkage || weighting || bm25_k1 || bm25_b || weighted_scores;
+  }
+  [[nodiscard]] bool any_ease() const { return ease_lambda || ease_weighted || ease_max_memory; }
+
+  void apply(ItemModelOptions& o) const {
+    if (any_knn() && !o.itemknn)
+      throw InputError("evaluate: --knn-* flags need itemknn in --models");
+    if (any_ease() && !o.ease) throw InputError("evaluate: --ease-* flags need ease in --models");
+    if (neighbours) o.knn.neighbours = *neighbours;
+    if (shrinkage) o.knn.shrinkage = *shrinkage;
+    if (weighting) o.knn.weighting = parse_knn_weighting(*weighting);
+    if (bm25_k1) o.knn.bm25_k1 = *bm25_k1;
+    if (bm25_b) o.knn.bm25_b = *bm25_b;
+    o.knn.weighted_scores = weighted_scores;
+    if (ease_lambda) o.ease_params.regularization = *ease_lambda;
+    o.ease_params.weighted = ease_weighted;
+    if (ease_max_memory) o.ease_max_bytes = parse_bytes(*ease_max_memory);
+    validate_item_knn_params(o.knn, "evaluate");
+    validate_ease_params(o.ease_params, "evaluate");
+  }
+};
+
+// "ials,itemknn,ease" -> which models evaluate fits; InputError naming an unknown one.
+void parse_models(const std::string& text, EvaluateOptions& o) {
+  o.train_ials = false;
+  std::stringstream ss(text);
+  std::string name;
+  bool any = false;
+  while (std::getline(ss, name, ',')) {
+    if (name == "ials") o.train_ials = true;
+    else if (name == "itemknn") o.item_models.itemknn = true;
+    else if (name == "ease") o.item_models.ease = true;
+    else
+      throw InputError(fmt::format("--models '{}': unknown model '{}': use ials, itemknn or ease",
+                                   text, name));
+    any = true;
+  }
+  if (!any) throw InputError(fmt::format("--models '{}': no model given", text));
+}
+
 struct EvaluateArgs {
   std::string input, json, report, config;
   EvalFlags eval;
   bool no_epochs = false;
-  std::string model_file, model_name = "ials";
+  std::string model_file, model_name = "ials", models = "ials";
   ModelFlags model;
+  ItemModelFlags item_models;
   DeviceFlags device;
 };
 
@@ -34,7 +106,9 @@ void declare(CLI::App& cmd, EvaluateArgs& a) {
   cmd.add_option("--model-file", a.model_file,
                  "Score this model (same ids as --input) instead of training one");
   cmd.add_option("--model-name", a.model_name, "Name of the model in the results [ials]");
+  cmd.add_option("--models", a.models, "Models to fit, of ials, itemknn and ease [ials]");
   a.model.add_to(cmd);
+  a.item_models.add_to(cmd);
   a.device.add_to(cmd);
 }
 
@@ -47,6 +121,8 @@ EvaluateOptions evaluate_options(const EvaluateArgs& a) {
   a.eval.apply(opts);
   opts.per_epoch_metrics = !a.no_epochs;
   opts.model_name = a.model_name;
+  parse_models(a.models, opts);
+  a.item_models.apply(opts.item_models);
   return opts;
 }
 

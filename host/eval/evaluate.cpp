@@ -354,21 +354,37 @@ ScoredFactors given_model(const Dataset& data, const Model& model, const Evaluat
   return {model.params, model.customer_factors, model.item_factors};
 }
 
-// The model's overall and per-bucket metrics, and the baselines' when o.baselines:
-// {"models": {name: {...}}, "buckets": {name: [...]}}.
-nlohmann::json score_lists(const Evaluation& ev, const EvaluateOptions& o,
-                           const ScoredFactors& f) {
+// The overall and per-bucket metrics of the factor model (when f is given), of the item
+// models and of the baselines when o.baselines:
+// {"models": {name: {...}}, "buckets": {name: [...]}, "item_models": {...}}.
+nlohmann::json score_lists(const Dataset& data, const Evaluation& ev, const EvaluateOptions& o,
+                           const ScoredFactors* f) {
   nlohmann::json models = nlohmann::json::object(), buckets = nlohmann::json::object();
   auto add = [&](const std::string& name, const TopNResult& lists) {
     nlohmann::json m = ev.metrics_with_buckets(lists);
     models[name] = m["overall"];
     buckets[name] = m["buckets"];
   };
-  add(o.model_name, ev.model_lists(f.X, f.Y, f.params));
+  if (f != nullptr) add(o.model_name, ev.model_lists(f->X, f->Y, f->params));
+  nlohmann::json items = evaluate_item_models(data, ev, o.protocol == Protocol::new_items,
+                                              o.item_models, add);
   if (o.baselines)
     for (const char* name : {"popularity", "buy_again", "random"})
       add(name, ev.baseline_lists(name, o.seed));
-  return {{"models", models}, {"buckets", buckets}};
+  return {{"models", models}, {"buckets", buckets}, {"item_models", items}};
+}
+
+// The evaluation document without "parameters" when there is no factor model, and with the
+// item models' record and time when there are any.
+nlohmann::json with_item_models(nlohmann::json result, nlohmann::json items, bool factors) {
+  if (!factors) result.erase("parameters");
+  if (items.empty()) return result;
+  double seconds = 0.0;
+  for (const auto& [name, m] : items.items())
+    seconds += m["fit_seconds"].get<double>() + m["score_seconds"].get<double>();
+  result["timings"]["item_models"] = seconds;
+  result["item_models"] = std::move(items);
+  return result;
 }
 
 nlohmann::json parameters(const IalsParams& used, const Model* model) {
@@ -385,7 +401,9 @@ nlohmann::json parameters(const IalsParams& used, const Model* model) {
 
 }  // namespace
 
-nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {
+// The evaluation document; the item models' record is moved to `items`.
+static nlohmann::json evaluation_document(const Dataset& data, const EvaluateOptions& o,
+                                          const Backend& backend, nlohmann::json& items) {
   const auto start = std::chrono::steady_clock::now();
   Split split = make_split(data, o.split);
   Evaluation ev(data, split, o.protocol, o.ks, backend, o.cold_start, o.seed);
@@ -399,16 +417,18 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
   const TrainOptions topts = recording_epochs(ev, o, epochs);
   const auto t_train = std::chrono::steady_clock::now();
   ScoredFactors f;
+  const bool factors = o.model != nullptr || o.train_ials;
   if (o.model) {
     f = given_model(data, *o.model, ev);
-  } else {
+  } else if (o.train_ials) {
     TrainResult trained = train_ials(ev.train(), topts, backend);
     f = {o.ials, std::move(trained.customer_factors), std::move(trained.item_factors)};
   }
   const double train_seconds = seconds_since(t_train);
 
   const auto t_score = std::chrono::steady_clock::now();
-  nlohmann::json scored = score_lists(ev, o, f);
+  nlohmann::json scored = score_lists(data, ev, o, factors ? &f : nullptr);
+  items = std::move(scored["item_models"]);
   return {{"kind", "evaluation"},
           {"input", data.path.string()},
           {"created_at", utc_now_iso8601()},
@@ -429,6 +449,13 @@ nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Bac
            {{"train", train_seconds},
             {"score", seconds_since(t_score)},
             {"total", seconds_since(start)}}}};
+}
+
+nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {
+  nlohmann::json items;
+  nlohmann::json result = evaluation_document(data, o, backend, items);
+  return with_item_models(std::move(result), std::move(items),
+                          o.model != nullptr || o.train_ials);
 }
 
 std::string format_evaluation(const nlohmann::json& r) {

@@ -11,6 +11,7 @@
 #include "host/core/device.hpp"
 #include "host/core/names.hpp"
 #include "host/data/dataset.hpp"
+#include "host/eval/item_lists.hpp"
 #include "host/eval/split.hpp"
 #include "host/train/model.hpp"
 #include "kernels/kernels.hpp"
@@ -129,6 +130,9 @@ struct EvaluateOptions {
   // training file); its ids must equal the input's. Not owned.
   const Model* model = nullptr;
   std::string model_name = "ials";  // the key of the model in "models"
+  // Train iALS (or score `model`); false leaves the factor model out (item models only).
+  bool train_ials = true;
+  ItemModelOptions item_models;  // item kNN and EASE, each scored beside the others when chosen
 };
 
 // The whole evaluation as the JSON document `tailor evaluate --json` writes:
@@ -136,6 +140,9 @@ struct EvaluateOptions {
 //  "models": {"ials": {...}, "popularity": {...}, "buy_again": {...}, "random": {...}},
 //  "buckets": {...}, "epochs": [...], "customers": {"evaluated", "without_relevant",
 //  "cold_start"}, "cold_start": "popularity", "parameters": {...}, "timings": {...}}
+// With item models, "models" and "buckets" hold "itemknn" and "ease" as well, "item_models"
+// their parameters and times, and "timings" an "item_models" entry. Without the factor model
+// (train_ials = false and no model) there are no "parameters" and no epochs.
 nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& options,
                         const Backend& backend);
 

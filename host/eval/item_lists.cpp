@@ -1,0 +1,102 @@
+#include "host/eval/item_lists.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include "host/core/progress.hpp"
+#include "host/eval/evaluate.hpp"
+#include "host/train/model.hpp"
+
+namespace tailor {
+namespace {
+
+struct Scoring {
+  const Csr& profiles;
+  TopNParams topn;
+  int threads;
+};
+
+nlohmann::json knn_lists(const Csr& train, const Scoring& s, const ItemKnnParams& p,
+                         const std::function<void(const std::string&, const TopNResult&)>& add) {
+  const ItemKnnModel model = fit_item_knn(train, p, s.threads);
+  const auto start = std::chrono::steady_clock::now();
+  const CsrView customers = s.profiles.view();
+  const ItemKnnLists lists =
+      cpu_item_knn_topn(model.neighbours, customers, &customers, p, s.topn, s.threads);
+  const double score_seconds = seconds_since(start);
+  add("itemknn", lists.lists);
+  return {{"parameters", describe(p)},
+          {"fit_seconds", model.seconds},
+          {"score_seconds", score_seconds}};
+}
+
+nlohmann::json ease_lists(const Csr& train, const Scoring& s, const ItemModelOptions& o,
+                          const std::function<void(const std::string&, const TopNResult&)>& add) {
+  const EaseModel model = fit_ease(train, o.ease_params, o.ease_max_bytes, s.threads);
+  const auto start = std::chrono::steady_clock::now();
+  const CsrView customers = s.profiles.view();
+  const TopNResult lists =
+      cpu_ease_topn(model.weights, customers, &customers, o.ease_params, s.topn, s.threads);
+  const double score_seconds = seconds_since(start);
+  add("ease", lists);
+  return {{"parameters", describe(o.ease_params, o.ease_max_bytes)},
+          {"fit_seconds", model.seconds},
+          {"score_seconds", score_seconds}};
+}
+
+}  // namespace
+
+Csr evaluation_profiles(const Dataset& data, const Evaluation& ev) {
+  const std::vector<Role>& role = ev.split().role;
+  std::vector<bool> history(role.size());
+  for (std::size_t r = 0; r < role.size(); ++r) history[r] = role[r] != Role::test;
+  const int threads = ev.backend().threads();
+  const Csr all = build_matrices(data, threads, &history).customer_items;
+  Csr out;
+  out.rows = static_cast<std::int64_t>(ev.customers().size());
+  out.cols = all.cols;
+  out.indptr.reserve(ev.customers().size() + 1);
+  out.indptr.push_back(0);
+  for (const std::uint32_t c : ev.customers()) {
+    const auto b = static_cast<std::ptrdiff_t>(all.indptr[c]);
+    const auto e = static_cast<std::ptrdiff_t>(all.indptr[c + 1]);
+    out.indices.insert(out.indices.end(), all.indices.begin() + b, all.indices.begin() + e);
+    out.data.insert(out.data.end(), all.data.begin() + b, all.data.begin() + e);
+    out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
+  }
+  return out;
+}
+
+nlohmann::json evaluate_item_models(
+    const Dataset& data, const Evaluation& ev, bool exclude_seen, const ItemModelOptions& o,
+    const std::function<void(const std::string&, const TopNResult&)>& add) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!o.itemknn && !o.ease) return out;
+  const Csr profiles = evaluation_profiles(data, ev);
+  TopNParams topn;
+  topn.n = ev.max_k();
+  topn.exclude_seen = exclude_seen;
+  const Scoring s{profiles, topn, ev.backend().threads()};
+  const Csr& train = ev.train().customer_items;
+  if (o.itemknn) out["itemknn"] = knn_lists(train, s, o.knn, add);
+  if (o.ease) out["ease"] = ease_lists(train, s, o, add);
+  return out;
+}
+
+nlohmann::json describe(const ItemKnnParams& p) {
+  nlohmann::json j = {{"neighbours", p.neighbours},
+                      {"shrinkage", decimal(p.shrinkage)},
+                      {"weighting", to_string(p.weighting)},
+                      {"weighted_scores", p.weighted_scores}};
+  if (p.weighting == KnnWeighting::bm25) {
+    j["bm25_k1"] = decimal(p.bm25_k1);
+    j["bm25_b"] = decimal(p.bm25_b);
+  }
+  return j;
+}
+
+nlohmann::json describe(const EaseParams& p, std::size_t max_bytes) {
+  return {{"lambda", p.regularization}, {"weighted", p.weighted}, {"max_memory_bytes", max_bytes}};
+}
+
+}  // namespace tailor
