@@ -27,6 +27,9 @@ struct ItemModelFlags {
   std::optional<std::string> weighting, ease_max_memory;
   std::optional<double> ease_lambda;
   bool weighted_scores = false, ease_weighted = false;
+  std::optional<int> tifu_group_size, tifu_neighbours;
+  std::optional<double> tifu_within_decay, tifu_across_decay, tifu_alpha;
+  std::optional<std::int64_t> tifu_basket_window;
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--knn-neighbours", neighbours, "Item kNN: neighbours kept per item, K [20]");
@@ -42,6 +45,33 @@ struct ItemModelFlags {
     cmd.add_flag("--ease-weighted", ease_weighted, "EASE: X holds the weights, not 1 per pair");
     cmd.add_option("--ease-max-memory", ease_max_memory,
                    "EASE: largest item x item matrix, e.g. 4GiB [16GiB]");
+    cmd.add_option("--tifu-group-size", tifu_group_size, "TIFU-KNN: baskets per group [7]");
+    cmd.add_option("--tifu-within-decay", tifu_within_decay,
+                   "TIFU-KNN: decay within a group, in (0, 1] [0.9]");
+    cmd.add_option("--tifu-across-decay", tifu_across_decay,
+                   "TIFU-KNN: decay across groups, in (0, 1] [0.7]");
+    cmd.add_option("--tifu-neighbours", tifu_neighbours, "TIFU-KNN: nearest customers k [300]");
+    cmd.add_option("--tifu-alpha", tifu_alpha,
+                   "TIFU-KNN: weight of the customer's own vector, in [0, 1] [0.7]");
+    cmd.add_option("--tifu-basket-window", tifu_basket_window,
+                   "TIFU-KNN: seconds that join rows into one basket [0: one timestamp]");
+  }
+
+  [[nodiscard]] bool any_tifu() const {
+    return tifu_group_size || tifu_neighbours || tifu_within_decay || tifu_across_decay ||
+           tifu_alpha || tifu_basket_window;
+  }
+
+  void apply_tifu(ItemModelOptions& o) const {
+    if (any_tifu() && !o.tifuknn)
+      throw InputError("evaluate: --tifu-* flags need tifuknn in --models");
+    if (tifu_group_size) o.tifu.group_size = *tifu_group_size;
+    if (tifu_neighbours) o.tifu.neighbours = *tifu_neighbours;
+    if (tifu_within_decay) o.tifu.within_decay = *tifu_within_decay;
+    if (tifu_across_decay) o.tifu.across_decay = *tifu_across_decay;
+    if (tifu_alpha) o.tifu.alpha = *tifu_alpha;
+    if (tifu_basket_window) o.tifu.basket_window = *tifu_basket_window;
+    validate_tifuknn_params(o.tifu);
   }
 
   [[nodiscard]] bool any_knn() const {
@@ -64,10 +94,11 @@ struct ItemModelFlags {
     if (ease_max_memory) o.ease_max_bytes = parse_bytes(*ease_max_memory);
     validate_item_knn_params(o.knn, "evaluate");
     validate_ease_params(o.ease_params, "evaluate");
+    apply_tifu(o);
   }
 };
 
-// "ials,itemknn,ease" -> which models evaluate fits; InputError naming an unknown one.
+// "ials,itemknn,ease,tifuknn" -> which models evaluate fits; InputError naming an unknown one.
 void parse_models(const std::string& text, EvaluateOptions& o) {
   o.train_ials = false;
   std::stringstream ss(text);
@@ -77,9 +108,10 @@ void parse_models(const std::string& text, EvaluateOptions& o) {
     if (name == "ials") o.train_ials = true;
     else if (name == "itemknn") o.item_models.itemknn = true;
     else if (name == "ease") o.item_models.ease = true;
+    else if (name == "tifuknn") o.item_models.tifuknn = true;
     else
-      throw InputError(fmt::format("--models '{}': unknown model '{}': use ials, itemknn or ease",
-                                   text, name));
+      throw InputError(fmt::format(
+          "--models '{}': unknown model '{}': use ials, itemknn, ease or tifuknn", text, name));
     any = true;
   }
   if (!any) throw InputError(fmt::format("--models '{}': no model given", text));
@@ -106,7 +138,7 @@ void declare(CLI::App& cmd, EvaluateArgs& a) {
   cmd.add_option("--model-file", a.model_file,
                  "Score this model (same ids as --input) instead of training one");
   cmd.add_option("--model-name", a.model_name, "Name of the model in the results [ials]");
-  cmd.add_option("--models", a.models, "Models to fit, of ials, itemknn and ease [ials]");
+  cmd.add_option("--models", a.models, "Models to fit, of ials, itemknn, ease and tifuknn [ials]");
   a.model.add_to(cmd);
   a.item_models.add_to(cmd);
   a.device.add_to(cmd);

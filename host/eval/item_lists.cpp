@@ -44,6 +44,28 @@ nlohmann::json ease_lists(const Csr& train, const Scoring& s, const ItemModelOpt
           {"score_seconds", score_seconds}};
 }
 
+// Personal vectors from the history rows (training and fold-in) of every customer; lists for
+// the evaluated ones, their history excluded when exclude_seen.
+nlohmann::json tifu_lists(const Dataset& data, const Evaluation& ev, bool exclude_seen,
+                          const TifuKnnParams& p,
+                          const std::function<void(const std::string&, const TopNResult&)>& add) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Role>& role = ev.split().role;
+  std::vector<bool> history(role.size());
+  for (std::size_t r = 0; r < role.size(); ++r) history[r] = role[r] != Role::test;
+  const Csr personal = tifu_personal_vectors(data, history, p);
+  const double fit_seconds = seconds_since(start);
+  const auto scored = std::chrono::steady_clock::now();
+  const int threads = ev.backend().threads();
+  Csr seen;
+  if (exclude_seen) seen = build_matrices(data, threads, &history).customer_items;
+  add("tifuknn", tifuknn_lists(personal, ev.customers(), exclude_seen ? &seen : nullptr,
+                               ev.max_k(), p, threads));
+  return {{"parameters", describe(p)},
+          {"fit_seconds", fit_seconds},
+          {"score_seconds", seconds_since(scored)}};
+}
+
 }  // namespace
 
 Csr evaluation_profiles(const Dataset& data, const Evaluation& ev) {
@@ -71,6 +93,10 @@ nlohmann::json evaluate_item_models(
     const Dataset& data, const Evaluation& ev, bool exclude_seen, const ItemModelOptions& o,
     const std::function<void(const std::string&, const TopNResult&)>& add) {
   nlohmann::json out = nlohmann::json::object();
+  const auto add_cold_start = [&](const std::string& name, const TopNResult& lists) {
+    add(name, ev.with_cold_start(lists));
+  };
+  if (o.tifuknn) out["tifuknn"] = tifu_lists(data, ev, exclude_seen, o.tifu, add_cold_start);
   if (!o.itemknn && !o.ease) return out;
   const Csr profiles = evaluation_profiles(data, ev);
   TopNParams topn;
@@ -78,8 +104,8 @@ nlohmann::json evaluate_item_models(
   topn.exclude_seen = exclude_seen;
   const Scoring s{profiles, topn, ev.backend().threads()};
   const Csr& train = ev.train().customer_items;
-  if (o.itemknn) out["itemknn"] = knn_lists(train, s, o.knn, add);
-  if (o.ease) out["ease"] = ease_lists(train, s, o, add);
+  if (o.itemknn) out["itemknn"] = knn_lists(train, s, o.knn, add_cold_start);
+  if (o.ease) out["ease"] = ease_lists(train, s, o, add_cold_start);
   return out;
 }
 
@@ -97,6 +123,12 @@ nlohmann::json describe(const ItemKnnParams& p) {
 
 nlohmann::json describe(const EaseParams& p, std::size_t max_bytes) {
   return {{"lambda", p.regularization}, {"weighted", p.weighted}, {"max_memory_bytes", max_bytes}};
+}
+
+nlohmann::json describe(const TifuKnnParams& p) {
+  return {{"group_size", p.group_size},     {"within_decay", p.within_decay},
+          {"across_decay", p.across_decay}, {"neighbours", p.neighbours},
+          {"alpha", p.alpha},               {"basket_window_seconds", p.basket_window}};
 }
 
 }  // namespace tailor

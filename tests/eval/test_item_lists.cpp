@@ -11,6 +11,7 @@
 
 #include "host/eval/evaluate.hpp"
 #include "host/eval/item_lists.hpp"
+#include "host/train/tifuknn.hpp"
 #include "test_util.hpp"
 
 namespace tailor {
@@ -164,6 +165,35 @@ TEST(ItemLists, ListsUnderTheNewProtocolHoldNoSeenItem) {
   }
 }
 
+// TIFU-KNN in an evaluation: its lists are tifuknn_lists over the personal vectors of every
+// customer's non-test rows, history excluded under "new"; cold-start customers get the popular
+// list, as the factor model's do.
+TEST(ItemLists, TifuKnnListsAreThoseOfItsOwnFunction) {
+  const Dataset d = random_dataset(60, 15, 500, 11);
+  const Split split = make_split(d, parse_split("customers:0.3", 4));
+  for (const Protocol protocol : {Protocol::all_items, Protocol::new_items}) {
+    const bool exclude = protocol == Protocol::new_items;
+    const Evaluation ev(d, split, protocol, {5}, Backend::cpu({1}));
+    ItemModelOptions o;
+    o.tifuknn = true;
+    o.tifu.neighbours = 5;
+    o.tifu.group_size = 2;
+    std::map<std::string, TopNResult> lists;
+    const nlohmann::json rec = evaluate_item_models(
+        d, ev, exclude, o, [&](const std::string& name, const TopNResult& l) { lists[name] = l; });
+    ASSERT_EQ(lists.size(), 1u);
+    EXPECT_EQ(rec["tifuknn"]["parameters"]["neighbours"], 5);
+    std::vector<bool> history(split.role.size());
+    for (std::size_t r = 0; r < history.size(); ++r) history[r] = split.role[r] != Role::test;
+    const Csr personal = tifu_personal_vectors(d, history, o.tifu);
+    const Csr seen = build_matrices(d, 1, &history).customer_items;
+    const TopNResult want = ev.with_cold_start(
+        tifuknn_lists(personal, ev.customers(), exclude ? &seen : nullptr, 5, o.tifu, 1));
+    EXPECT_EQ(lists["tifuknn"].offsets, want.offsets);
+    EXPECT_EQ(lists["tifuknn"].items, want.items);
+  }
+}
+
 int run(const std::string& args, const testing::TempDir& dir) {
   const std::string cmd = std::string(TAILOR_BINARY) + " " + args + " > " +
                           (dir / "log.txt").string() + " 2>&1";
@@ -194,9 +224,22 @@ TEST(ItemLists, CommandLineComparesTheItemModels) {
   EXPECT_EQ(e["item_models"]["itemknn"]["parameters"]["weighting"], "bm25");
   EXPECT_EQ(e["item_models"]["ease"]["parameters"]["lambda"], 50.0);
 
+  ASSERT_EQ(run(base + "--models tifuknn --tifu-group-size 3 --tifu-alpha 0.5 --json " +
+                    (dir / "t.json").string(),
+                dir),
+            0)
+      << testing::read_file(dir / "log.txt");
+  const nlohmann::json t = nlohmann::json::parse(std::ifstream(dir / "t.json"));
+  EXPECT_TRUE(t["models"]["tifuknn"].contains("ndcg@10"));
+  EXPECT_EQ(t["item_models"]["tifuknn"]["parameters"]["group_size"], 3);
+  EXPECT_EQ(t["item_models"]["tifuknn"]["parameters"]["alpha"], 0.5);
+  EXPECT_EQ(run(base + "--tifu-alpha 0.5", dir), 2);
+  EXPECT_NE(testing::read_file(dir / "log.txt").find("--tifu-* flags need tifuknn in --models"),
+            std::string::npos);
+
   EXPECT_EQ(run(base + "--models ials,knn", dir), 2);
   EXPECT_NE(testing::read_file(dir / "log.txt")
-                .find("--models 'ials,knn': unknown model 'knn': use ials, itemknn or ease"),
+                .find("--models 'ials,knn': unknown model 'knn': use ials, itemknn, ease or tifuknn"),
             std::string::npos);
   EXPECT_EQ(run(base + "--knn-neighbours 5", dir), 2);
   EXPECT_NE(testing::read_file(dir / "log.txt").find("--knn-* flags need itemknn in --models"),
