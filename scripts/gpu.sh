@@ -6,7 +6,7 @@
 #
 #   scripts/gpu.sh --prepare   on a Debian 12 machine with its package mirror (a developer's):
 #                              apt-get download the -dev and runtime packages and unpack them with
-#                              `dpkg -x` into .device/sysroot (git-ignored; about 33 MiB).
+#                              `dpkg -x` into .device/sysroot (git-ignored; about 44 MiB).
 #   scripts/gpu.sh             on the GPU machine, in order, each step recorded PASS / FAIL /
 #                              UNAVAILABLE in summary.txt:
 #     1. preflight: nvidia-smi sees a GPU; its compute capability is among the built
@@ -43,10 +43,11 @@ arch_dir=x86_64-linux-gnu
 dev_packages=(
   libhdf5-dev zlib1g-dev libxxhash-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev pkgconf pkgconf-bin
+  liblapack-dev libblas-dev
 )
 runtime_packages=(
   libhdf5-103-1 libhdf5-hl-100 libsz2 libaec0 zlib1g libxxhash0 libfmt9 libspdlog1.10
-  libtomlplusplus3 libbenchmark1debian libpkgconf3
+  libtomlplusplus3 libbenchmark1debian libpkgconf3 liblapack3 libblas3 libgfortran5 libquadmath0
   libcurl4 libssl3 libbrotli1 libnghttp2-14 libidn2-0 libunistring2 libpsl5 librtmp1 libssh2-1
   libgnutls30 libhogweed6 libnettle8 libgmp10 libp11-kit0 libffi8 libtasn1-6 libzstd1
   libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1 libcom-err2
@@ -72,11 +73,21 @@ prepare() {
     target="$(readlink "$link")"
     ln -sfnr "$sysroot$target" "$link"
   done < <(find "$sysroot" -type l -lname '/*')
+  # Debian installs LAPACK and BLAS in lapack/ and blas/ subfolders and links them into the
+  # library folder through update-alternatives, which `dpkg -x` does not run: make those links.
+  local lib_dir="$sysroot/usr/lib/$arch_dir" so
+  for sub in lapack blas; do
+    [ -d "$lib_dir/$sub" ] || continue
+    for so in "$lib_dir/$sub"/lib*.so*; do
+      [ -e "$lib_dir/$(basename "$so")" ] || ln -s "$sub/$(basename "$so")" "$lib_dir/$(basename "$so")"
+    done
+  done
   # Not needed to build or run tailor, and the bulk of the packages: documentation, manuals, HDF5's
   # static archives (tailor links the shared library) and its Fortran/C++ wrappers' headers.
   rm -rf "$sysroot/usr/share/doc" "$sysroot/usr/share/man" "$sysroot/usr/share/lintian" \
     "$sysroot/usr/share/locale"
-  find "$sysroot/usr/lib/$arch_dir" -name 'libhdf5*.a' -delete
+  find "$sysroot/usr/lib/$arch_dir" \( -name 'libhdf5*.a' -o -name 'liblapack*.a' -o \
+    -name 'libblas*.a' \) -delete
   rm -rf "$debs"
   echo "gpu.sh --prepare: $(du -sh "$sysroot" | cut -f1) in $sysroot (carry .device/sysroot)"
 }
