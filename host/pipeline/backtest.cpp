@@ -13,6 +13,8 @@
 #include "host/eval/baselines.hpp"
 #include "host/io/time.hpp"
 #include "host/pipeline/run.hpp"
+#include "host/train/item_models.hpp"
+#include "host/train/tifuknn.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor {
@@ -364,6 +366,41 @@ BacktestVariant buy_again_variant(const VariantInputs& in,
   return plain_lists_variant("buy-again", again, in, recipe_lists);
 }
 
+// The rows of `m` for `customers`, in that order.
+Csr rows_of(const Csr& m, const std::vector<std::uint32_t>& customers) {
+  Csr out;
+  out.rows = static_cast<std::int64_t>(customers.size());
+  out.cols = m.cols;
+  out.indptr.push_back(0);
+  for (const std::uint32_t c : customers) {
+    const auto b = static_cast<std::ptrdiff_t>(m.indptr[c]);
+    const auto e = static_cast<std::ptrdiff_t>(m.indptr[c + 1]);
+    out.indices.insert(out.indices.end(), m.indices.begin() + b, m.indices.begin() + e);
+    out.data.insert(out.data.end(), m.data.begin() + b, m.data.begin() + e);
+    out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
+  }
+  return out;
+}
+
+// Item kNN lists (default parameters, kernels/item_item.hpp) from the training matrix, no rules.
+BacktestVariant item_knn_variant(const VariantInputs& in,
+                                 const std::vector<ScoredList>& recipe_lists) {
+  const ItemKnnParams params;
+  const int threads = in.backend.threads();
+  const Csr& train = in.train.matrices.customer_items;
+  const ItemKnnModel model = fit_item_knn(train, params, threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Csr profiles = rows_of(train, customers_of(recipe_lists));
+  TopNParams topn;
+  topn.n = in.list_length;
+  topn.exclude_seen = false;
+  const ItemKnnLists lists =
+      cpu_item_knn_topn(model.neighbours, profiles.view(), nullptr, params, topn, threads);
+  spdlog::info("backtest: item knn fit {:.2f} s, lists {:.2f} s", model.seconds,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return plain_lists_variant("item-knn", lists.lists, in, recipe_lists);
+}
+
 // TIFU-KNN lists from every training row, no rules (host/train/tifuknn.hpp).
 BacktestVariant tifuknn_variant(const VariantInputs& in, const TifuKnnParams& params,
                                 const std::vector<ScoredList>& recipe_lists) {
@@ -427,6 +464,7 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   res.variants.push_back(score_variant("recipe", recipe_lists, cut.horizon, in.tiers, true, true));
   res.variants.push_back(single_slot_variant(in, Slot::model, "model"));
   res.variants.push_back(buy_again_variant(in, recipe_lists));
+  res.variants.push_back(item_knn_variant(in, recipe_lists));
   res.variants.push_back(tifuknn_variant(in, config.tifuknn, recipe_lists));
   res.variants.push_back(single_slot_variant(in, Slot::popular, "popular"));
   res.control_z = control_z(res.variants[0]);

@@ -81,7 +81,7 @@ model = 1
   EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
   EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
   EXPECT_EQ(r.list_length, 2);
-  ASSERT_EQ(r.variants.size(), 5u);
+  ASSERT_EQ(r.variants.size(), 6u);
   const BacktestVariant& recipe = r.variants[0];
   EXPECT_EQ(recipe.name, "recipe");
   EXPECT_EQ(recipe.all.customers, 6);
@@ -110,11 +110,14 @@ model = 1
   EXPECT_EQ(again.all.items, 6);  // only i0 was bought
   EXPECT_EQ(again.all.hit_items, 6);
   EXPECT_DOUBLE_EQ(again.all.revenue_share(), 12.0 / 42.0);
-  const BacktestVariant& tifu = r.variants[3];
+  const BacktestVariant& knn = r.variants[3];
+  EXPECT_EQ(knn.name, "item-knn");
+  EXPECT_EQ(knn.all.items, 0);  // one item bought: no co-purchases, no neighbours, no lists
+  const BacktestVariant& tifu = r.variants[4];
   EXPECT_EQ(tifu.name, "tifu-knn");
   EXPECT_EQ(tifu.all.items, 6);  // everyone bought only i0, so it is all TIFU-KNN can offer
   EXPECT_EQ(tifu.all.hit_items, 6);
-  EXPECT_EQ(r.variants[4].name, "popular");
+  EXPECT_EQ(r.variants[5].name, "popular");
 
   const std::string md = r.to_markdown();
   EXPECT_NE(md.find("| recipe | 6 | 6 | 100.0% | 50.0% | 28.6% |"), std::string::npos) << md;
