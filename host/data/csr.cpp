@@ -119,4 +119,21 @@ Csr transpose(const Csr& m, int threads) {
   return t;
 }
 
+Csr select_rows(const Csr& m, std::span<const std::uint32_t> rows) {
+  Csr out;
+  out.rows = static_cast<std::int64_t>(rows.size());
+  out.cols = m.cols;
+  out.indptr.reserve(rows.size() + 1);
+  out.indptr.push_back(0);
+  for (const std::uint32_t r : rows) {
+    assert(r < m.rows);
+    const auto b = static_cast<std::ptrdiff_t>(m.indptr[r]);
+    const auto e = static_cast<std::ptrdiff_t>(m.indptr[r + 1]);
+    out.indices.insert(out.indices.end(), m.indices.begin() + b, m.indices.begin() + e);
+    out.data.insert(out.data.end(), m.data.begin() + b, m.data.begin() + e);
+    out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
+  }
+  return out;
+}
+
 }  // namespace tailor

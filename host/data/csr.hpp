@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -31,5 +32,8 @@ Csr build_csr(std::int64_t rows, std::int64_t cols, const std::uint32_t* row_ind
 
 // The transpose (cols x rows), columns sorted within each row.
 Csr transpose(const Csr& m, int threads);
+
+// The given rows of m, in that order (repeats allowed), as a rows.size() x m.cols matrix.
+Csr select_rows(const Csr& m, std::span<const std::uint32_t> rows);
 
 }  // namespace tailor

@@ -45,48 +45,35 @@ nlohmann::json ease_lists(const Csr& train, const Scoring& s, const ItemModelOpt
 }
 
 // Personal vectors from the history rows (training and fold-in) of every customer; lists for
-// the evaluated ones, their history excluded when exclude_seen.
-nlohmann::json tifu_lists(const Dataset& data, const Evaluation& ev, bool exclude_seen,
-                          const TifuKnnParams& p,
+// the evaluated ones, their history (`seen`, every customer's row) excluded when exclude_seen.
+nlohmann::json tifu_lists(const Dataset& data, const Evaluation& ev, const std::vector<bool>& history,
+                          const Csr& seen, bool exclude_seen, const TifuKnnParams& p,
                           const std::function<void(const std::string&, const TopNResult&)>& add) {
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<Role>& role = ev.split().role;
-  std::vector<bool> history(role.size());
-  for (std::size_t r = 0; r < role.size(); ++r) history[r] = role[r] != Role::test;
   const Csr personal = tifu_personal_vectors(data, history, p);
   const double fit_seconds = seconds_since(start);
   const auto scored = std::chrono::steady_clock::now();
-  const int threads = ev.backend().threads();
-  Csr seen;
-  if (exclude_seen) seen = build_matrices(data, threads, &history).customer_items;
   add("tifuknn", tifuknn_lists(personal, ev.customers(), exclude_seen ? &seen : nullptr,
-                               ev.max_k(), p, threads));
+                               ev.max_k(), p, ev.backend().threads()));
   return {{"parameters", describe(p)},
           {"fit_seconds", fit_seconds},
           {"score_seconds", seconds_since(scored)}};
 }
 
-}  // namespace
-
-Csr evaluation_profiles(const Dataset& data, const Evaluation& ev) {
+// Rows of the log that are not test rows: the history every model is scored from.
+std::vector<bool> history_rows(const Evaluation& ev) {
   const std::vector<Role>& role = ev.split().role;
   std::vector<bool> history(role.size());
   for (std::size_t r = 0; r < role.size(); ++r) history[r] = role[r] != Role::test;
-  const int threads = ev.backend().threads();
-  const Csr all = build_matrices(data, threads, &history).customer_items;
-  Csr out;
-  out.rows = static_cast<std::int64_t>(ev.customers().size());
-  out.cols = all.cols;
-  out.indptr.reserve(ev.customers().size() + 1);
-  out.indptr.push_back(0);
-  for (const std::uint32_t c : ev.customers()) {
-    const auto b = static_cast<std::ptrdiff_t>(all.indptr[c]);
-    const auto e = static_cast<std::ptrdiff_t>(all.indptr[c + 1]);
-    out.indices.insert(out.indices.end(), all.indices.begin() + b, all.indices.begin() + e);
-    out.data.insert(out.data.end(), all.data.begin() + b, all.data.begin() + e);
-    out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
-  }
-  return out;
+  return history;
+}
+
+}  // namespace
+
+Csr evaluation_profiles(const Dataset& data, const Evaluation& ev) {
+  const std::vector<bool> history = history_rows(ev);
+  return select_rows(build_matrices(data, ev.backend().threads(), &history).customer_items,
+                     ev.customers());
 }
 
 nlohmann::json evaluate_item_models(
@@ -96,9 +83,14 @@ nlohmann::json evaluate_item_models(
   const auto add_cold_start = [&](const std::string& name, const TopNResult& lists) {
     add(name, ev.with_cold_start(lists));
   };
-  if (o.tifuknn) out["tifuknn"] = tifu_lists(data, ev, exclude_seen, o.tifu, add_cold_start);
+  if (!o.tifuknn && !o.itemknn && !o.ease) return out;
+  // Every customer's history matrix, built once: TIFU-KNN's exclusions, the others' profiles.
+  const std::vector<bool> history = history_rows(ev);
+  const Csr all = build_matrices(data, ev.backend().threads(), &history).customer_items;
+  if (o.tifuknn)
+    out["tifuknn"] = tifu_lists(data, ev, history, all, exclude_seen, o.tifu, add_cold_start);
   if (!o.itemknn && !o.ease) return out;
-  const Csr profiles = evaluation_profiles(data, ev);
+  const Csr profiles = select_rows(all, ev.customers());
   TopNParams topn;
   topn.n = ev.max_k();
   topn.exclude_seen = exclude_seen;

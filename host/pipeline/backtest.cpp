@@ -10,6 +10,7 @@
 
 #include "host/core/device.hpp"
 #include "host/core/error.hpp"
+#include "host/data/csr.hpp"
 #include "host/eval/baselines.hpp"
 #include "host/io/time.hpp"
 #include "host/pipeline/run.hpp"
@@ -366,22 +367,6 @@ BacktestVariant buy_again_variant(const VariantInputs& in,
   return plain_lists_variant("buy-again", again, in, recipe_lists);
 }
 
-// The rows of `m` for `customers`, in that order.
-Csr rows_of(const Csr& m, const std::vector<std::uint32_t>& customers) {
-  Csr out;
-  out.rows = static_cast<std::int64_t>(customers.size());
-  out.cols = m.cols;
-  out.indptr.push_back(0);
-  for (const std::uint32_t c : customers) {
-    const auto b = static_cast<std::ptrdiff_t>(m.indptr[c]);
-    const auto e = static_cast<std::ptrdiff_t>(m.indptr[c + 1]);
-    out.indices.insert(out.indices.end(), m.indices.begin() + b, m.indices.begin() + e);
-    out.data.insert(out.data.end(), m.data.begin() + b, m.data.begin() + e);
-    out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
-  }
-  return out;
-}
-
 // Item kNN lists (default parameters, kernels/item_item.hpp) from the training matrix, no rules.
 BacktestVariant item_knn_variant(const VariantInputs& in,
                                  const std::vector<ScoredList>& recipe_lists) {
@@ -390,7 +375,7 @@ BacktestVariant item_knn_variant(const VariantInputs& in,
   const Csr& train = in.train.matrices.customer_items;
   const ItemKnnModel model = fit_item_knn(train, params, threads);
   const auto t0 = std::chrono::steady_clock::now();
-  const Csr profiles = rows_of(train, customers_of(recipe_lists));
+  const Csr profiles = select_rows(train, customers_of(recipe_lists));
   TopNParams topn;
   topn.n = in.list_length;
   topn.exclude_seen = false;

@@ -63,5 +63,20 @@ TEST(Csr, RandomBuildMatchesMapAndTransposeRoundTrips) {
   }
 }
 
+TEST(Csr, SelectRowsKeepsTheRowsInTheGivenOrder) {
+  const std::uint32_t r[] = {0, 0, 2, 3, 3};
+  const std::uint32_t c[] = {1, 4, 0, 2, 3};
+  const float w[] = {1, 2, 3, 4, 5};
+  const Csr m = build_csr(4, 5, r, c, w, 5, 1);
+  const std::uint32_t pick[] = {3, 1, 0, 3};
+  const Csr s = select_rows(m, pick);
+  EXPECT_EQ(s.rows, 4);
+  EXPECT_EQ(s.cols, 5);
+  EXPECT_EQ(s.indptr, (std::vector<std::int64_t>{0, 2, 2, 4, 6}));
+  EXPECT_EQ(s.indices, (std::vector<std::uint32_t>{2, 3, 1, 4, 2, 3}));
+  EXPECT_EQ(s.data, (std::vector<float>{4, 5, 1, 2, 4, 5}));
+  EXPECT_EQ(select_rows(m, {}).indptr, std::vector<std::int64_t>{0});
+}
+
 }  // namespace
 }  // namespace tailor
