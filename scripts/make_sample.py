@@ -2,8 +2,7 @@
 """Cut data/online_retail_sample.csv.gz from the UCI Online Retail file.
 
 Source: UCI Machine Learning Repository "Online Retail" (Chen, Sain and Guo, 2012; CC BY 4.0),
-../shared/datasets/online-retail/online_retail.csv.gz relative to the repository root (541,909
-rows, 2010-12-01 to 2011-12-09).
+given as the first argument (online_retail.csv.gz, 541,909 rows, 2010-12-01 to 2011-12-09).
 
 How the sample is cut:
   * a data row is kept when its CustomerID is not blank and int(float(CustomerID)) % 14 == 6,
@@ -33,8 +32,6 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_SOURCE = os.path.join(ROOT, "..", "shared", "datasets", "online-retail",
-                              "online_retail.csv.gz")
 DEFAULT_OUTPUT = os.path.join(ROOT, "data", "online_retail_sample.csv.gz")
 MODULUS = 14
 REMAINDER = 6
@@ -43,7 +40,9 @@ ITEM_COLUMN = "StockCode"
 
 
 def main() -> int:
-    source = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SOURCE
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: make_sample.py ONLINE_RETAIL.csv.gz [OUTPUT.csv.gz]")
+    source = sys.argv[1]
     output = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_OUTPUT
     with gzip.open(source, "rt", encoding="utf-8", newline="") as f:
         lines = f.read().splitlines(keepends=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write an items CSV for the UCI Online Retail file, for `tailor import --items`.
 
-The Online Retail file (../shared/datasets/online-retail/online_retail.csv.gz) has no product
+The Online Retail file (online_retail.csv.gz, given with --input) has no product
 table, only a Description and a UnitPrice on every transaction line. This script derives one row
 per StockCode from those lines:
 
@@ -22,8 +22,8 @@ per StockCode from those lines:
 
 Rows come in order of first appearance of the stock code. Python 3 standard library only.
 
-  python3 scripts/online_retail_items.py out/online_retail_items.csv
-  tailor import ../shared/datasets/online-retail/online_retail.csv.gz out/retail.h5 \\
+  python3 scripts/online_retail_items.py out/online_retail_items.csv --input online_retail.csv.gz
+  tailor import online_retail.csv.gz out/retail.h5 \\
     --customer CustomerID --item StockCode --time InvoiceDate --quantity Quantity \\
     --price UnitPrice --cancel-column InvoiceNo \\
     --items out/online_retail_items.csv --items-id StockCode --items-name name \\
@@ -36,8 +36,6 @@ import csv
 import gzip
 import statistics
 import sys
-
-DEFAULT_INPUT = "../shared/datasets/online-retail/online_retail.csv.gz"
 
 
 # Words that end many names but say nothing about the kind of product.
@@ -71,7 +69,7 @@ def singular(word, known):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("output", help="items CSV to write")
-    parser.add_argument("--input", default=DEFAULT_INPUT, help="Online Retail CSV (plain or .gz)")
+    parser.add_argument("--input", required=True, help="Online Retail CSV (plain or .gz)")
     parser.add_argument("--min-items", type=int, default=20,
                         help="a category word needs at least this many codes, else OTHER [20]")
     args = parser.parse_args()
