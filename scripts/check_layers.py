@@ -10,7 +10,7 @@ import re
 import sys
 
 # Lowest first. A folder may use every folder before it in this list.
-LAYERS = ["core", "io", "data", "train", "score", "eval", "campaign", "export", "report",
+LAYERS = ["core", "io", "data", "train", "score", "eval", "campaign", "rank", "export", "report",
           "pipeline", "cli"]
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
 CUDA_HEADERS = re.compile(r"^(cuda|cublas|cusolver|cusparse|curand|nccl|thrust/|cub/)")
