@@ -14,6 +14,7 @@
 #include "host/eval/baselines.hpp"
 #include "host/io/time.hpp"
 #include "host/pipeline/run.hpp"
+#include "host/rank/ranker.hpp"
 #include "host/train/item_models.hpp"
 #include "host/train/tifuknn.hpp"
 #include "host/train/train.hpp"
@@ -22,6 +23,10 @@ namespace tailor {
 namespace {
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 std::uint64_t pair_key(std::uint32_t c, std::uint32_t i) {
   return (static_cast<std::uint64_t>(c) << 32) | i;
@@ -120,7 +125,10 @@ nlohmann::json BacktestCell::to_json() const {
 nlohmann::json BacktestResult::to_json() const {
   nlohmann::json vs = nlohmann::json::array();
   for (const auto& v : variants) {
-    nlohmann::json j = {{"name", v.name}, {"all", v.all.to_json()}};
+    nlohmann::json j = {{"name", v.name},
+                        {"all", v.all.to_json()},
+                        {"fit_seconds", v.fit_seconds},
+                        {"list_seconds", v.list_seconds}};
     if (!v.by_slot.empty()) {
       for (int t = 0; t < kSlotTypes; ++t)
         j["by_slot"][to_string(static_cast<Slot>(t))] = v.by_slot[static_cast<std::size_t>(t)].to_json();
@@ -141,7 +149,8 @@ nlohmann::json BacktestResult::to_json() const {
           {"horizon_purchase_rows", horizon_rows},
           {"list_length", list_length},
           {"variants", vs},
-          {"control_z", control_z}};
+          {"control_z", control_z},
+          {"ranker", ranker}};
 }
 
 namespace {
@@ -153,11 +162,31 @@ std::string overview_table(const BacktestResult& r) {
       "horizon, lists of {}.\n\n",
       utc_date(r.as_of), static_cast<double>(r.horizon_seconds) / 86400.0, r.train_rows,
       r.horizon_rows, r.list_length);
-  s += "| lists | customers | active in horizon | hit rate | precision | revenue captured |\n";
-  s += "|---|---:|---:|---:|---:|---:|\n";
+  s += "| lists | customers | active in horizon | hit rate | precision | revenue captured | "
+       "fit s | lists s |\n";
+  s += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& v : r.variants)
-    s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", v.name, v.all.customers, v.all.active,
-                     pct(v.all.hit_rate()), pct(v.all.precision()), pct(v.all.revenue_share()));
+    s += fmt::format("| {} | {} | {} | {} | {} | {} | {:.2f} | {:.2f} |\n", v.name,
+                     v.all.customers, v.all.active, pct(v.all.hit_rate()),
+                     pct(v.all.precision()), pct(v.all.revenue_share()), v.fit_seconds,
+                     v.list_seconds);
+  return s;
+}
+
+// The ranker's ten most important features.
+std::string importance_table(const nlohmann::json& ranker) {
+  if (!ranker.contains("importances")) return "";
+  std::string s = fmt::format(
+      "\nRanker: trained on {} customers, {} candidates ({} bought in its label window); feature "
+      "importances (share of the total gain):\n\n| feature | share |\n|---|---:|\n",
+      ranker["train_customers"].get<std::int64_t>(), ranker["train_rows"].get<std::int64_t>(),
+      ranker["train_positives"].get<std::int64_t>());
+  int shown = 0;
+  for (const auto& f : ranker["importances"]) {
+    if (shown++ == 10) break;
+    s += fmt::format("| {} | {} |\n", f["feature"].get<std::string>(),
+                     pct(f["gain_share"].get<double>()));
+  }
   return s;
 }
 
@@ -219,6 +248,7 @@ std::string BacktestResult::to_markdown() const {
   s += tier_table(*this);
   for (const auto& v : variants)
     if (v.name == "recipe" && v.control.customers > 0) s += control_table(v, control_z);
+  s += importance_table(ranker);
   return s;
 }
 
@@ -332,9 +362,12 @@ BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const ch
   for (int t = 0; t < kSlotTypes; ++t) v.recipe.count[t] = 0;
   v.recipe.count[static_cast<int>(slot)] = in.list_length;
   for (auto& [tier, rules] : v.tier_rules) rules.recipe.reset();
+  const auto t0 = std::chrono::steady_clock::now();
   const Campaign c = build_campaign(in.model, in.train.data, in.train.matrices, v, in.backend);
-  return score_variant(name, from_campaign(c, in.train.matrices.customer_items), in.horizon,
-                       in.tiers, false, false);
+  BacktestVariant out = score_variant(name, from_campaign(c, in.train.matrices.customer_items),
+                                      in.horizon, in.tiers, false, false);
+  out.list_seconds = seconds_since(t0);
+  return out;
 }
 
 std::vector<std::uint32_t> customers_of(const std::vector<ScoredList>& recipe_lists) {
@@ -361,10 +394,13 @@ BacktestVariant plain_lists_variant(const char* name, const TopNResult& made,
 // Buy-again: the customer's most bought items, no rules (the usual baseline).
 BacktestVariant buy_again_variant(const VariantInputs& in,
                                   const std::vector<ScoredList>& recipe_lists) {
+  const auto t0 = std::chrono::steady_clock::now();
   const std::vector<bool> all_rows(static_cast<std::size_t>(in.train.data.log.size()), true);
   const TopNResult again = buy_again_lists(in.train.data, all_rows, customers_of(recipe_lists),
                                            nullptr, in.list_length);
-  return plain_lists_variant("buy-again", again, in, recipe_lists);
+  BacktestVariant out = plain_lists_variant("buy-again", again, in, recipe_lists);
+  out.list_seconds = seconds_since(t0);
+  return out;
 }
 
 // Item kNN lists (default parameters, kernels/item_item.hpp) from the training matrix, no rules.
@@ -381,9 +417,10 @@ BacktestVariant item_knn_variant(const VariantInputs& in,
   topn.exclude_seen = false;
   const ItemKnnLists lists =
       cpu_item_knn_topn(model.neighbours, profiles.view(), nullptr, params, topn, threads);
-  spdlog::info("backtest: item knn fit {:.2f} s, lists {:.2f} s", model.seconds,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  return plain_lists_variant("item-knn", lists.lists, in, recipe_lists);
+  BacktestVariant out = plain_lists_variant("item-knn", lists.lists, in, recipe_lists);
+  out.fit_seconds = model.seconds;
+  out.list_seconds = seconds_since(t0);
+  return out;
 }
 
 // TIFU-KNN lists from every training row, no rules (host/train/tifuknn.hpp).
@@ -396,10 +433,30 @@ BacktestVariant tifuknn_variant(const VariantInputs& in, const TifuKnnParams& pa
   const TopNResult lists = tifuknn_lists(personal, customers_of(recipe_lists), nullptr,
                                          in.list_length, params, in.backend.threads());
   const auto t2 = std::chrono::steady_clock::now();
-  spdlog::info("backtest: tifu-knn personal vectors {:.2f} s, lists {:.2f} s",
-               std::chrono::duration<double>(t1 - t0).count(),
-               std::chrono::duration<double>(t2 - t1).count());
-  return plain_lists_variant("tifu-knn", lists, in, recipe_lists);
+  BacktestVariant out = plain_lists_variant("tifu-knn", lists, in, recipe_lists);
+  out.fit_seconds = std::chrono::duration<double>(t1 - t0).count();
+  out.list_seconds = std::chrono::duration<double>(t2 - t1).count();
+  return out;
+}
+
+// The two-stage ranker (host/rank/ranker.hpp) fitted with labels from the window before the
+// date, then applied as of the date; no rules. `report` receives describe() of the fit.
+BacktestVariant ranker_variant(const VariantInputs& in, const RankerParams& params,
+                               const std::vector<ScoredList>& recipe_lists,
+                               nlohmann::json& report) {
+  const std::int64_t as_of = *in.campaign.campaign_time;
+  const auto t0 = std::chrono::steady_clock::now();
+  const RankerModel m = fit_ranker(in.train.data, as_of, params, in.backend);
+  const double fit = seconds_since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  const RankerSnapshot now(in.train.data, as_of, params.sources, in.backend);
+  const TopNResult lists =
+      ranker_lists(m, now, customers_of(recipe_lists), nullptr, in.list_length);
+  BacktestVariant out = plain_lists_variant("ranker", lists, in, recipe_lists);
+  out.fit_seconds = fit;
+  out.list_seconds = seconds_since(t1);
+  report = describe(m);
+  return out;
 }
 
 // z of the hit-rate difference between treatment and control (pooled two-proportion test); 0
@@ -436,21 +493,30 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   spdlog::info("backtest: as of {}: {} training rows, {} purchase rows in the next {:.0f} days",
                utc_date(as_of), res.train_rows, res.horizon_rows,
                static_cast<double>(horizon_seconds) / 86400.0);
+  const auto t0 = std::chrono::steady_clock::now();
   const Model model = train_for_backtest(config, train, backend);
+  const double train_seconds = seconds_since(t0);
 
   CampaignConfig cc = *config.campaign;
   cc.campaign_time = as_of;
+  const auto t1 = std::chrono::steady_clock::now();
   const Campaign recipe = build_campaign(model, train.data, train.matrices, cc, backend);
+  const double recipe_seconds = seconds_since(t1);
   res.tier_names = recipe.tier_names;
   res.list_length = recipe.list_length;
   const VariantInputs in{model, train, cc, cut.horizon, recipe.tier_names.size(),
                          recipe.list_length, backend};
   const auto recipe_lists = from_campaign(recipe, train.matrices.customer_items);
   res.variants.push_back(score_variant("recipe", recipe_lists, cut.horizon, in.tiers, true, true));
+  res.variants.back().fit_seconds = train_seconds;
+  res.variants.back().list_seconds = recipe_seconds;
   res.variants.push_back(single_slot_variant(in, Slot::model, "model"));
+  res.variants.back().fit_seconds = train_seconds;
   res.variants.push_back(buy_again_variant(in, recipe_lists));
   res.variants.push_back(item_knn_variant(in, recipe_lists));
   res.variants.push_back(tifuknn_variant(in, config.tifuknn, recipe_lists));
+  res.variants.push_back(ranker_variant(in, ranker_params(config, horizon_seconds), recipe_lists,
+                                        res.ranker));
   res.variants.push_back(single_slot_variant(in, Slot::popular, "popular"));
   res.control_z = control_z(res.variants[0]);
   return res;

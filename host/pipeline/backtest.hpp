@@ -36,6 +36,8 @@ struct BacktestVariant {
   std::vector<BacktestCell> by_slot;  // kSlotTypes entries (campaign variants only)
   std::vector<BacktestCell> by_tier;  // one per tier name, then "none"
   BacktestCell treatment, control;    // recipe only
+  double fit_seconds = 0.0;           // training what the lists come from (0: nothing to fit)
+  double list_seconds = 0.0;          // making the lists
 };
 
 struct BacktestResult {
@@ -49,13 +51,15 @@ struct BacktestResult {
   // Treatment against control of the recipe: nothing was sent in the past, so this is an A/A
   // check of the split (z of the difference in hit rates; |z| > 3 would mean a biased split).
   double control_z = 0.0;
+  nlohmann::json ranker;  // describe(RankerModel): parameters, sizes, feature importances
   nlohmann::json to_json() const;
   std::string to_markdown() const;  // the tables of the closing report
 };
 
 // Runs the backtest for `config` (which must have a [campaign] section): rows at or before
 // `as_of` train the model and build the campaign dated `as_of`; purchases in the horizon score
-// it. Revenue is the value column, else quantity, else rows. Computed on `backend`.
+// it. Revenue is the value column, else quantity, else rows. Computed on `backend`. The ranker
+// learns from labels in the horizon before the date ([ranker] horizon, else `horizon_seconds`).
 BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
                             std::int64_t horizon_seconds, const Backend& backend);
 

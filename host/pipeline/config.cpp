@@ -306,6 +306,56 @@ void parse_tifuknn(const Reader& r, TifuKnnParams& p) {
 
 }  // namespace
 
+namespace {
+
+// [ranker]: candidate counts, label window and booster; the sources' own parameters come from
+// [model] (iALS), [tifuknn] and [replenish] (ranker_params()).
+void parse_ranker(const Reader& r, RunConfig& c) {
+  const char* s = "ranker";
+  RankerParams& p = c.ranker;
+  CandidateCounts& n = p.sources.counts;
+  r.set(s, "repeat_candidates", n.repeat);
+  r.set(s, "ials_candidates", n.ials);
+  r.set(s, "itemknn_candidates", n.itemknn);
+  r.set(s, "tifuknn_candidates", n.tifuknn);
+  r.set(s, "popular_candidates", n.popular);
+  r.set(s, "popular_window_days", p.sources.popular_window_days);
+  if (auto h = r.get<std::string>(s, "horizon")) {
+    try {
+      c.ranker_horizon = parse_horizon_seconds(*h);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: [ranker] horizon: {}", r.file(), e.what()));
+    }
+  }
+  r.set(s, "max_train_customers", p.max_train_customers);
+  r.set(s, "train_windows", p.train_windows);
+  BoosterParams& b = p.booster;
+  r.set(s, "objective", b.objective);
+  r.set(s, "rounds", b.rounds);
+  r.set(s, "max_depth", b.max_depth);
+  r.set(s, "learning_rate", b.learning_rate);
+  r.set(s, "min_child_weight", b.min_child_weight);
+  r.set(s, "subsample", b.subsample);
+  r.set(s, "colsample", b.colsample);
+  r.set(s, "lambda", b.lambda);
+  if (auto seed = r.get<std::int64_t>(s, "seed")) {
+    if (*seed < 0) throw InputError(fmt::format("{}: [ranker] seed must be >= 0", r.file()));
+    b.seed = static_cast<std::uint64_t>(*seed);
+  }
+  validate_ranker_params(ranker_params(c, p.horizon_seconds), r.file() + ": [ranker]");
+}
+
+}  // namespace
+
+RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon) {
+  RankerParams p = c.ranker;
+  p.horizon_seconds = c.ranker_horizon.value_or(default_horizon);
+  p.sources.ials = c.ials;
+  p.sources.tifuknn = c.tifuknn;
+  if (c.campaign) p.sources.replenish = c.campaign->replenish;
+  return p;
+}
+
 RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
   const std::string file = source.string();
   toml::table root;
@@ -340,6 +390,10 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
               "max_churn", "previous"}},
       {"tifuknn", {"group_size", "within_decay", "across_decay", "neighbours", "alpha",
                    "basket_window_seconds"}},
+      {"ranker", {"repeat_candidates", "ials_candidates", "itemknn_candidates",
+                  "tifuknn_candidates", "popular_candidates", "popular_window_days", "horizon",
+                  "max_train_customers", "train_windows", "objective", "rounds", "max_depth", "learning_rate",
+                  "min_child_weight", "subsample", "colsample", "lambda", "seed"}},
   });
 
   RunConfig c;
@@ -372,6 +426,7 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
   parse_campaign(r, c);
   parse_tifuknn(r, c.tifuknn);
+  parse_ranker(r, c);
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
   validate_ials_params(c.ials, file + ": [model]");
   validate_topn_params(c.topn, file + ": [recommend]");

@@ -8,6 +8,7 @@
 #include "host/campaign/campaign.hpp"
 #include "host/core/device.hpp"
 #include "host/export/campaign_export.hpp"
+#include "host/rank/ranker.hpp"
 #include "host/train/tifuknn.hpp"
 #include "kernels/kernels.hpp"
 
@@ -42,12 +43,21 @@ struct RunConfig {
   // [tifuknn]: the TIFU-KNN lists that `tailor backtest` compares (host/train/tifuknn.hpp).
   TifuKnnParams tifuknn;
 
+  // [ranker]: the two-stage ranker (host/rank/ranker.hpp); its sources take [model], [tifuknn]
+  // and [replenish]. ranker_horizon: [ranker] horizon when given.
+  RankerParams ranker;
+  std::optional<std::int64_t> ranker_horizon;
+
   // [output]
   std::filesystem::path output;    // campaign CSV
   std::optional<std::filesystem::path> output_jsonl;  // campaign runs: JSON lines export
   std::optional<std::filesystem::path> output_h5;     // campaign runs: HDF5 export
   std::filesystem::path manifest;  // default: <output>.manifest.json
 };
+
+// The ranker's parameters with its sources' from the config's sections, and the label window
+// [ranker] horizon, else default_horizon.
+RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon);
 
 // Parses and validates a config. Unknown sections or keys, wrong types and out-of-range values
 // throw InputError naming the file, the key and the value. Relative paths are taken relative to

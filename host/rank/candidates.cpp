@@ -30,6 +30,7 @@ RankerSnapshot::SourceLists RankerSnapshot::source_lists(
     if (has_history(c)) s.customers.push_back(c);
   const int threads = backend_.threads();
   const CandidateCounts& n = p_.counts;
+  if (m_.customer_items.nnz() == 0) return s;
   if (n.repeat > 0) {
     const std::vector<bool> all(static_cast<std::size_t>(past_.log.size()), true);
     s.lists[kRepeat] = buy_again_lists(past_, all, s.customers, nullptr, n.repeat);

@@ -259,6 +259,7 @@ void RankerSnapshot::customer_statistics() {
 
 void RankerSnapshot::train_sources(const Backend& backend) {
   const int threads = backend.threads();
+  if (m_.customer_items.nnz() == 0) return;  // nothing bought yet: no source has a list
   if (p_.counts.ials > 0) {
     TrainOptions o;
     o.ials = p_.ials;

@@ -102,6 +102,7 @@ void validate_ranker_params(const RankerParams& p, const std::string& where) {
   };
   if (p.horizon_seconds <= 0) bad("horizon", p.horizon_seconds, "must be positive");
   if (p.max_train_customers < 0) bad("max_train_customers", p.max_train_customers, "must be >= 0");
+  if (p.train_windows < 1 || p.train_windows > 52) bad("train_windows", p.train_windows, "must be in 1..52");
   if (b.rounds < 1 || b.rounds > 100000) bad("rounds", b.rounds, "must be in 1..100000");
   if (b.max_depth < 1 || b.max_depth > 32) bad("max_depth", b.max_depth, "must be in 1..32");
   if (!(b.learning_rate > 0 && b.learning_rate <= 1))
@@ -116,43 +117,79 @@ void validate_ranker_params(const RankerParams& p, const std::string& where) {
         "must be one of rank:ndcg, rank:pairwise, rank:map, binary:logistic");
 }
 
+namespace {
+
+// One label window's training rows: features as of `cut`, labels in (cut, end].
+struct WindowRows {
+  CandidateRows rows;
+  std::vector<float> labels;
+  std::int64_t positives = 0;
+};
+
+WindowRows window_rows(const Dataset& data, std::int64_t cut, std::int64_t end,
+                       const RankerParams& p, const Backend& backend) {
+  const RankerSnapshot snapshot(data, cut, p.sources, backend);
+  const auto bought = bought_between(data, cut, end, p.sources.replenish.purchase_event);
+  const auto customers =
+      training_customers(snapshot, bought, p.max_train_customers, p.booster.seed);
+  WindowRows w{snapshot.candidates(customers), {}, 0};
+  CandidateRows& rows = w.rows;
+  w.labels.assign(rows.items.size(), 0.0f);
+  std::size_t r = 0;
+  for (std::size_t g = 0; g < rows.group_sizes.size(); ++g)
+    for (std::uint32_t j = 0; j < rows.group_sizes[g]; ++j, ++r)
+      w.labels[r] = bought.count(pair_key(rows.customers[g], rows.items[r])) ? 1.0f : 0.0f;
+  w.positives = keep_positive_groups(rows, w.labels);
+  return w;
+}
+
+void append(WindowRows& to, WindowRows&& from) {
+  auto& a = to.rows;
+  auto& b = from.rows;
+  a.customers.insert(a.customers.end(), b.customers.begin(), b.customers.end());
+  a.group_sizes.insert(a.group_sizes.end(), b.group_sizes.begin(), b.group_sizes.end());
+  a.items.insert(a.items.end(), b.items.begin(), b.items.end());
+  a.features.cols = b.features.cols;
+  a.features.rows += b.features.rows;
+  a.features.values.insert(a.features.values.end(), b.features.values.begin(),
+                           b.features.values.end());
+  to.labels.insert(to.labels.end(), from.labels.begin(), from.labels.end());
+  to.positives += from.positives;
+}
+
+}  // namespace
+
 RankerModel fit_ranker(const Dataset& data, std::int64_t as_of, const RankerParams& p,
                        const Backend& backend) {
   validate_ranker_params(p, "ranker");
   const auto t0 = std::chrono::steady_clock::now();
-  const std::int64_t cut = as_of - p.horizon_seconds;
-  const RankerSnapshot snapshot(data, cut, p.sources, backend);
-  const auto bought = bought_between(data, cut, as_of, p.sources.replenish.purchase_event);
-  const auto customers =
-      training_customers(snapshot, bought, p.max_train_customers, p.booster.seed);
-  CandidateRows rows = snapshot.candidates(customers);
-  std::vector<float> labels(rows.items.size(), 0.0f);
-  std::size_t r = 0;
-  for (std::size_t g = 0; g < rows.group_sizes.size(); ++g)
-    for (std::uint32_t j = 0; j < rows.group_sizes[g]; ++j, ++r)
-      labels[r] = bought.count(pair_key(rows.customers[g], rows.items[r])) ? 1.0f : 0.0f;
+  WindowRows all;
+  for (int k = 1; k <= p.train_windows; ++k)
+    append(all, window_rows(data, as_of - k * p.horizon_seconds,
+                            as_of - (k - 1) * p.horizon_seconds, p, backend));
   RankerModel m;
   m.params = p;
   m.as_of = as_of;
   m.feature_names = ranker_feature_names();
-  m.train_positives = keep_positive_groups(rows, labels);
-  m.train_customers = static_cast<std::int64_t>(rows.group_sizes.size());
-  m.train_rows = rows.features.rows;
+  m.train_positives = all.positives;
+  m.train_customers = static_cast<std::int64_t>(all.rows.group_sizes.size());
+  m.train_rows = all.rows.features.rows;
   m.feature_seconds = seconds_since(t0);
+  const std::int64_t first_cut = as_of - p.train_windows * p.horizon_seconds;
   if (m.train_positives == 0)
     throw InputError(fmt::format(
         "{}: no customer bought any of their ranker candidates between {} and {}: nothing to "
-        "train the ranker on (try a longer horizon or an earlier cut)",
-        data.path.string(), utc_date(cut), utc_date(as_of)));
+        "train the ranker on (try a longer horizon or more training windows)",
+        data.path.string(), utc_date(first_cut), utc_date(as_of)));
   const auto t1 = std::chrono::steady_clock::now();
-  m.booster = Booster::train(rows.features, labels, rows.group_sizes, m.feature_names, p.booster,
-                             backend.threads());
+  m.booster = Booster::train(all.rows.features, all.labels, all.rows.group_sizes,
+                             m.feature_names, p.booster, backend.threads());
   m.train_seconds = seconds_since(t1);
   m.importances = m.booster.importances(m.feature_names);
-  spdlog::info("ranker: trained as of {} on {} customers, {} candidates ({} bought) in {:.1f} s "
-               "(features {:.1f} s)",
-               utc_date(cut), m.train_customers, m.train_rows, m.train_positives,
-               m.train_seconds, m.feature_seconds);
+  spdlog::info("ranker: trained on {} label window(s) from {}: {} customers, {} candidates ({} "
+               "bought) in {:.1f} s (features {:.1f} s)",
+               p.train_windows, utc_date(first_cut), m.train_customers, m.train_rows,
+               m.train_positives, m.train_seconds, m.feature_seconds);
   return m;
 }
 

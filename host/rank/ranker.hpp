@@ -4,6 +4,8 @@
 // Fitting as of T with horizon h: the features are built as of T - h (from the rows at or before
 // T - h only) and labelled 1 where the customer bought the item in (T - h, T], else 0; customers
 // who bought none of their candidates in that window carry no ranking signal and are left out.
+// With train_windows = W the windows (T - kh, T - (k-1)h], k = 1..W, each with its features as
+// of its own start, are stacked into one training set.
 // Applying as of T builds the features from the rows at or before T and orders each customer's
 // candidates by the booster's score.
 #pragma once
@@ -26,8 +28,9 @@ struct RankerParams {
   RankerSourceParams sources;
   BoosterParams booster;
   std::int64_t horizon_seconds = 30 * 86400;  // label window h, > 0
-  // The most customers the booster trains on (a seeded sample of those with a positive label
-  // when there are more); 0: all of them.
+  int train_windows = 3;                      // label windows stacked, 1..52
+  // The most customers per label window the booster trains on (a seeded sample of those who
+  // bought in the window when there are more); 0: all of them.
   std::int64_t max_train_customers = 200000;
 };
 

@@ -40,6 +40,7 @@ nlohmann::json params_json(const RankerParams& p) {
             {"popular", s.counts.popular}}},
           {"popular_window_days", s.popular_window_days},
           {"horizon_seconds", p.horizon_seconds},
+          {"train_windows", p.train_windows},
           {"max_train_customers", p.max_train_customers},
           {"ials", ials_json(s.ials)},
           {"itemknn", describe(s.itemknn)},
@@ -107,6 +108,7 @@ RankerParams ranker_params_from_json(const std::string& text, const std::string&
     const auto j = nlohmann::json::parse(text);
     read_sources(j, p.sources);
     p.horizon_seconds = j.at("horizon_seconds");
+    p.train_windows = j.at("train_windows");
     p.max_train_customers = j.at("max_train_customers");
     read_booster(j.at("booster"), p.booster);
   } catch (const nlohmann::json::exception& e) {

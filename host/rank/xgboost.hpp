@@ -20,9 +20,9 @@ struct FeatureMatrix {
 struct BoosterParams {
   std::string objective = "rank:ndcg";  // or "rank:pairwise", "rank:map", "binary:logistic"
   int rounds = 100;                     // boosting rounds (trees), >= 1
-  int max_depth = 6;                    // >= 1
+  int max_depth = 4;                    // 1..32
   double learning_rate = 0.1;           // eta, in (0, 1]
-  double min_child_weight = 1.0;        // >= 0
+  double min_child_weight = 10.0;       // >= 0
   double subsample = 1.0;               // in (0, 1]
   double colsample = 1.0;               // colsample_bytree, in (0, 1]
   double lambda = 1.0;                  // L2 on leaf weights, >= 0

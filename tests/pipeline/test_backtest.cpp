@@ -81,7 +81,7 @@ model = 1
   EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
   EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
   EXPECT_EQ(r.list_length, 2);
-  ASSERT_EQ(r.variants.size(), 6u);
+  ASSERT_EQ(r.variants.size(), 7u);
   const BacktestVariant& recipe = r.variants[0];
   EXPECT_EQ(recipe.name, "recipe");
   EXPECT_EQ(recipe.all.customers, 6);
@@ -117,7 +117,14 @@ model = 1
   EXPECT_EQ(tifu.name, "tifu-knn");
   EXPECT_EQ(tifu.all.items, 6);  // everyone bought only i0, so it is all TIFU-KNN can offer
   EXPECT_EQ(tifu.all.hit_items, 6);
-  EXPECT_EQ(r.variants[5].name, "popular");
+  const BacktestVariant& ranker = r.variants[5];
+  EXPECT_EQ(ranker.name, "ranker");
+  EXPECT_EQ(ranker.all.customers, 6);
+  EXPECT_EQ(ranker.all.hit_items, 6);  // i0, the one item bought in its label windows, first
+  EXPECT_GT(ranker.fit_seconds, 0.0);
+  EXPECT_GT(r.ranker["train_positives"].get<std::int64_t>(), 0);
+  EXPECT_FALSE(r.ranker["importances"].empty());
+  EXPECT_EQ(r.variants[6].name, "popular");
 
   const std::string md = r.to_markdown();
   EXPECT_NE(md.find("| recipe | 6 | 6 | 100.0% | 50.0% | 28.6% |"), std::string::npos) << md;

@@ -180,6 +180,44 @@ basket_window_seconds = 3600
   expect_error(kMinimal + "[tifuknn]\nneighbors = 5\n", "neighbors");
 }
 
+TEST(Config, RankerSectionIsReadAndChecked) {
+  const RunConfig c = parse_config(kMinimal + R"(
+[ranker]
+repeat_candidates = 50
+ials_candidates = 0
+popular_window_days = 14
+horizon = "14d"
+train_windows = 2
+objective = "rank:pairwise"
+rounds = 30
+max_depth = 3
+learning_rate = 0.2
+seed = 9
+)",
+                                   "nightly.toml");
+  EXPECT_EQ(c.ranker.sources.counts.repeat, 50);
+  EXPECT_EQ(c.ranker.sources.counts.ials, 0);
+  EXPECT_EQ(c.ranker.sources.counts.tifuknn, CandidateCounts{}.tifuknn);
+  EXPECT_EQ(c.ranker.sources.popular_window_days, 14);
+  EXPECT_EQ(c.ranker.train_windows, 2);
+  EXPECT_EQ(c.ranker.booster.objective, "rank:pairwise");
+  EXPECT_EQ(c.ranker.booster.rounds, 30);
+  EXPECT_EQ(c.ranker.booster.max_depth, 3);
+  EXPECT_DOUBLE_EQ(c.ranker.booster.learning_rate, 0.2);
+  EXPECT_EQ(c.ranker.booster.seed, 9u);
+  // The label window: [ranker] horizon when given, else the caller's (the backtest's horizon).
+  EXPECT_EQ(ranker_params(c, 30 * 86400).horizon_seconds, 14 * 86400);
+  const RunConfig plain = parse_config(kMinimal, "nightly.toml");
+  EXPECT_EQ(ranker_params(plain, 7 * 86400).horizon_seconds, 7 * 86400);
+  // The sources take [model] and [tifuknn].
+  EXPECT_EQ(ranker_params(plain, 86400).sources.ials.factors, plain.ials.factors);
+  expect_error(kMinimal + "[ranker]\nmax_depth = 0\n",
+               "nightly.toml: [ranker]: max_depth = 0: must be in 1..32");
+  expect_error(kMinimal + "[ranker]\nobjective = \"reg:linear\"\n", "objective = reg:linear");
+  expect_error(kMinimal + "[ranker]\nhorizon = \"soon\"\n", "[ranker] horizon");
+  expect_error(kMinimal + "[ranker]\ncandidates = 5\n", "unknown key 'candidates' in [ranker]");
+}
+
 TEST(Config, TheExampleConfigIsValid) {
   RunConfig c = load_config(std::filesystem::path(TAILOR_SOURCE_DIR) / "data/nightly.example.toml");
   EXPECT_EQ(c.ials.factors, 64);

@@ -72,6 +72,7 @@ TEST(Booster, LearnsAnOrderAndRoundTripsThroughJson) {
   const std::vector<std::uint32_t> groups = {10, 10, 10, 10};
   BoosterParams p;
   p.rounds = 20;
+  p.min_child_weight = 0.0;
   const Booster b = Booster::train(x, labels, groups, {"v"}, p, 1);
   const auto s = b.predict(x);
   for (int r = 0; r < 40; ++r)
