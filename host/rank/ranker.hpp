@@ -20,6 +20,7 @@
 #include "host/data/dataset.hpp"
 #include "host/rank/features.hpp"
 #include "host/rank/xgboost.hpp"
+#include "host/train/model.hpp"
 #include "kernels/backend.hpp"
 
 namespace tailor {
@@ -64,6 +65,11 @@ TopNResult ranker_lists(const RankerModel& model, const RankerSnapshot& snapshot
 
 // What a report records of a fit: parameters, sizes, times, importances.
 nlohmann::json describe(const RankerModel& m);
+
+// The ranker as a model file stores it (Model::ranker), and back; InputError naming `where` when
+// the stored parameters or features do not fit this build.
+RankerPart to_model_part(const RankerModel& m);
+RankerModel from_model_part(const RankerPart& part, const std::string& where, int threads);
 
 // The model file's ranker group (/ranker: the booster as JSON, the feature names, the parameters
 // as a JSON attribute); see docs/model-format.md.

@@ -118,6 +118,28 @@ RankerParams ranker_params_from_json(const std::string& text, const std::string&
   return p;
 }
 
+RankerPart to_model_part(const RankerModel& m) {
+  return {m.booster.to_json(), ranker_params_json(m.params), m.feature_names, m.as_of};
+}
+
+RankerModel from_model_part(const RankerPart& part, const std::string& where, int threads) {
+  if (part.features != ranker_feature_names())
+    throw InputError(fmt::format("{}: the ranker's {} stored features are not the {} features "
+                                 "this tailor builds; train the ranker again",
+                                 where, part.features.size(), ranker_feature_names().size()));
+  RankerModel m;
+  m.params = ranker_params_from_json(part.parameters, where);
+  m.feature_names = part.features;
+  m.as_of = part.as_of;
+  try {
+    m.booster = Booster::from_json(part.booster, threads);
+  } catch (const RunError& e) {
+    throw InputError(fmt::format("{}: /ranker/booster: {}", where, e.what()));
+  }
+  m.importances = m.booster.importances(m.feature_names);
+  return m;
+}
+
 nlohmann::json describe(const RankerModel& m) {
   nlohmann::json importances = nlohmann::json::array();
   for (const auto& [name, share] : m.importances)

@@ -22,6 +22,34 @@ const char* to_string(BprNegatives n) { return kNegativesNames.name(n); }
 LrSchedule parse_schedule(const std::string& name) { return kScheduleNames.parse(name); }
 const char* to_string(LrSchedule s) { return kScheduleNames.name(s); }
 
+namespace {
+
+void write_ranker(h5::File& f, const RankerPart& r) {
+  f.write_strings("/ranker/booster", {r.booster});
+  f.write_strings("/ranker/features", r.features);
+  f.set_attr("/ranker", "parameters", r.parameters);
+  f.set_attr("/ranker", "as_of", r.as_of);
+}
+
+RankerPart read_ranker(const h5::File& f, const std::string& file) {
+  RankerPart r;
+  const auto booster = f.read_strings("/ranker/booster");
+  if (booster.size() != 1)
+    throw InputError(fmt::format("{}: /ranker/booster holds {} strings, expected 1", file,
+                                 booster.size()));
+  r.booster = booster[0];
+  r.features = f.read_strings("/ranker/features");
+  auto params = f.attr_string("/ranker", "parameters");
+  auto as_of = f.attr_int("/ranker", "as_of");
+  if (!params || !as_of)
+    throw InputError(fmt::format("{}: /ranker needs the attributes 'parameters' and 'as_of'", file));
+  r.parameters = *params;
+  r.as_of = *as_of;
+  return r;
+}
+
+}  // namespace
+
 void save_model(const std::filesystem::path& path, const Model& m) {
   const auto k = static_cast<std::size_t>(m.params.factors);
   if (m.customer_factors.size() != m.customer_ids.size() * k ||
@@ -57,6 +85,7 @@ void save_model(const std::filesystem::path& path, const Model& m) {
     f.write("/training/objective", m.objective.data(), static_cast<std::int64_t>(m.objective.size()));
     f.write("/training/epoch_seconds", m.epoch_seconds.data(),
             static_cast<std::int64_t>(m.epoch_seconds.size()));
+    if (m.ranker) write_ranker(f, *m.ranker);
   });
 }
 
@@ -159,6 +188,7 @@ Model load_model(const std::filesystem::path& path) {
   if (f.exists("/training/objective")) m.objective = f.read_all<double>("/training/objective");
   if (f.exists("/training/epoch_seconds"))
     m.epoch_seconds = f.read_all<double>("/training/epoch_seconds");
+  if (f.exists("/ranker/booster")) m.ranker = read_ranker(f, file);
   return m;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@ namespace tailor {
 
 inline constexpr const char* kModelFormat = "tailor-model";
 inline constexpr std::int64_t kModelFormatVersion = 1;
+
+// The two-stage ranker a model file may carry (host/rank/ranker.hpp), as stored: the booster as
+// XGBoost's JSON model, its parameters as JSON, its feature names, the time it was fitted as of.
+struct RankerPart {
+  std::string booster;
+  std::string parameters;
+  std::vector<std::string> features;
+  std::int64_t as_of = 0;
+};
 
 struct Model {
   std::string algorithm = "ials";  // "ials" or "bpr"
@@ -28,6 +38,7 @@ struct Model {
   std::string tailor_version = TAILOR_VERSION;
   std::vector<double> objective;        // per epoch (empty when not computed)
   std::vector<double> epoch_seconds;
+  std::optional<RankerPart> ranker;     // /ranker, when the campaign's slot model is the ranker
 
   [[nodiscard]] std::int64_t customers() const { return static_cast<std::int64_t>(customer_ids.size()); }
   [[nodiscard]] std::int64_t items() const { return static_cast<std::int64_t>(item_ids.size()); }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "host/rank/feature_columns.hpp"
 #include "host/rank/ranker.hpp"
 #include "kernels/backend.hpp"
+#include "test_util.hpp"
 
 namespace tailor {
 namespace {
@@ -262,6 +264,61 @@ TEST(Ranker, RowsAfterTheFitTimeDoNotChangeTheModel) {
   Dataset earlier = d;
   for (std::uint32_t c = 0; c < 120; ++c) add(earlier, c, 79, 120.5);
   EXPECT_NE(fit_ranker(earlier, as_of, p, backend).booster.to_json(), before);
+}
+
+TEST(Ranker, TheModelFileKeepsItAndItsListsStayTheSame) {
+  const Dataset d = planted_shop(80, 120);
+  const std::int64_t as_of = kEpoch + 100 * kDay;
+  RankerParams p = small_params();
+  p.booster.rounds = 10;
+  const Backend backend = cpu();
+  const RankerModel m = fit_ranker(d, as_of, p, backend);
+  testing::TempDir dir;
+  Model file;
+  file.customer_ids = d.customer_ids;
+  file.item_ids = d.item_ids;
+  file.params.factors = 2;
+  file.customer_factors.assign(d.customer_ids.size() * 2, 0.0f);
+  file.item_factors.assign(d.item_ids.size() * 2, 0.0f);
+  file.ranker = to_model_part(m);
+  save_model(dir / "m.h5", file);
+  const Model back = load_model(dir / "m.h5");
+  ASSERT_TRUE(back.ranker.has_value());
+  EXPECT_EQ(back.ranker->as_of, as_of);
+  const RankerModel again = from_model_part(*back.ranker, "m.h5", 2);
+  EXPECT_EQ(ranker_params_json(again.params), ranker_params_json(m.params));
+  const RankerSnapshot now(d, as_of, p.sources, backend);
+  std::vector<std::uint32_t> customers(80);
+  std::iota(customers.begin(), customers.end(), 0u);
+  const TopNResult a = ranker_lists(m, now, customers, nullptr, 5);
+  const TopNResult b = ranker_lists(again, now, customers, nullptr, 5);
+  EXPECT_EQ(a.items, b.items);
+  EXPECT_EQ(a.scores, b.scores);
+  RankerPart stale = *back.ranker;
+  stale.features.pop_back();
+  EXPECT_THROW(from_model_part(stale, "m.h5", 1), InputError);
+}
+
+TEST(Ranker, ExcludedItemsAreNeverListed) {
+  const Dataset d = planted_shop(60, 120);
+  const std::int64_t as_of = kEpoch + 100 * kDay;
+  RankerParams p = small_params();
+  p.booster.rounds = 5;
+  const Backend backend = cpu();
+  const RankerModel m = fit_ranker(d, as_of, p, backend);
+  const RankerSnapshot now(d, as_of, p.sources, backend);
+  std::vector<std::uint32_t> customers(60);
+  std::iota(customers.begin(), customers.end(), 0u);
+  const Csr& seen = now.matrices().customer_items;  // every customer's past items
+  const TopNResult lists = ranker_lists(m, now, customers, &seen, 10);
+  std::int64_t listed = 0;
+  for (std::size_t k = 0; k < customers.size(); ++k)
+    for (auto j = lists.offsets[k]; j < lists.offsets[k + 1]; ++j, ++listed) {
+      const auto* b = seen.indices.data() + seen.indptr[k];
+      const auto* e = seen.indices.data() + seen.indptr[k + 1];
+      EXPECT_FALSE(std::binary_search(b, e, lists.items[j])) << "customer " << k;
+    }
+  EXPECT_GT(listed, 0);
 }
 
 TEST(Ranker, ParametersRoundTripAndAreChecked) {
