@@ -12,6 +12,7 @@
 #include "host/data/input.hpp"
 #include "host/eval/evaluate.hpp"
 #include "host/pipeline/config.hpp"
+#include "host/rank/ranker.hpp"
 #include "host/report/report.hpp"
 #include "host/train/item_models.hpp"
 #include "host/train/planner.hpp"
@@ -98,8 +99,10 @@ struct ItemModelFlags {
   }
 };
 
-// "ials,itemknn,ease,tifuknn" -> which models evaluate fits; InputError naming an unknown one.
-void parse_models(const std::string& text, EvaluateOptions& o) {
+// "ials,itemknn,ease,tifuknn,ranker" -> which models evaluate fits (ranker: whether the
+// two-stage ranker is among them); InputError naming an unknown one.
+void parse_models(const std::string& text, EvaluateOptions& o, bool& ranker) {
+  ranker = false;
   o.train_ials = false;
   std::stringstream ss(text);
   std::string name;
@@ -109,9 +112,11 @@ void parse_models(const std::string& text, EvaluateOptions& o) {
     else if (name == "itemknn") o.item_models.itemknn = true;
     else if (name == "ease") o.item_models.ease = true;
     else if (name == "tifuknn") o.item_models.tifuknn = true;
+    else if (name == "ranker") ranker = true;
     else
       throw InputError(fmt::format(
-          "--models '{}': unknown model '{}': use ials, itemknn, ease or tifuknn", text, name));
+          "--models '{}': unknown model '{}': use ials, itemknn, ease, tifuknn or ranker", text,
+          name));
     any = true;
   }
   if (!any) throw InputError(fmt::format("--models '{}': no model given", text));
@@ -138,14 +143,28 @@ void declare(CLI::App& cmd, EvaluateArgs& a) {
   cmd.add_option("--model-file", a.model_file,
                  "Score this model (same ids as --input) instead of training one");
   cmd.add_option("--model-name", a.model_name, "Name of the model in the results [ials]");
-  cmd.add_option("--models", a.models, "Models to fit, of ials, itemknn, ease and tifuknn [ials]");
+  cmd.add_option("--models", a.models,
+                 "Models to fit, of ials, itemknn, ease, tifuknn and ranker [ials]");
   a.model.add_to(cmd);
   a.item_models.add_to(cmd);
   a.device.add_to(cmd);
 }
 
-// The options without the external model, which the caller loads after the input.
-EvaluateOptions evaluate_options(const EvaluateArgs& a) {
+// The ranker's parameters: [ranker] of --config (its label window, else 30 days), with the
+// sources' parameters as this evaluation sets them.
+RankerParams evaluation_ranker_params(const EvaluateArgs& a, const EvaluateOptions& o) {
+  RankerParams p;
+  if (!a.config.empty()) p = ranker_params(load_config(a.config), p.horizon_seconds);
+  p.sources.ials = o.ials;
+  p.sources.itemknn = o.item_models.knn;
+  p.sources.tifuknn = o.item_models.tifu;
+  validate_ranker_params(p, a.config.empty() ? "evaluate" : a.config + ": [ranker]");
+  return p;
+}
+
+// The options without the external model, which the caller loads after the input, and
+// without the ranker, which needs the data.
+EvaluateOptions evaluate_options(const EvaluateArgs& a, bool& ranker) {
   EvaluateOptions opts;
   if (!a.config.empty()) opts.ials = load_config(a.config).ials;
   a.model.apply(opts.ials);
@@ -153,14 +172,17 @@ EvaluateOptions evaluate_options(const EvaluateArgs& a) {
   a.eval.apply(opts);
   opts.per_epoch_metrics = !a.no_epochs;
   opts.model_name = a.model_name;
-  parse_models(a.models, opts);
+  parse_models(a.models, opts, ranker);
   a.item_models.apply(opts.item_models);
   return opts;
 }
 
 int run(const EvaluateArgs& a) {
-  EvaluateOptions opts = evaluate_options(a);
+  bool ranker = false;
+  EvaluateOptions opts = evaluate_options(a, ranker);
   const LoadedInput input = load_input(a.input, a.device.threads);
+  if (ranker)
+    opts.external.push_back(ranker_evaluation(input.data, evaluation_ranker_params(a, opts)));
   std::optional<Model> external;
   if (!a.model_file.empty()) {
     external = load_model(a.model_file);

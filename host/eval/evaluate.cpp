@@ -368,6 +368,11 @@ nlohmann::json score_lists(const Dataset& data, const Evaluation& ev, const Eval
   if (f != nullptr) add(o.model_name, ev.model_lists(f->X, f->Y, f->params));
   nlohmann::json items = evaluate_item_models(data, ev, o.protocol == Protocol::new_items,
                                               o.item_models, add);
+  for (const ExternalModel& m : o.external) {
+    nlohmann::json record = nlohmann::json::object();
+    add(m.name, ev.with_cold_start(m.lists(ev, o.protocol == Protocol::new_items, record)));
+    items[m.name] = std::move(record);
+  }
   if (o.baselines)
     for (const char* name : {"popularity", "buy_again", "random"})
       add(name, ev.baseline_lists(name, o.seed));

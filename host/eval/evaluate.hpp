@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,6 +119,15 @@ class Evaluation {
   TopNResult cold_lists_;               // the cold-start list of each, in cold_rows_ order
 };
 
+// A model this layer does not build (the two-stage ranker, host/rank/), plugged in by the caller:
+// `lists` returns its lists for ev.customers() (seen items excluded when exclude_seen) and
+// fills `record` with what the evaluation keeps of it ("fit_seconds", "score_seconds", ...).
+struct ExternalModel {
+  std::string name;
+  std::function<TopNResult(const Evaluation& ev, bool exclude_seen, nlohmann::json& record)>
+      lists;
+};
+
 struct EvaluateOptions {
   SplitSpec split;
   Protocol protocol = Protocol::new_items;
@@ -133,6 +144,7 @@ struct EvaluateOptions {
   // Train iALS (or score `model`); false leaves the factor model out (item models only).
   bool train_ials = true;
   ItemModelOptions item_models;  // item kNN and EASE, each scored beside the others when chosen
+  std::vector<ExternalModel> external;  // scored beside them, recorded under "item_models"
 };
 
 // The whole evaluation as the JSON document `tailor evaluate --json` writes:

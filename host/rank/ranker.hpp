@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "host/data/dataset.hpp"
+#include "host/eval/evaluate.hpp"
 #include "host/rank/features.hpp"
 #include "host/rank/xgboost.hpp"
 #include "host/train/model.hpp"
@@ -62,6 +63,11 @@ RankerModel fit_ranker(const Dataset& data, std::int64_t as_of, const RankerPara
 // get empty lists.
 TopNResult ranker_lists(const RankerModel& model, const RankerSnapshot& snapshot,
                         std::span<const std::uint32_t> customers, const Csr* exclude, int n);
+
+// The ranker as `tailor evaluate` scores it (host/eval/evaluate.hpp ExternalModel): fitted and
+// applied as of a time split's cut, with p's label window; InputError for other splits. `data`
+// must outlive the evaluation.
+ExternalModel ranker_evaluation(const Dataset& data, const RankerParams& p);
 
 // What a report records of a fit: parameters, sizes, times, importances.
 nlohmann::json describe(const RankerModel& m);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "host/eval/baselines.hpp"
+#include "host/eval/evaluate.hpp"
 #include "host/rank/feature_columns.hpp"
 #include "host/rank/ranker.hpp"
 #include "kernels/backend.hpp"
@@ -319,6 +320,28 @@ TEST(Ranker, ExcludedItemsAreNeverListed) {
       EXPECT_FALSE(std::binary_search(b, e, lists.items[j])) << "customer " << k;
     }
   EXPECT_GT(listed, 0);
+}
+
+TEST(Ranker, EvaluateScoresItOnATimeSplitAndRefusesOtherSplits) {
+  const Dataset d = planted_shop(150, 307);
+  RankerParams p = small_params();
+  p.booster.rounds = 20;
+  EvaluateOptions o;
+  o.split.kind = SplitKind::time;
+  o.split.cutoff = kEpoch + 300 * kDay + 1;  // the ranker's as-of time is the cut's last second
+  o.split.text = "time:day-300";
+  o.protocol = Protocol::all_items;
+  o.ks = {1, 3};
+  o.train_ials = false;
+  o.external.push_back(ranker_evaluation(d, p));
+  const nlohmann::json r = evaluate(d, o, cpu());
+  ASSERT_TRUE(r["models"].contains("ranker")) << r["models"].dump();
+  EXPECT_GT(r["models"]["ranker"]["hit_rate@1"].get<double>(),
+            r["models"]["buy_again"]["hit_rate@1"].get<double>() + 0.1);
+  EXPECT_FALSE(r["item_models"]["ranker"]["importances"].empty());
+  EXPECT_GT(r["item_models"]["ranker"]["fit_seconds"].get<double>(), 0.0);
+  o.split = parse_split("random:0.2", 1);
+  EXPECT_THROW(evaluate(d, o, cpu()), InputError);
 }
 
 TEST(Ranker, ParametersRoundTripAndAreChecked) {
