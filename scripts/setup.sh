@@ -15,7 +15,7 @@ done
 
 packages=(
   build-essential cmake pkg-config
-  libhdf5-dev zlib1g-dev libxxhash-dev liblapack-dev libxgboost-dev
+  libhdf5-dev zlib1g-dev libxxhash-dev liblapack-dev libopenblas-dev libxgboost-dev
   libcli11-dev libfmt-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-h5py python3-numpy

@@ -172,53 +172,65 @@ void RankerSnapshot::pair_statistics() {
   }
 }
 
-// Popularity (all time, the recent window and its trend), repeat share and price per item.
-void RankerSnapshot::item_statistics() {
-  const Csr& ic = m_.item_customers;
-  const auto items = static_cast<std::size_t>(past_.items());
-  const std::int64_t window = std::int64_t{p_.popular_window_days} * 86400;
-  std::vector<float> recent(items, 0.0f), before(items, 0.0f);
+// Per item: the metadata price, else value / quantity over its rows, else missing.
+static std::vector<float> item_prices(const Dataset& d) {
+  const auto items = static_cast<std::size_t>(d.items());
   std::vector<double> value(items, 0.0), quantity(items, 0.0);
-  const InteractionLog& log = past_.log;
+  const InteractionLog& log = d.log;
   if (!log.value.empty() && !log.quantity.empty())
     for (std::int64_t r = 0; r < log.size(); ++r) {
       value[log.item[r]] += log.value[r];
       quantity[log.item[r]] += log.quantity[r];
     }
-  // Customers per window from the pairs' row times (a pair may appear in both windows).
-  std::vector<std::pair<std::int64_t, std::int64_t>> pair_window;
+  std::vector<float> price(items, kMissing);
+  const auto& meta = d.item_meta;
+  for (std::size_t i = 0; i < items; ++i) {
+    if (meta.has_price() && std::isfinite(meta.price[i]))
+      price[i] = meta.price[i];
+    else if (quantity[i] > 0)
+      price[i] = static_cast<float>(value[i] / quantity[i]);
+  }
+  return price;
+}
+
+// Distinct customers per item in the last window (recent) and the window before it (before).
+void RankerSnapshot::window_customers(std::vector<float>& recent,
+                                      std::vector<float>& before) const {
+  const std::int64_t window = std::int64_t{p_.popular_window_days} * 86400;
+  const InteractionLog& log = past_.log;
+  std::vector<std::pair<std::int64_t, int>> pair_window;  // a pair may be in both windows
   for (std::int64_t r = 0; r < log.size(); ++r) {
     const std::int64_t age = as_of_ - log.time[r];
-    if (age < 2 * window) pair_window.emplace_back(pair_index(log.customer[r], log.item[r]),
-                                                   age < window ? 0 : 1);
+    if (age < 2 * window)
+      pair_window.emplace_back(pair_index(log.customer[r], log.item[r]), age < window ? 0 : 1);
   }
   std::sort(pair_window.begin(), pair_window.end());
   pair_window.erase(std::unique(pair_window.begin(), pair_window.end()), pair_window.end());
-  for (const auto& [k, w] : pair_window) {
-    const auto i = m_.customer_items.indices[static_cast<std::size_t>(k)];
-    (w == 0 ? recent : before)[i] += 1.0f;
-  }
+  recent.assign(static_cast<std::size_t>(past_.items()), 0.0f);
+  before = recent;
+  for (const auto& [k, w] : pair_window)
+    (w == 0 ? recent : before)[m_.customer_items.indices[static_cast<std::size_t>(k)]] += 1.0f;
+}
+
+// Popularity (all time, the recent window and its trend), repeat share and price per item.
+void RankerSnapshot::item_statistics() {
+  const Csr& ic = m_.item_customers;
+  const auto items = static_cast<std::size_t>(past_.items());
+  std::vector<float> before;
+  window_customers(item_recent_, before);
+  item_price_ = item_prices(past_);
   item_customers_.resize(items);
-  item_recent_ = recent;
   item_trend_.resize(items);
   item_repeat_share_.assign(items, kMissing);
-  item_price_.assign(items, kMissing);
-  const auto& meta = past_.item_meta;
-  for (std::size_t i = 0; i < items; ++i) {
-    const auto n = ic.indptr[i + 1] - ic.indptr[i];
-    item_customers_[i] = static_cast<float>(n);
-    item_trend_[i] = (recent[i] + 1.0f) / (before[i] + 1.0f);
-    if (meta.has_price() && std::isfinite(meta.price[i]))
-      item_price_[i] = meta.price[i];
-    else if (quantity[i] > 0)
-      item_price_[i] = static_cast<float>(value[i] / quantity[i]);
-  }
   std::vector<float> repeaters(items, 0.0f);
   const Csr& a = m_.customer_items;
   for (std::size_t k = 0; k < pair_days_.size(); ++k)
     if (pair_days_[k] >= 2.0f) repeaters[a.indices[k]] += 1.0f;
-  for (std::size_t i = 0; i < items; ++i)
+  for (std::size_t i = 0; i < items; ++i) {
+    item_customers_[i] = static_cast<float>(ic.indptr[i + 1] - ic.indptr[i]);
+    item_trend_[i] = (item_recent_[i] + 1.0f) / (before[i] + 1.0f);
     if (item_customers_[i] > 0) item_repeat_share_[i] = repeaters[i] / item_customers_[i];
+  }
 }
 
 // Value percentile (the tier), shopping days, recency and usual price per customer.

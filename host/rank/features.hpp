@@ -88,6 +88,7 @@ class RankerSnapshot {
   [[nodiscard]] std::int64_t pair_index(std::uint32_t c, std::uint32_t item) const;
   void pair_statistics();
   void item_statistics();
+  void window_customers(std::vector<float>& recent, std::vector<float>& before) const;
   void customer_statistics();
   void train_sources(const Backend& backend);
 

@@ -96,25 +96,15 @@ std::int64_t keep_positive_groups(CandidateRows& rows, std::vector<float>& label
 
 void validate_ranker_params(const RankerParams& p, const std::string& where) {
   validate_ranker_sources(p.sources, where);
-  const BoosterParams& b = p.booster;
-  const auto bad = [&](const char* key, auto value, const char* rule) {
-    throw InputError(fmt::format("{}: {} = {}: {}", where, key, value, rule));
-  };
-  if (p.horizon_seconds <= 0) bad("horizon", p.horizon_seconds, "must be positive");
-  if (p.max_train_customers < 0) bad("max_train_customers", p.max_train_customers, "must be >= 0");
-  if (p.train_windows < 1 || p.train_windows > 52) bad("train_windows", p.train_windows, "must be in 1..52");
-  if (b.rounds < 1 || b.rounds > 100000) bad("rounds", b.rounds, "must be in 1..100000");
-  if (b.max_depth < 1 || b.max_depth > 32) bad("max_depth", b.max_depth, "must be in 1..32");
-  if (!(b.learning_rate > 0 && b.learning_rate <= 1))
-    bad("learning_rate", b.learning_rate, "must be in (0, 1]");
-  if (!(b.min_child_weight >= 0)) bad("min_child_weight", b.min_child_weight, "must be >= 0");
-  if (!(b.subsample > 0 && b.subsample <= 1)) bad("subsample", b.subsample, "must be in (0, 1]");
-  if (!(b.colsample > 0 && b.colsample <= 1)) bad("colsample", b.colsample, "must be in (0, 1]");
-  if (!(b.lambda >= 0)) bad("lambda", b.lambda, "must be >= 0");
-  static const char* objectives[] = {"rank:ndcg", "rank:pairwise", "rank:map", "binary:logistic"};
-  if (std::find(std::begin(objectives), std::end(objectives), b.objective) == std::end(objectives))
-    bad("objective", b.objective,
-        "must be one of rank:ndcg, rank:pairwise, rank:map, binary:logistic");
+  if (p.horizon_seconds <= 0)
+    throw InputError(fmt::format("{}: horizon = {} s: must be positive", where, p.horizon_seconds));
+  if (p.max_train_customers < 0)
+    throw InputError(fmt::format("{}: max_train_customers = {}: must be >= 0", where,
+                                 p.max_train_customers));
+  if (p.train_windows < 1 || p.train_windows > 52)
+    throw InputError(fmt::format("{}: train_windows = {}: must be in 1..52", where,
+                                 p.train_windows));
+  validate_booster_params(p.booster, where);
 }
 
 namespace {

@@ -74,6 +74,24 @@ void check_groups(std::int64_t rows, std::span<const float> labels,
 
 }  // namespace
 
+void validate_booster_params(const BoosterParams& b, const std::string& where) {
+  const auto bad = [&](const char* key, auto value, const char* rule) {
+    throw InputError(fmt::format("{}: {} = {}: {}", where, key, value, rule));
+  };
+  if (b.rounds < 1 || b.rounds > 100000) bad("rounds", b.rounds, "must be in 1..100000");
+  if (b.max_depth < 1 || b.max_depth > 32) bad("max_depth", b.max_depth, "must be in 1..32");
+  if (!(b.learning_rate > 0 && b.learning_rate <= 1))
+    bad("learning_rate", b.learning_rate, "must be in (0, 1]");
+  if (!(b.min_child_weight >= 0)) bad("min_child_weight", b.min_child_weight, "must be >= 0");
+  if (!(b.subsample > 0 && b.subsample <= 1)) bad("subsample", b.subsample, "must be in (0, 1]");
+  if (!(b.colsample > 0 && b.colsample <= 1)) bad("colsample", b.colsample, "must be in (0, 1]");
+  if (!(b.lambda >= 0)) bad("lambda", b.lambda, "must be >= 0");
+  static const char* objectives[] = {"rank:ndcg", "rank:pairwise", "rank:map", "binary:logistic"};
+  if (std::find(std::begin(objectives), std::end(objectives), b.objective) == std::end(objectives))
+    bad("objective", b.objective,
+        "must be one of rank:ndcg, rank:pairwise, rank:map, binary:logistic");
+}
+
 Booster::Booster() = default;
 Booster::~Booster() {
   if (handle_) XGBoosterFree(handle_);

@@ -29,6 +29,9 @@ struct BoosterParams {
   std::uint64_t seed = 42;
 };
 
+// InputError "{where}: {key} = {value}: {rule}" for the first parameter out of range.
+void validate_booster_params(const BoosterParams& b, const std::string& where);
+
 // (feature name, share of the total gain), largest first; features never split on are left out.
 using Importances = std::vector<std::pair<std::string, double>>;
 
