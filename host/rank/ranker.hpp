@@ -69,6 +69,10 @@ TopNResult ranker_lists(const RankerModel& model, const RankerSnapshot& snapshot
 // must outlive the evaluation.
 ExternalModel ranker_evaluation(const Dataset& data, const RankerParams& p);
 
+// p with a sweep point applied ({"max_depth": 4, ...}: max_depth, min_child_weight, rounds,
+// learning_rate, subsample, colsample, lambda, train_windows); InputError for another knob.
+RankerParams apply_ranker_point(RankerParams p, const nlohmann::json& point);
+
 // What a report records of a fit: parameters, sizes, times, importances.
 nlohmann::json describe(const RankerModel& m);
 

@@ -34,4 +34,26 @@ ExternalModel ranker_evaluation(const Dataset& data, const RankerParams& p) {
           }};
 }
 
+RankerParams apply_ranker_point(RankerParams p, const nlohmann::json& point) {
+  BoosterParams& b = p.booster;
+  for (const auto& [knob, value] : point.items()) {
+    const double v = value.get<double>();
+    if (knob == "max_depth") b.max_depth = static_cast<int>(v);
+    else if (knob == "min_child_weight") b.min_child_weight = v;
+    else if (knob == "rounds") b.rounds = static_cast<int>(v);
+    else if (knob == "learning_rate") b.learning_rate = v;
+    else if (knob == "subsample") b.subsample = v;
+    else if (knob == "colsample") b.colsample = v;
+    else if (knob == "lambda") b.lambda = v;
+    else if (knob == "train_windows") p.train_windows = static_cast<int>(v);
+    else
+      throw InputError(fmt::format("sweep --model ranker: unknown knob '{}' (the knobs: "
+                                   "max_depth, min_child_weight, rounds, learning_rate, "
+                                   "subsample, colsample, lambda, train_windows)",
+                                   knob));
+  }
+  validate_ranker_params(p, "sweep --model ranker");
+  return p;
+}
+
 }  // namespace tailor

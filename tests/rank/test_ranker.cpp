@@ -362,6 +362,14 @@ TEST(Ranker, ParametersRoundTripAndAreChecked) {
   }
 }
 
+TEST(Ranker, SweepPointsSetTheBoosterAndAreChecked) {
+  const RankerParams p = apply_ranker_point(small_params(), {{"max_depth", 3.0}, {"train_windows", 2.0}});
+  EXPECT_EQ(p.booster.max_depth, 3);
+  EXPECT_EQ(p.train_windows, 2);
+  EXPECT_THROW(apply_ranker_point(small_params(), {{"depth", 3.0}}), InputError);
+  EXPECT_THROW(apply_ranker_point(small_params(), {{"max_depth", 0.0}}), InputError);
+}
+
 TEST(Ranker, RefusesDataWithoutTimes) {
   Dataset d = hand_shop();
   d.log.time.clear();
