@@ -183,39 +183,54 @@ RankerModel fit_ranker(const Dataset& data, std::int64_t as_of, const RankerPara
   return m;
 }
 
+CandidateScores score_candidates(const RankerModel& model, const RankerSnapshot& snapshot,
+                                 std::span<const std::uint32_t> customers,
+                                 std::size_t batch_customers) {
+  CandidateScores out;
+  out.offsets.push_back(0);
+  const std::size_t batch = std::max<std::size_t>(batch_customers, 1);
+  for (std::size_t from = 0; from < customers.size(); from += batch) {
+    const auto part = customers.subspan(from, std::min(batch, customers.size() - from));
+    const CandidateRows rows = snapshot.candidates(part);
+    const std::vector<float> scores = model.booster.predict(rows.features);
+    for (std::size_t g = 0; g < rows.group_sizes.size(); ++g) {
+      out.customers.push_back(rows.customers[g]);
+      out.offsets.push_back(out.offsets.back() + rows.group_sizes[g]);
+    }
+    out.items.insert(out.items.end(), rows.items.begin(), rows.items.end());
+    out.scores.insert(out.scores.end(), scores.begin(), scores.end());
+  }
+  return out;
+}
+
 TopNResult ranker_lists(const RankerModel& model, const RankerSnapshot& snapshot,
                         std::span<const std::uint32_t> customers, const Csr* exclude, int n) {
-  const CandidateRows rows = snapshot.candidates(customers);
-  const std::vector<float> scores = model.booster.predict(rows.features);
-  std::vector<std::int64_t> first(rows.group_sizes.size() + 1, 0);
+  const CandidateScores c = score_candidates(model, snapshot, customers);
   std::vector<std::int64_t> group_of(static_cast<std::size_t>(snapshot.past().customers()), -1);
-  for (std::size_t g = 0; g < rows.group_sizes.size(); ++g) {
-    first[g + 1] = first[g] + rows.group_sizes[g];
-    group_of[rows.customers[g]] = static_cast<std::int64_t>(g);
-  }
+  for (std::size_t g = 0; g < c.customers.size(); ++g)
+    group_of[c.customers[g]] = static_cast<std::int64_t>(g);
   TopNResult out;
   out.offsets.push_back(0);
   std::vector<std::int64_t> order;
   for (std::size_t k = 0; k < customers.size(); ++k) {
     const std::int64_t g = group_of[customers[k]];
     order.clear();
-    for (std::int64_t r = g < 0 ? 0 : first[g]; g >= 0 && r < first[g + 1]; ++r) {
-      const std::uint32_t item = rows.items[r];
+    for (std::int64_t r = g < 0 ? 0 : c.offsets[g]; g >= 0 && r < c.offsets[g + 1]; ++r) {
       if (exclude) {
         const auto* b = exclude->indices.data() + exclude->indptr[k];
         const auto* e = exclude->indices.data() + exclude->indptr[k + 1];
-        if (std::binary_search(b, e, item)) continue;
+        if (std::binary_search(b, e, c.items[r])) continue;
       }
       order.push_back(r);
     }
     std::sort(order.begin(), order.end(), [&](auto a, auto b) {
-      return scores[a] != scores[b] ? scores[a] > scores[b] : rows.items[a] < rows.items[b];
+      return c.scores[a] != c.scores[b] ? c.scores[a] > c.scores[b] : c.items[a] < c.items[b];
     });
     if (static_cast<int>(order.size()) > n) order.resize(static_cast<std::size_t>(n));
     if (static_cast<int>(order.size()) < n) ++out.short_lists;
     for (const auto r : order) {
-      out.items.push_back(rows.items[r]);
-      out.scores.push_back(scores[r]);
+      out.items.push_back(c.items[r]);
+      out.scores.push_back(c.scores[r]);
     }
     out.offsets.push_back(static_cast<std::int64_t>(out.items.size()));
   }

@@ -57,6 +57,19 @@ struct RankerModel {
 RankerModel fit_ranker(const Dataset& data, std::int64_t as_of, const RankerParams& p,
                        const Backend& backend);
 
+// Every candidate of the given customers with its booster score. The features are built and
+// scored batch_customers customers at a time, so only the (item, score) pairs of all customers
+// are held at once.
+struct CandidateScores {
+  std::vector<std::uint32_t> customers;    // customers with candidates, in the order asked
+  std::vector<std::int64_t> offsets;       // (customers + 1) into items and scores
+  std::vector<std::uint32_t> items;
+  std::vector<float> scores;
+};
+CandidateScores score_candidates(const RankerModel& model, const RankerSnapshot& snapshot,
+                                 std::span<const std::uint32_t> customers,
+                                 std::size_t batch_customers = 20000);
+
 // Each customer's list of at most n candidates by the booster's score (ties: lower item index),
 // from `snapshot` (as of the application time, built with the model's source parameters).
 // `exclude` (optional, customers x items) drops items per customer; customers without history

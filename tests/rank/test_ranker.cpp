@@ -295,6 +295,13 @@ TEST(Ranker, TheModelFileKeepsItAndItsListsStayTheSame) {
   const TopNResult b = ranker_lists(again, now, customers, nullptr, 5);
   EXPECT_EQ(a.items, b.items);
   EXPECT_EQ(a.scores, b.scores);
+  // Scoring in batches gives the same candidates and scores.
+  const CandidateScores whole = score_candidates(m, now, customers);
+  const CandidateScores parts = score_candidates(m, now, customers, 7);
+  EXPECT_EQ(whole.customers, parts.customers);
+  EXPECT_EQ(whole.offsets, parts.offsets);
+  EXPECT_EQ(whole.items, parts.items);
+  EXPECT_EQ(whole.scores, parts.scores);
   RankerPart stale = *back.ranker;
   stale.features.pop_back();
   EXPECT_THROW(from_model_part(stale, "m.h5", 1), InputError);
