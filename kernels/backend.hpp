@@ -22,7 +22,8 @@ namespace tailor {
 
 struct BackendOptions {
   int threads = 0;  // CPU threads (all host-side work too); < 1: all the threads OpenMP offers
-  // Temporary memory for score tiles (top-N and full score rows), bytes; batches are sized to it.
+  // Temporary memory for score tiles (top-N and full score rows) and item kNN's similarity rows
+  // on CUDA, bytes; batches are sized to it.
   std::size_t memory_budget = std::size_t{1} << 30;
 };
 
