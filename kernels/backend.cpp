@@ -93,4 +93,18 @@ std::vector<float> Backend::ranking_metrics(const TopNResult& lists, const CsrVi
   return cpu_ranking_metrics(lists, relevant, ks, threads_);
 }
 
+ItemNeighbours Backend::item_neighbours(const CsrView& customer_items,
+                                        const CsrView& item_customers,
+                                        const ItemKnnParams& params) const {
+  if (is_cuda())
+    return cuda_item_neighbours(*cuda_, customer_items, item_customers, params, memory_budget_);
+  return cpu_item_neighbours(customer_items, item_customers, params, threads_);
+}
+
+EaseWeights Backend::ease_weights(const CsrView& customer_items, const CsrView& item_customers,
+                                  const EaseParams& params) const {
+  if (is_cuda()) return cuda_ease_weights(*cuda_, customer_items, item_customers, params);
+  return cpu_ease_weights(customer_items, item_customers, params, threads_);
+}
+
 }  // namespace tailor

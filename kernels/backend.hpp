@@ -1,7 +1,8 @@
 // The one object every compute operation runs through: made once per run from --device, it owns
 // the device resources (for CUDA: one context with its stream, a cuBLAS handle created on first
 // use, the device's properties) and the memory budget of score tiles, and hands out the iALS and
-// BPR engines, top-N lists, full score rows and ranking metrics of its backend. Plain C++: no
+// BPR engines, top-N lists, full score rows, ranking metrics and the item-item fits (item kNN's
+// neighbours, EASE's weights) of its backend. Plain C++: no
 // CUDA type is visible here, so host code uses it in every build.
 //
 // A Backend is a cheap handle: copies share the same context, and engines made from it keep the
@@ -14,13 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "kernels/item_item.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
 
 struct BackendOptions {
   int threads = 0;  // CPU threads (all host-side work too); < 1: all the threads OpenMP offers
-  // Temporary memory for score tiles (top-N and full score rows), bytes; batches are sized to it.
+  // Temporary memory for score tiles (top-N and full score rows) and item kNN's similarity rows
+  // on CUDA, bytes; batches are sized to it.
   std::size_t memory_budget = std::size_t{1} << 30;
 };
 
@@ -56,6 +59,15 @@ class Backend {
   [[nodiscard]] std::vector<float> ranking_metrics(const TopNResult& lists,
                                                    const CsrView& relevant,
                                                    std::span<const int> ks) const;
+  // Item kNN's neighbour lists and EASE's weights (kernels/item_item.hpp): cpu_item_neighbours
+  // and cpu_ease_weights with the backend's threads, or their CUDA versions on the device (item
+  // kNN's batches sized to the memory budget).
+  [[nodiscard]] ItemNeighbours item_neighbours(const CsrView& customer_items,
+                                               const CsrView& item_customers,
+                                               const ItemKnnParams& params) const;
+  [[nodiscard]] EaseWeights ease_weights(const CsrView& customer_items,
+                                         const CsrView& item_customers,
+                                         const EaseParams& params) const;
 
  private:
   Backend(int threads, std::size_t memory_budget, int device,

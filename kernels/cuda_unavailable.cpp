@@ -2,6 +2,7 @@
 // is not an error until somebody asks for the GPU explicitly.
 #include <stdexcept>
 
+#include "kernels/item_item.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
@@ -45,6 +46,15 @@ std::vector<float> cuda_ranking_metrics(cuda::Context&, const TopNResult&, const
 
 std::unique_ptr<Scorer> make_cuda_scorer(std::shared_ptr<cuda::Context>, const FactorsView&,
                                          std::size_t) {
+  unavailable();
+}
+
+ItemNeighbours cuda_item_neighbours(cuda::Context&, const CsrView&, const CsrView&,
+                                    const ItemKnnParams&, std::size_t) {
+  unavailable();
+}
+
+EaseWeights cuda_ease_weights(cuda::Context&, const CsrView&, const CsrView&, const EaseParams&) {
   unavailable();
 }
 

@@ -1,10 +1,11 @@
-// Item-item models: co-purchase kNN and EASE (Steck 2019), on the CPU.
+// Item-item models: co-purchase kNN and EASE (Steck 2019), on the CPU and on CUDA.
 //
 // Both score a customer from the items in their row of a customer x item matrix, with no
 // customer factors, so a customer the model never saw is scored from its history as it stands.
 // Plain C++ like kernels/kernels.hpp; kernels/cpu/item_knn_cpu.cpp and ease_cpu.cpp implement
-// them. Notation: C customers, w_ui >= 0 the stored weight of customer u and item i, I_u the
-// items of u, n_i the number of customers of item i.
+// them on the CPU, kernels/cuda/item_knn.cu and ease.cu fit them on the GPU (scoring runs on
+// the CPU for both backends). Notation: C customers, w_ui >= 0 the stored weight of customer u
+// and item i, I_u the items of u, n_i the number of customers of item i.
 #pragma once
 
 #include <cstddef>
@@ -104,5 +105,27 @@ EaseWeights cpu_ease_weights(const CsrView& customer_items, const CsrView& item_
 TopNResult cpu_ease_topn(const EaseWeights& weights, const CsrView& customers,
                          const CsrView* seen, const EaseParams& params, const TopNParams& topn,
                          int threads);
+
+// ---- the CUDA backend (kernels/cuda/item_knn.cu, ease.cu) ---------------------------------------
+// The fits on the GPU of `context`; host code reaches them through Backend (kernels/backend.hpp).
+// Same arguments, checks and results as the CPU functions; std::runtime_error without the CUDA
+// build, on a device error, or when the device memory does not suffice.
+
+// cpu_item_neighbours on the GPU. The dot products are accumulated in double in the CPU's order
+// and rounded the same way, so the similarities are the CPU's (tests allow 1e-6 relative, and a
+// different neighbour only where two similarities tie within it). memory_budget: bytes of the
+// per-batch similarity rows (24 bytes per item pair of a batch, plus the sort's scratch); batches
+// of items are sized to it, and std::runtime_error says so when one item does not fit.
+ItemNeighbours cuda_item_neighbours(cuda::Context& context, const CsrView& customer_items,
+                                    const CsrView& item_customers, const ItemKnnParams& params,
+                                    std::size_t memory_budget);
+
+// cpu_ease_weights on the GPU: the Gram matrix on the device, cuSOLVER's dpotrf and dpotri,
+// B from the inverse, all in double; B agrees with the CPU's to rounding (tests: 1e-9 + 1e-7 |b|).
+// Needs ease_matrix_bytes(items) of device memory (checked against the free memory first:
+// std::runtime_error naming the bytes needed and free); cuSOLVER failures (devInfo != 0) are
+// std::runtime_error naming the routine and its info.
+EaseWeights cuda_ease_weights(cuda::Context& context, const CsrView& customer_items,
+                              const CsrView& item_customers, const EaseParams& params);
 
 }  // namespace tailor

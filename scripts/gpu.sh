@@ -264,6 +264,10 @@ sanitizers() {
   sanitize "$results" racecheck test_cuda \
     'CudaIals.TrainingLowersTheObjective:CudaTopN.NEqualsOne:CudaRankingMetrics.Sliced*'
   sanitize "$results" racecheck test_cuda_bpr 'CudaBpr.ObjectiveMatchesTheCpuForTheSameFactors'
+  local item_item='CudaItemKnn.TiesFollowTheCpuRuleExactly:CudaItemKnn.NoInteractionsGiveEmptyRows'
+  item_item+=':CudaEase.NoInteractionsGiveZeroWeights'
+  sanitize "$results" memcheck test_cuda_item_item "$item_item"
+  sanitize "$results" racecheck test_cuda_item_item 'CudaItemKnn.TiesFollowTheCpuRuleExactly'
 }
 
 # Step 4: every gpu-labelled test runs and passes; a skip or an unbuilt program is a failure.
@@ -310,7 +314,7 @@ gpu_ctest() {
     record PASS "ctest -L gpu: $total ($gpu_count gpu tests)"
   fi
   # The CPU-vs-GPU agreement lines the tests print.
-  grep -E 'objective .* cpu total|2M rows:|k=[0-9]+ epoch [0-9]: cpu loss|k=130: eval|k=[0-9]+: cpu loss' \
+  grep -E 'objective .* cpu total|2M rows:|k=[0-9]+ epoch [0-9]: cpu loss|k=130: eval|k=[0-9]+: cpu loss|^[0-9]+: (knn|ease) items=' \
     "$results/ctest.log" | sed -E 's/^[0-9]+: //' >"$results/agreement.txt" || true
 }
 

@@ -1,6 +1,7 @@
-// Google Benchmark of the CUDA backend on synthetic problems: one iALS half-step each way, and
-// top-N scoring of every customer against every item; BM_Lastfm* run one full epoch and top-N at
-// lastfm-360k's shape (scripts/gpu.sh runs those, --benchmark_filter=Lastfm).
+// Google Benchmark of the CUDA backend on synthetic problems: one iALS half-step each way,
+// top-N scoring of every customer against every item, and the item-item fits (EASE, item kNN);
+// BM_Lastfm* run one full epoch and top-N at lastfm-360k's shape (scripts/gpu.sh runs those,
+// --benchmark_filter=Lastfm).
 //
 // Timing: the interface functions return only when their device work is done (a half-step
 // synchronises its stream; cuda_topn copies its lists back), so wall time per call measures the
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "host/data/csr.hpp"
+#include "kernels/item_item.hpp"
 #include "kernels/kernels.hpp"
 #include "test_util.hpp"
 
@@ -131,6 +133,35 @@ void BM_CudaTopN(benchmark::State& state) {
                  std::to_string(items) + " k=" + std::to_string(k));
 }
 
+// The item-item fits at an Online-Retail-like shape. Args: customers, items, model (0 EASE,
+// 1 item kNN with bm25, K = 20). Counters: co-purchase pairs, the work both share.
+void BM_CudaItemModelFit(benchmark::State& state) {
+  if (skip_without_device(state)) return;
+  const tailor::Csr ci = random_csr(state.range(0), state.range(1), 60, 17);
+  const tailor::Csr ic = tailor::transpose(ci, host_threads());
+  const bool ease = state.range(2) == 0;
+  tailor::ItemKnnParams knn;
+  knn.weighting = tailor::KnnWeighting::bm25;
+  const auto& backend = tailor::testing::cuda_backend();
+  const auto fit = [&] {
+    if (ease)
+      benchmark::DoNotOptimize(backend.ease_weights(ci.view(), ic.view(), {}).b.data());
+    else
+      benchmark::DoNotOptimize(backend.item_neighbours(ci.view(), ic.view(), knn).indices.data());
+  };
+  fit();  // warm-up
+  for (auto _ : state) fit();
+  double pairs = 0.0;
+  for (std::int64_t u = 0; u < ci.rows; ++u) {
+    const auto len = static_cast<double>(ci.indptr[u + 1] - ci.indptr[u]);
+    pairs += len * len;
+  }
+  state.counters["pairs/s"] = benchmark::Counter(pairs * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(ease ? "EASE" : "item kNN bm25") + " fit " +
+                 std::to_string(ci.rows) + "x" + std::to_string(ci.cols));
+}
+
 // lastfm-360k's shape: 358,868 listeners x 292,385 artists, about 17.5M pairs (~49 a listener),
 // here random rows of 1..97 items (about 15.8M pairs).
 constexpr std::int64_t kLastfmCustomers = 358'868;
@@ -186,6 +217,14 @@ BENCHMARK(BM_CudaTopN)
     ->Args({20000, 20000, 64, 20})
     ->Args({20000, 20000, 128, 100})
     ->Args({5000, 100000, 64, 20})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK(BM_CudaItemModelFit)
+    ->ArgNames({"customers", "items", "model"})
+    ->Args({5000, 4000, 0})
+    ->Args({5000, 4000, 1})
+    ->Iterations(3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -13,12 +13,13 @@ namespace {
 struct Scoring {
   const Csr& profiles;
   TopNParams topn;
+  const Backend& backend;  // fits on it; lists are scored on the CPU with its threads
   int threads;
 };
 
 nlohmann::json knn_lists(const Csr& train, const Scoring& s, const ItemKnnParams& p,
                          const std::function<void(const std::string&, const TopNResult&)>& add) {
-  const ItemKnnModel model = fit_item_knn(train, p, s.threads);
+  const ItemKnnModel model = fit_item_knn(train, p, s.backend);
   const auto start = std::chrono::steady_clock::now();
   const CsrView customers = s.profiles.view();
   const ItemKnnLists lists =
@@ -32,7 +33,7 @@ nlohmann::json knn_lists(const Csr& train, const Scoring& s, const ItemKnnParams
 
 nlohmann::json ease_lists(const Csr& train, const Scoring& s, const ItemModelOptions& o,
                           const std::function<void(const std::string&, const TopNResult&)>& add) {
-  const EaseModel model = fit_ease(train, o.ease_params, o.ease_max_bytes, s.threads);
+  const EaseModel model = fit_ease(train, o.ease_params, o.ease_max_bytes, s.backend);
   const auto start = std::chrono::steady_clock::now();
   const CsrView customers = s.profiles.view();
   const TopNResult lists =
@@ -94,7 +95,7 @@ nlohmann::json evaluate_item_models(
   TopNParams topn;
   topn.n = ev.max_k();
   topn.exclude_seen = exclude_seen;
-  const Scoring s{profiles, topn, ev.backend().threads()};
+  const Scoring s{profiles, topn, ev.backend(), ev.backend().threads()};
   const Csr& train = ev.train().customer_items;
   if (o.itemknn) out["itemknn"] = knn_lists(train, s, o.knn, add_cold_start);
   if (o.ease) out["ease"] = ease_lists(train, s, o, add_cold_start);

@@ -409,7 +409,7 @@ BacktestVariant item_knn_variant(const VariantInputs& in,
   const ItemKnnParams params;
   const int threads = in.backend.threads();
   const Csr& train = in.train.matrices.customer_items;
-  const ItemKnnModel model = fit_item_knn(train, params, threads);
+  const ItemKnnModel model = fit_item_knn(train, params, in.backend);
   const auto t0 = std::chrono::steady_clock::now();
   const Csr profiles = select_rows(train, customers_of(recipe_lists));
   TopNParams topn;

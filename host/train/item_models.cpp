@@ -50,36 +50,40 @@ void check_ease_memory(std::int64_t items, std::size_t max_bytes) {
                                with_commas(items), size, format_bytes(max_bytes)));
 }
 
-ItemKnnModel fit_item_knn(const Csr& customer_items, const ItemKnnParams& params, int threads) {
+ItemKnnModel fit_item_knn(const Csr& customer_items, const ItemKnnParams& params,
+                          const Backend& backend) {
   validate_item_knn_params(params, "train");
   const auto start = std::chrono::steady_clock::now();
-  const Csr item_customers = transpose(customer_items, threads < 1 ? 1 : threads);
-  ItemKnnModel m{params, cpu_item_neighbours(customer_items.view(), item_customers.view(),
-                                             params, threads),
-                 0.0};
+  const Csr item_customers = transpose(customer_items, backend.threads());
+  ItemKnnModel m{params, {}, 0.0};
+  try {
+    m.neighbours = backend.item_neighbours(customer_items.view(), item_customers.view(), params);
+  } catch (const std::runtime_error& e) {  // a device failure (bad arguments are logic_errors)
+    throw RunError(e.what());
+  }
   m.seconds = seconds_since(start);
-  spdlog::info("item kNN: {} items, K = {}, weighting {}: {} neighbour pairs in {:.2f} s",
-               customer_items.cols, params.neighbours, to_string(params.weighting),
-               m.neighbours.indices.size(), m.seconds);
+  spdlog::info("item kNN on {}: {} items, K = {}, weighting {}: {} neighbour pairs in {:.2f} s",
+               backend.name(), customer_items.cols, params.neighbours,
+               to_string(params.weighting), m.neighbours.indices.size(), m.seconds);
   return m;
 }
 
 EaseModel fit_ease(const Csr& customer_items, const EaseParams& params, std::size_t max_bytes,
-                   int threads) {
+                   const Backend& backend) {
   validate_ease_params(params, "train");
   check_ease_memory(customer_items.cols, max_bytes);
   const auto start = std::chrono::steady_clock::now();
-  const Csr item_customers = transpose(customer_items, threads < 1 ? 1 : threads);
+  const Csr item_customers = transpose(customer_items, backend.threads());
   EaseModel m{params, {}, 0.0};
   try {
-    m.weights = cpu_ease_weights(customer_items.view(), item_customers.view(), params, threads);
-  } catch (const std::runtime_error& e) {  // LAPACK failed (bad arguments are logic_errors)
+    m.weights = backend.ease_weights(customer_items.view(), item_customers.view(), params);
+  } catch (const std::runtime_error& e) {  // LAPACK, cuSOLVER or the device failed
     throw RunError(e.what());
   }
   m.seconds = seconds_since(start);
-  spdlog::info("EASE: {} items, lambda = {}: {} for B in {:.2f} s", customer_items.cols,
-               params.regularization, format_bytes(ease_matrix_bytes(customer_items.cols)),
-               m.seconds);
+  spdlog::info("EASE on {}: {} items, lambda = {}: {} for B in {:.2f} s", backend.name(),
+               customer_items.cols, params.regularization,
+               format_bytes(ease_matrix_bytes(customer_items.cols)), m.seconds);
   return m;
 }
 

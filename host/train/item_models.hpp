@@ -1,6 +1,8 @@
 // Fitting the item-item models, item kNN and EASE (kernels/item_item.hpp), from a customer x
 // item matrix: the parameter checks every entry point applies, their names, EASE's memory limit.
-// Both run on the CPU whatever the device of the run: they have no CUDA kernels.
+// Both fit on the run's Backend: item kNN's similarities and EASE's Gram matrix and inverse run on
+// the GPU with the CUDA backend (kernels/cuda/item_knn.cu, ease.cu), on the CPU otherwise;
+// scoring their lists (cpu_item_knn_topn, cpu_ease_topn) runs on the CPU for both.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,7 @@
 
 #include "host/core/names.hpp"
 #include "host/data/csr.hpp"
+#include "kernels/backend.hpp"
 #include "kernels/item_item.hpp"
 
 namespace tailor {
@@ -43,12 +46,15 @@ struct EaseModel {
   double seconds = 0.0;
 };
 
-// customer_items: customers x items with the training weights (InteractionMatrices). threads
-// < 1: all the threads OpenMP offers. InputError for bad parameters.
-ItemKnnModel fit_item_knn(const Csr& customer_items, const ItemKnnParams& params, int threads);
+// customer_items: customers x items with the training weights (InteractionMatrices), fitted on
+// `backend` (its threads transpose the matrix). InputError for bad parameters, RunError when the
+// device fails.
+ItemKnnModel fit_item_knn(const Csr& customer_items, const ItemKnnParams& params,
+                          const Backend& backend);
 
-// The same for EASE, after check_ease_memory; RunError when LAPACK fails.
+// The same for EASE, after check_ease_memory (max_bytes bounds the host matrix, and the device's
+// on CUDA); RunError when LAPACK or cuSOLVER fails, or the device memory does not suffice.
 EaseModel fit_ease(const Csr& customer_items, const EaseParams& params, std::size_t max_bytes,
-                   int threads);
+                   const Backend& backend);
 
 }  // namespace tailor

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "host/data/csr.hpp"
@@ -93,6 +94,38 @@ TEST(Backend, CpuScorerBlocksStaySmall) {
     for (int l = 0; l < 4; ++l) dot += double(x[l]) * y[l];
     EXPECT_NEAR(rows.data()[0], dot, 1e-5);
   }
+}
+
+// Item kNN and EASE fitted through the CPU Backend are the CPU kernels' results, bit for bit.
+TEST(Backend, CpuItemModelsAreTheCpuKernels) {
+  const Backend b = Backend::cpu({2});
+  const Csr ci = random_csr(60, 45, 8, 11);
+  const Csr ic = transpose(ci, 1);
+  for (const KnnWeighting weighting :
+       {KnnWeighting::none, KnnWeighting::tfidf, KnnWeighting::bm25}) {
+    ItemKnnParams p;
+    p.weighting = weighting;
+    p.neighbours = 6;
+    p.shrinkage = 2.0f;
+    const ItemNeighbours got = b.item_neighbours(ci.view(), ic.view(), p);
+    const ItemNeighbours want = cpu_item_neighbours(ci.view(), ic.view(), p, 1);
+    EXPECT_EQ(got.items, want.items);
+    EXPECT_EQ(got.indptr, want.indptr);
+    EXPECT_EQ(got.indices, want.indices);
+    EXPECT_EQ(got.similarity, want.similarity);
+  }
+  for (const bool weighted : {false, true}) {
+    EaseParams p;
+    p.regularization = 3.0;
+    p.weighted = weighted;
+    const EaseWeights got = b.ease_weights(ci.view(), ic.view(), p);
+    EXPECT_EQ(got.items, 45);
+    EXPECT_EQ(got.b, cpu_ease_weights(ci.view(), ic.view(), p, 2).b);
+  }
+  EXPECT_THROW((void)b.item_neighbours(ci.view(), ic.view(), ItemKnnParams{.neighbours = 0}),
+               std::invalid_argument);
+  EXPECT_THROW((void)b.ease_weights(ci.view(), ic.view(), EaseParams{.regularization = 0.0}),
+               std::invalid_argument);
 }
 
 TEST(Backend, NamesItsThreads) {

@@ -31,7 +31,7 @@ TEST(ItemModels, EaseAboveTheMemoryLimitIsRefusedWithTheSizeNeeded) {
             "EASE on 6 items needs 288 B for the item x item matrix (8 bytes per item pair); the "
             "limit is 287 B (--ease-max-memory)");
   const Csr shop = testing::item_shop();
-  EXPECT_EQ(input_error([&] { (void)fit_ease(shop, EaseParams{}, 100, 1); }),
+  EXPECT_EQ(input_error([&] { (void)fit_ease(shop, EaseParams{}, 100, Backend::cpu({1})); }),
             "EASE on 6 items needs 288 B for the item x item matrix (8 bytes per item pair); the "
             "limit is 100 B (--ease-max-memory)");
 }
@@ -40,7 +40,7 @@ TEST(ItemModels, BadParametersAreInputErrors) {
   const Csr shop = testing::item_shop();
   ItemKnnParams knn;
   knn.neighbours = -3;
-  EXPECT_EQ(input_error([&] { (void)fit_item_knn(shop, knn, 1); }),
+  EXPECT_EQ(input_error([&] { (void)fit_item_knn(shop, knn, Backend::cpu({1})); }),
             "train: item kNN neighbours = -3: must be >= 1");
   EXPECT_EQ(input_error([&] { validate_item_knn_params(knn, "evaluate"); }),
             "evaluate: item kNN neighbours = -3: must be >= 1");
@@ -60,7 +60,7 @@ TEST(ItemModels, FitsAreTheKernelsOnTheTrainingMatrix) {
   ItemKnnParams knn;
   knn.neighbours = 2;
   knn.weighting = KnnWeighting::bm25;
-  const ItemKnnModel m = fit_item_knn(shop, knn, 2);
+  const ItemKnnModel m = fit_item_knn(shop, knn, Backend::cpu({2}));
   const ItemNeighbours want = cpu_item_neighbours(shop.view(), ic.view(), knn, 1);
   EXPECT_EQ(m.neighbours.indptr, want.indptr);
   EXPECT_EQ(m.neighbours.indices, want.indices);
@@ -68,7 +68,7 @@ TEST(ItemModels, FitsAreTheKernelsOnTheTrainingMatrix) {
   EXPECT_EQ(m.params.neighbours, 2);
   EaseParams ease;
   ease.regularization = 2.0;
-  const EaseModel e = fit_ease(shop, ease, kDefaultEaseMaxBytes, 2);
+  const EaseModel e = fit_ease(shop, ease, kDefaultEaseMaxBytes, Backend::cpu({2}));
   EXPECT_EQ(e.weights.b, cpu_ease_weights(shop.view(), ic.view(), ease, 1).b);
   EXPECT_GE(e.seconds, 0.0);
 }
