@@ -270,7 +270,6 @@ void RankerSnapshot::customer_statistics() {
 }
 
 void RankerSnapshot::train_sources(const Backend& backend) {
-  const int threads = backend.threads();
   if (m_.customer_items.nnz() == 0) return;  // nothing bought yet: no source has a list
   if (p_.counts.ials > 0) {
     TrainOptions o;
@@ -281,7 +280,7 @@ void RankerSnapshot::train_sources(const Backend& backend) {
     x_ = std::move(r.customer_factors);
     y_ = std::move(r.item_factors);
   }
-  if (p_.counts.itemknn > 0) knn_ = fit_item_knn(m_.customer_items, p_.itemknn, threads);
+  if (p_.counts.itemknn > 0) knn_ = fit_item_knn(m_.customer_items, p_.itemknn, backend);
   if (p_.counts.tifuknn > 0) {
     const std::vector<bool> all(static_cast<std::size_t>(past_.log.size()), true);
     tifu_personal_ = tifu_personal_vectors(past_, all, p_.tifuknn);
