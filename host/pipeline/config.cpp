@@ -15,6 +15,7 @@
 #include "host/score/recommend.hpp"
 #include "host/train/model.hpp"
 #include "host/train/train.hpp"
+#include "kernels/validate.hpp"
 
 namespace tailor {
 namespace {
@@ -266,12 +267,24 @@ void read_qa(const Reader& r, RunConfig& c) {
   if (auto p = r.get<std::string>("qa", "previous")) c.qa_previous = *p;
 }
 
+// [campaign] model: the score source of the discovery and model slots.
+void read_slot_model(const Reader& r, CampaignConfig& cc) {
+  const auto v = r.get<std::string>("campaign", "model");
+  if (!v) return;
+  const std::optional<SlotModel> m = kSlotModelNames.find(*v);
+  if (!m)
+    throw InputError(fmt::format("{}: [campaign] model = \"{}\": the slot model must be {}",
+                                 r.file(), *v, quoted_choices(kSlotModelNames)));
+  cc.model = *m;
+}
+
 // The campaign sections, read in this order; validate() checks the result.
 void parse_campaign(const Reader& r, RunConfig& c) {
   check_campaign_sections(r);
   if (!r.has("campaign")) return;
   CampaignConfig cc;
   read_campaign_section(r, cc);
+  read_slot_model(r, cc);
   read_recipe(r, "recipe", cc.recipe);
   read_rules(r, cc);
   read_discovery(r, cc);
@@ -304,7 +317,46 @@ void parse_tifuknn(const Reader& r, TifuKnnParams& p) {
   }
 }
 
+// InputError "{file}: [{section}] {problem}" for a parameter problem of kernels/validate.hpp.
+void check_problem(const Reader& r, const char* section, const std::string& problem) {
+  if (!problem.empty()) throw InputError(fmt::format("{}: [{}] {}", r.file(), section, problem));
+}
+
+void parse_itemknn(const Reader& r, ItemKnnParams& p) {
+  r.set("itemknn", "neighbours", p.neighbours);
+  r.set("itemknn", "shrinkage", p.shrinkage);
+  if (auto w = r.get<std::string>("itemknn", "weighting")) {
+    const std::optional<KnnWeighting> k = kKnnWeightingNames.find(*w);
+    if (!k)
+      throw InputError(fmt::format("{}: [itemknn] weighting = \"{}\": the weighting must be {}",
+                                   r.file(), *w, quoted_choices(kKnnWeightingNames)));
+    p.weighting = *k;
+  }
+  r.set("itemknn", "bm25_k1", p.bm25_k1);
+  r.set("itemknn", "bm25_b", p.bm25_b);
+  r.set("itemknn", "weighted_scores", p.weighted_scores);
+  check_problem(r, "itemknn", detail::item_knn_params_problem(p));
+}
+
+void parse_ease(const Reader& r, EaseParams& p, std::size_t& max_bytes) {
+  r.set("ease", "regularization", p.regularization);
+  r.set("ease", "weighted", p.weighted);
+  if (auto mb = r.get<std::int64_t>("ease", "max_memory_mb")) {
+    if (*mb < 1 || *mb > (std::int64_t{1} << 40))
+      throw InputError(fmt::format("{}: [ease] max_memory_mb = {}: must be in 1..{}", r.file(),
+                                   *mb, std::int64_t{1} << 40));
+    max_bytes = static_cast<std::size_t>(*mb) << 20;
+  }
+  if (!detail::ease_params_problem(p).empty())  // it names the parameter lambda
+    throw InputError(fmt::format("{}: [ease] regularization = {}: must be finite and > 0",
+                                 r.file(), p.regularization));
+}
+
 }  // namespace
+
+SlotModelParams slot_model_params(const RunConfig& c) {
+  return {c.itemknn, c.ease, c.ease_max_bytes, c.tifuknn};
+}
 
 RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
   const std::string file = source.string();
@@ -324,7 +376,7 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
       {"run", {"device", "threads"}},
       {"recommend", {"n", "exclude_seen", "memory_budget_mb"}},
       {"output", {"path", "jsonl", "h5", "manifest"}},
-      {"campaign", {"id", "date", "control_fraction"}},
+      {"campaign", {"id", "date", "control_fraction", "model"}},
       {"recipe", {"repeat", "discovery", "model", "popular", "repeat_fallback",
                   "discovery_fallback", "model_fallback", "popular_fallback"}},
       {"rules", {"repurchasable", "include_items", "exclude_items", "blocklist",
@@ -340,6 +392,9 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
               "max_churn", "previous"}},
       {"tifuknn", {"group_size", "within_decay", "across_decay", "neighbours", "alpha",
                    "basket_window_seconds"}},
+      {"itemknn", {"neighbours", "shrinkage", "weighting", "bm25_k1", "bm25_b",
+                   "weighted_scores"}},
+      {"ease", {"regularization", "weighted", "max_memory_mb"}},
   });
 
   RunConfig c;
@@ -372,6 +427,8 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
   parse_campaign(r, c);
   parse_tifuknn(r, c.tifuknn);
+  parse_itemknn(r, c.itemknn);
+  parse_ease(r, c.ease, c.ease_max_bytes);
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
   validate_ials_params(c.ials, file + ": [model]");
   validate_topn_params(c.topn, file + ": [recommend]");

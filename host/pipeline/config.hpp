@@ -6,6 +6,7 @@
 #include <string>
 
 #include "host/campaign/campaign.hpp"
+#include "host/campaign/score_sources.hpp"
 #include "host/core/device.hpp"
 #include "host/export/campaign_export.hpp"
 #include "host/train/tifuknn.hpp"
@@ -39,8 +40,13 @@ struct RunConfig {
   QaLimits qa;
   std::optional<std::filesystem::path> qa_previous;  // the previous night's JSON lines export
 
-  // [tifuknn]: the TIFU-KNN lists that `tailor backtest` compares (host/train/tifuknn.hpp).
+  // [tifuknn]: TIFU-KNN (host/train/tifuknn.hpp): the campaign's slot model when [campaign]
+  // model = "tifuknn", and the tifu-knn lists that `tailor backtest` compares.
   TifuKnnParams tifuknn;
+  // [itemknn] and [ease]: the item-item models (kernels/item_item.hpp), the same two uses.
+  ItemKnnParams itemknn;
+  EaseParams ease;
+  std::size_t ease_max_bytes = kDefaultEaseMaxBytes;  // [ease] max_memory_mb
 
   // [output]
   std::filesystem::path output;    // campaign CSV
@@ -48,6 +54,9 @@ struct RunConfig {
   std::optional<std::filesystem::path> output_h5;     // campaign runs: HDF5 export
   std::filesystem::path manifest;  // default: <output>.manifest.json
 };
+
+// The [itemknn], [ease] and [tifuknn] parameters, for make_score_source.
+SlotModelParams slot_model_params(const RunConfig& config);
 
 // Parses and validates a config. Unknown sections or keys, wrong types and out-of-range values
 // throw InputError naming the file, the key and the value. Relative paths are taken relative to
