@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 
 #include "host/core/device.hpp"
 #include "host/core/error.hpp"
+#include "host/core/progress.hpp"
+#include "host/campaign/score_sources.hpp"
 #include "host/data/csr.hpp"
 #include "host/eval/baselines.hpp"
 #include "host/io/time.hpp"
@@ -140,6 +143,7 @@ nlohmann::json BacktestResult::to_json() const {
           {"train_rows", train_rows},
           {"horizon_purchase_rows", horizon_rows},
           {"list_length", list_length},
+          {"slot_model", slot_model},
           {"variants", vs},
           {"control_z", control_z}};
 }
@@ -150,9 +154,9 @@ namespace {
 std::string overview_table(const BacktestResult& r) {
   std::string s = fmt::format(
       "Backtest as of {} (horizon {:.0f} days): {} training rows, {} purchase rows in the "
-      "horizon, lists of {}.\n\n",
+      "horizon, lists of {}, model slots from {}.\n\n",
       utc_date(r.as_of), static_cast<double>(r.horizon_seconds) / 86400.0, r.train_rows,
-      r.horizon_rows, r.list_length);
+      r.horizon_rows, r.list_length, r.slot_model);
   s += "| lists | customers | active in horizon | hit rate | precision | revenue captured |\n";
   s += "|---|---:|---:|---:|---:|---:|\n";
   for (const auto& v : r.variants)
@@ -316,7 +320,8 @@ Model train_for_backtest(const RunConfig& config, const LoadedInput& train,
 
 // What the variants of one backtest share.
 struct VariantInputs {
-  const Model& model;
+  const ScoreSource& scores;  // the configured slot model's, for the model slots
+  const RunConfig& config;    // [itemknn], [ease], [tifuknn]
   const LoadedInput& train;
   const CampaignConfig& campaign;  // dated as_of
   const Horizon& horizon;
@@ -325,14 +330,19 @@ struct VariantInputs {
   const Backend& backend;
 };
 
-// The same rules with one slot type for the whole list (tier recipes dropped).
-BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const char* name) {
-  CampaignConfig v = in.campaign;
+// The same rules with one slot type for the whole list of `length` (tier recipes dropped).
+CampaignConfig single_slot_config(const CampaignConfig& campaign, Slot slot, int length) {
+  CampaignConfig v = campaign;
   v.recipe = Recipe{};
   for (int t = 0; t < kSlotTypes; ++t) v.recipe.count[t] = 0;
-  v.recipe.count[static_cast<int>(slot)] = in.list_length;
+  v.recipe.count[static_cast<int>(slot)] = length;
   for (auto& [tier, rules] : v.tier_rules) rules.recipe.reset();
-  const Campaign c = build_campaign(in.model, in.train.data, in.train.matrices, v, in.backend);
+  return v;
+}
+
+BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const char* name) {
+  const CampaignConfig v = single_slot_config(in.campaign, slot, in.list_length);
+  const Campaign c = build_campaign(in.scores, in.train.data, in.train.matrices, v, in.backend);
   return score_variant(name, from_campaign(c, in.train.matrices.customer_items), in.horizon,
                        in.tiers, false, false);
 }
@@ -367,23 +377,60 @@ BacktestVariant buy_again_variant(const VariantInputs& in,
   return plain_lists_variant("buy-again", again, in, recipe_lists);
 }
 
-// Item kNN lists (default parameters, kernels/item_item.hpp) from the training matrix, no rules.
+// The profiles of the recipe's customers (rows of the training matrix) and list options.
+struct PlainLists {
+  Csr profiles;
+  TopNParams topn;
+};
+
+PlainLists plain_lists_of(const VariantInputs& in, const std::vector<ScoredList>& recipe_lists) {
+  PlainLists p{select_rows(in.train.matrices.customer_items, customers_of(recipe_lists)), {}};
+  p.topn.n = in.list_length;
+  p.topn.exclude_seen = false;
+  return p;
+}
+
+// Item kNN lists ([itemknn], kernels/item_item.hpp) from the training matrix, no rules; the
+// slot model's neighbours when it is item kNN (same parameters).
 BacktestVariant item_knn_variant(const VariantInputs& in,
                                  const std::vector<ScoredList>& recipe_lists) {
-  const ItemKnnParams params;
   const int threads = in.backend.threads();
-  const Csr& train = in.train.matrices.customer_items;
-  const ItemKnnModel model = fit_item_knn(train, params, threads);
+  const auto* slot = dynamic_cast<const ItemKnnScoreSource*>(&in.scores);
+  std::optional<ItemKnnModel> fitted;
+  if (!slot) fitted = fit_item_knn(in.train.matrices.customer_items, in.config.itemknn, threads);
+  const ItemKnnModel& model = slot ? slot->model() : *fitted;
   const auto t0 = std::chrono::steady_clock::now();
-  const Csr profiles = select_rows(train, customers_of(recipe_lists));
-  TopNParams topn;
-  topn.n = in.list_length;
-  topn.exclude_seen = false;
-  const ItemKnnLists lists =
-      cpu_item_knn_topn(model.neighbours, profiles.view(), nullptr, params, topn, threads);
+  const PlainLists p = plain_lists_of(in, recipe_lists);
+  const ItemKnnLists lists = cpu_item_knn_topn(model.neighbours, p.profiles.view(), nullptr,
+                                               model.params, p.topn, threads);
   spdlog::info("backtest: item knn fit {:.2f} s, lists {:.2f} s", model.seconds,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+               seconds_since(t0));
   return plain_lists_variant("item-knn", lists.lists, in, recipe_lists);
+}
+
+// EASE lists ([ease]) from the training matrix, no rules; nullopt, with a warning, when the
+// catalogue is too large for [ease] max_memory_mb (check_ease_memory).
+std::optional<BacktestVariant> ease_variant(const VariantInputs& in,
+                                            const std::vector<ScoredList>& recipe_lists) {
+  const Csr& train = in.train.matrices.customer_items;
+  const auto* slot = dynamic_cast<const EaseScoreSource*>(&in.scores);
+  std::optional<EaseModel> fitted;
+  if (!slot) {
+    try {
+      check_ease_memory(train.cols, in.config.ease_max_bytes);
+    } catch (const InputError& e) {
+      spdlog::warn("backtest: no ease lists: {}", e.what());
+      return std::nullopt;
+    }
+    fitted = fit_ease(train, in.config.ease, in.config.ease_max_bytes, in.backend.threads());
+  }
+  const EaseModel& model = slot ? slot->model() : *fitted;
+  const auto t0 = std::chrono::steady_clock::now();
+  const PlainLists p = plain_lists_of(in, recipe_lists);
+  const TopNResult lists = cpu_ease_topn(model.weights, p.profiles.view(), nullptr, model.params,
+                                         p.topn, in.backend.threads());
+  spdlog::info("backtest: ease fit {:.2f} s, lists {:.2f} s", model.seconds, seconds_since(t0));
+  return plain_lists_variant("ease", lists, in, recipe_lists);
 }
 
 // TIFU-KNN lists from every training row, no rules (host/train/tifuknn.hpp).
@@ -400,6 +447,24 @@ BacktestVariant tifuknn_variant(const VariantInputs& in, const TifuKnnParams& pa
                std::chrono::duration<double>(t1 - t0).count(),
                std::chrono::duration<double>(t2 - t1).count());
   return plain_lists_variant("tifu-knn", lists, in, recipe_lists);
+}
+
+// The configured slot model's score source (and the iALS model it reads, trained only for
+// "ials"), made for model slots whatever the recipe reaches: the model variant needs them.
+struct SlotScores {
+  std::optional<Model> model;
+  std::unique_ptr<ScoreSource> scores;
+};
+
+SlotScores slot_scores(const RunConfig& config, const CampaignConfig& cc,
+                       const LoadedInput& train, const Backend& backend) {
+  SlotScores s;
+  if (cc.model == SlotModel::ials) s.model = train_for_backtest(config, train, backend);
+  const CampaignConfig model_only = single_slot_config(cc, Slot::model, 1);
+  s.scores = make_score_source(
+      {s.model ? &*s.model : nullptr, train.data, train.matrices, model_only, backend},
+      slot_model_params(config));
+  return s;
 }
 
 // z of the hit-rate difference between treatment and control (pooled two-proportion test); 0
@@ -436,20 +501,21 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   spdlog::info("backtest: as of {}: {} training rows, {} purchase rows in the next {:.0f} days",
                utc_date(as_of), res.train_rows, res.horizon_rows,
                static_cast<double>(horizon_seconds) / 86400.0);
-  const Model model = train_for_backtest(config, train, backend);
-
   CampaignConfig cc = *config.campaign;
   cc.campaign_time = as_of;
-  const Campaign recipe = build_campaign(model, train.data, train.matrices, cc, backend);
+  const SlotScores slot = slot_scores(config, cc, train, backend);
+  const Campaign recipe = build_campaign(*slot.scores, train.data, train.matrices, cc, backend);
   res.tier_names = recipe.tier_names;
   res.list_length = recipe.list_length;
-  const VariantInputs in{model, train, cc, cut.horizon, recipe.tier_names.size(),
+  res.slot_model = to_string(cc.model);
+  const VariantInputs in{*slot.scores, config, train, cc, cut.horizon, recipe.tier_names.size(),
                          recipe.list_length, backend};
   const auto recipe_lists = from_campaign(recipe, train.matrices.customer_items);
   res.variants.push_back(score_variant("recipe", recipe_lists, cut.horizon, in.tiers, true, true));
   res.variants.push_back(single_slot_variant(in, Slot::model, "model"));
   res.variants.push_back(buy_again_variant(in, recipe_lists));
   res.variants.push_back(item_knn_variant(in, recipe_lists));
+  if (auto ease = ease_variant(in, recipe_lists)) res.variants.push_back(std::move(*ease));
   res.variants.push_back(tifuknn_variant(in, config.tifuknn, recipe_lists));
   res.variants.push_back(single_slot_variant(in, Slot::popular, "popular"));
   res.control_z = control_z(res.variants[0]);

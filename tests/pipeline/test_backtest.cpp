@@ -81,7 +81,8 @@ model = 1
   EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
   EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
   EXPECT_EQ(r.list_length, 2);
-  ASSERT_EQ(r.variants.size(), 6u);
+  ASSERT_EQ(r.variants.size(), 7u);
+  EXPECT_EQ(r.slot_model, "ials");
   const BacktestVariant& recipe = r.variants[0];
   EXPECT_EQ(recipe.name, "recipe");
   EXPECT_EQ(recipe.all.customers, 6);
@@ -113,11 +114,16 @@ model = 1
   const BacktestVariant& knn = r.variants[3];
   EXPECT_EQ(knn.name, "item-knn");
   EXPECT_EQ(knn.all.items, 0);  // one item bought: no co-purchases, no neighbours, no lists
-  const BacktestVariant& tifu = r.variants[4];
+  const BacktestVariant& ease = r.variants[4];
+  EXPECT_EQ(ease.name, "ease");
+  // Every item is a candidate of EASE's lists (6 items, lists of 2); those with a score are
+  // the items i0 reaches, and B from one item has no off-diagonal weight: all score 0.
+  EXPECT_EQ(ease.all.items, 12);
+  const BacktestVariant& tifu = r.variants[5];
   EXPECT_EQ(tifu.name, "tifu-knn");
   EXPECT_EQ(tifu.all.items, 6);  // everyone bought only i0, so it is all TIFU-KNN can offer
   EXPECT_EQ(tifu.all.hit_items, 6);
-  EXPECT_EQ(r.variants[5].name, "popular");
+  EXPECT_EQ(r.variants[6].name, "popular");
 
   const std::string md = r.to_markdown();
   EXPECT_NE(md.find("| recipe | 6 | 6 | 100.0% | 50.0% | 28.6% |"), std::string::npos) << md;
