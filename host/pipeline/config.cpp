@@ -341,11 +341,12 @@ void parse_itemknn(const Reader& r, ItemKnnParams& p) {
 void parse_ease(const Reader& r, EaseParams& p, std::size_t& max_bytes) {
   r.set("ease", "regularization", p.regularization);
   r.set("ease", "weighted", p.weighted);
-  if (auto mb = r.get<std::int64_t>("ease", "max_memory_mb")) {
-    if (*mb < 1 || *mb > (std::int64_t{1} << 40))
-      throw InputError(fmt::format("{}: [ease] max_memory_mb = {}: must be in 1..{}", r.file(),
-                                   *mb, std::int64_t{1} << 40));
-    max_bytes = static_cast<std::size_t>(*mb) << 20;
+  if (auto mb = r.get<double>("ease", "max_memory_mb")) {
+    constexpr double kMaxMb = 1 << 30;  // 1 PiB
+    if (!(*mb > 0.0 && *mb <= kMaxMb))
+      throw InputError(fmt::format("{}: [ease] max_memory_mb = {}: must be > 0 and <= {}",
+                                   r.file(), *mb, kMaxMb));
+    max_bytes = static_cast<std::size_t>(*mb * 1048576.0);
   }
   if (!detail::ease_params_problem(p).empty())  // it names the parameter lambda
     throw InputError(fmt::format("{}: [ease] regularization = {}: must be finite and > 0",
