@@ -15,6 +15,7 @@
 #include "host/campaign/score_sources.hpp"
 #include "host/data/csr.hpp"
 #include "host/eval/baselines.hpp"
+#include "host/eval/item_lists.hpp"
 #include "host/io/time.hpp"
 #include "host/pipeline/run.hpp"
 #include "host/train/item_models.hpp"
@@ -144,6 +145,7 @@ nlohmann::json BacktestResult::to_json() const {
           {"horizon_purchase_rows", horizon_rows},
           {"list_length", list_length},
           {"slot_model", slot_model},
+          {"parameters", parameters},
           {"variants", vs},
           {"control_z", control_z}};
 }
@@ -508,6 +510,9 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   res.tier_names = recipe.tier_names;
   res.list_length = recipe.list_length;
   res.slot_model = to_string(cc.model);
+  res.parameters = {{"itemknn", describe(config.itemknn)},
+                    {"ease", describe(config.ease, config.ease_max_bytes)},
+                    {"tifuknn", describe(config.tifuknn)}};
   const VariantInputs in{*slot.scores, config, train, cc, cut.horizon, recipe.tier_names.size(),
                          recipe.list_length, backend};
   const auto recipe_lists = from_campaign(recipe, train.matrices.customer_items);

@@ -48,6 +48,7 @@ struct BacktestResult {
   std::vector<std::string> tier_names;
   int list_length = 0;
   std::string slot_model = "ials";  // [campaign] model: the score source of the model slots
+  nlohmann::json parameters;        // {"itemknn": {...}, "ease": {...}, "tifuknn": {...}}
   std::vector<BacktestVariant> variants;
   // Treatment against control of the recipe: nothing was sent in the past, so this is an A/A
   // check of the split (z of the difference in hit rates; |z| > 3 would mean a biased split).

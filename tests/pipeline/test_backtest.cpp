@@ -142,6 +142,43 @@ repurchasable = ["A"]
   EXPECT_EQ(r.variants[0].all.hit_items, 6);
 }
 
+TEST(Backtest, SlotModelFillsTheModelListsAndEaseCanBeLeftOut) {
+  // TIFU-KNN scores only i0, everyone's only item: bought, so it needs a repurchasable category.
+  const BacktestResult r = backtest_day_50("30d", R"(model = "tifuknn"
+[recipe]
+model = 1
+[rules]
+repurchasable = ["A"]
+[ease]
+max_memory_mb = 0.0001
+)");
+  EXPECT_EQ(r.slot_model, "tifuknn");
+  std::vector<std::string> names;
+  for (const auto& v : r.variants) names.push_back(v.name);
+  // 6 items need 288 bytes of EASE weights, above the limit of about 104: no ease lists.
+  EXPECT_EQ(names, (std::vector<std::string>{"recipe", "model", "buy-again", "item-knn",
+                                             "tifu-knn", "popular"}));
+  EXPECT_EQ(r.variants[0].all.hit_items, 6);
+  EXPECT_EQ(r.variants[1].all.hit_items, 6);
+  EXPECT_EQ(r.to_json()["slot_model"], "tifuknn");
+  EXPECT_NE(r.to_markdown().find("model slots from tifuknn"), std::string::npos);
+}
+
+TEST(Backtest, ItemModelVariantsUseTheConfiguredParameters) {
+  const BacktestResult r = backtest_day_50(
+      "30d", "model = \"itemknn\"\n[itemknn]\nneighbours = 3\n[ease]\nregularization = 10\n");
+  EXPECT_EQ(r.slot_model, "itemknn");
+  ASSERT_EQ(r.variants.size(), 7u);
+  EXPECT_EQ(r.variants[4].name, "ease");
+  // Everyone bought only i0: no co-purchases, no neighbours, and i0 is not repurchasable, so
+  // the model lists are empty (popular has nothing unbought to offer either).
+  EXPECT_EQ(r.variants[1].all.items, 0);
+  const auto j = r.to_json();
+  EXPECT_EQ(j["parameters"]["itemknn"]["neighbours"], 3);
+  EXPECT_EQ(j["parameters"]["ease"]["lambda"], 10.0);
+  EXPECT_EQ(j["parameters"]["tifuknn"]["group_size"], TifuKnnParams{}.group_size);
+}
+
 // The backtest of the shop as of day 50 over 30 days, with `campaign` as the config's sections.
 BacktestResult shop_backtest(const std::string& campaign) {
   testing::TempDir dir;
