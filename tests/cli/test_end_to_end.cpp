@@ -411,5 +411,61 @@ max_per_category = 3
   EXPECT_EQ(testing::hidden_files(dir.path()), 0) << "temporary files left behind";
 }
 
+// A campaign whose model slots come from item kNN: no iALS model is trained unless [model]
+// path asks for the file; the manifest names the slot model; --slot-model overrides the config.
+TEST(EndToEndCampaign, HistorySlotModelSkipsIalsTraining) {
+  testing::TempDir dir;
+  const auto h5 = dir / "sample.h5";
+  ASSERT_EQ(run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
+                           h5.string() +
+                           " --customer CustomerID --item StockCode --time InvoiceDate "
+                           "--quantity Quantity --price UnitPrice --items " +
+                           (kSource / "data/online_retail_items.csv.gz").string() +
+                           " --items-id StockCode --items-name name --items-category category "
+                           "--items-price price",
+                       dir)
+                .exit_code,
+            0);
+  auto config = [&](const std::string& model_section) {
+    return "[input]\npath = \"" + h5.string() + "\"\n" + model_section +
+           "[run]\ndevice = \"cpu\"\nthreads = 2\n[campaign]\nid = \"w\"\nmodel = \"itemknn\"\n"
+           "[recipe]\nrepeat = 1\nmodel = 4\n[itemknn]\nneighbours = 30\n[output]\npath = \"" +
+           (dir / "c.csv").string() + "\"\n";
+  };
+  write_text(dir / "knn.toml", config(""));
+  const Result run = run_tailor("run " + (dir / "knn.toml").string(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  std::ifstream mf(dir / "c.csv.manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  EXPECT_EQ(m["slot_model"]["name"], "itemknn");
+  EXPECT_EQ(m["slot_model"]["parameters"]["neighbours"], 30);
+  EXPECT_FALSE(m.contains("training")) << "iALS was trained";
+  int model_items = 0;
+  for (const auto& row : read_csv(dir / "c.csv"))
+    if (row[4] == "model") {
+      ++model_items;
+      EXPECT_EQ(row[5].rfind("because you bought ", 0), 0u) << row[5];
+    }
+  EXPECT_GT(model_items, 0);
+
+  // A model file asked for: iALS is trained and saved as before.
+  write_text(dir / "saved.toml",
+             config("[model]\npath = \"" + (dir / "m.h5").string() + "\"\nfactors = 8\n"
+                    "iterations = 2\n"));
+  ASSERT_EQ(run_tailor("run " + (dir / "saved.toml").string(), dir).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "m.h5"));
+
+  const Result bad = run_tailor("run " + (dir / "knn.toml").string() + " --slot-model bpr", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.log.find("run: --slot-model: unknown slot model \"bpr\"; slot models are ials, "
+                         "itemknn, ease, tifuknn"),
+            std::string::npos)
+      << bad.log;
+  const Result tifu = run_tailor("run " + (dir / "knn.toml").string() + " --slot-model tifuknn", dir);
+  ASSERT_EQ(tifu.exit_code, 0) << tifu.log;
+  std::ifstream tf(dir / "c.csv.manifest.json");
+  EXPECT_EQ(nlohmann::json::parse(tf)["slot_model"]["name"], "tifuknn");
+}
+
 }  // namespace
 }  // namespace tailor
