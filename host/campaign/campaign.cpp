@@ -11,6 +11,7 @@
 #include "host/campaign/audience.hpp"
 #include "host/campaign/inputs.hpp"
 #include "host/campaign/items.hpp"
+#include "host/campaign/score_source.hpp"
 #include "host/campaign/scoring.hpp"
 #include "host/campaign/slots.hpp"
 #include "host/core/error.hpp"
@@ -27,6 +28,14 @@ Slot parse_slot(const std::string& name) {
 }
 
 const char* to_string(NegativeAction a) { return kNegativeActionNames.name(a); }
+
+const char* to_string(SlotModel m) { return kSlotModelNames.name(m); }
+
+SlotModel parse_slot_model(const std::string& name) {
+  if (const auto m = kSlotModelNames.find(name)) return *m;
+  throw InputError(fmt::format("unknown slot model \"{}\"; slot models are {}", name,
+                               kSlotModelNames.choices(", ")));
+}
 
 namespace {
 
@@ -79,14 +88,6 @@ void check_against_data(const Dataset& data, const CampaignConfig& config, const
         fmt::format("{}: price rules need item prices (/items/price); the file has none", file));
 }
 
-// The campaign date: the config's, else one second after the latest interaction (0 without
-// times).
-std::int64_t campaign_time_of(const CampaignConfig& config, const InteractionLog& log) {
-  if (config.campaign_time) return *config.campaign_time;
-  if (log.time.empty()) return 0;
-  return *std::max_element(log.time.begin(), log.time.end()) + 1;
-}
-
 // Tier names (tier1 .. tierN when the config gives none) and every customer's RFM and tier at
 // the campaign date (no tier without times).
 void assign_tiers(const Dataset& data, const CampaignConfig& config, Campaign& camp) {
@@ -132,7 +133,7 @@ struct ListInputs {
   const TierRuleTable& tiers;
   const CustomerInputs& inputs;
   const Audience& audience;
-  const CampaignScorer& scorer;
+  const ScoreSource& scorer;
   bool need_scores;  // some recipe reaches discovery or model slots
 };
 
@@ -151,7 +152,7 @@ struct ListTotals {
 
 // One thread's state: the scores of its current block, the scratch of its current list.
 struct ListWorker {
-  BlockScores scores;
+  std::unique_ptr<BlockScorer> scores;
   ListScratch scratch;
   ListTotals totals;
 };
@@ -185,7 +186,8 @@ void build_list(const ListInputs& in, std::size_t li, const float* scores, ListW
                          in.inputs.events.removed[c],
                          in.inputs.events.demoted[c],
                          tr && tr->price_min ? tr->price_min : config.price_min,
-                         tr && tr->price_max ? tr->price_max : config.price_max};
+                         tr && tr->price_max ? tr->price_max : config.price_max,
+                         c};
   w.scratch.begin(history, im);
   ListBuilder builder(in.slots, who, w.scratch, out.items);
   fill_recipe(recipe, [&](Slot slot, int need) { return builder.fill(slot, need); },
@@ -205,15 +207,15 @@ ListTotals build_lists(const ListInputs& in, int threads, Campaign& camp) {
   ListTotals totals;
 #pragma omp parallel num_threads(threads)
   {
-    ListWorker w{BlockScores(in.scorer), ListScratch(n_items, n_categories), {}};
+    ListWorker w{in.scorer.block_scorer(), ListScratch(n_items, n_categories), {}};
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
       const std::int64_t first = blk * block_rows, last = std::min(n_listed, first + block_rows);
-      w.scores.score(std::span(listed).subspan(static_cast<std::size_t>(first),
+      w.scores->score(std::span(listed).subspan(static_cast<std::size_t>(first),
                                                static_cast<std::size_t>(last - first)));
       for (std::int64_t li = first; li < last; ++li) {
         const auto k = static_cast<std::size_t>(li);
-        build_list(in, k, w.scores.row(k - static_cast<std::size_t>(first)), w, camp.lists[k]);
+        build_list(in, k, w.scores->row(k - static_cast<std::size_t>(first)), w, camp.lists[k]);
       }
     }
 #pragma omp critical
@@ -245,8 +247,17 @@ void summarize(const ListTotals& totals, double seconds, Campaign& camp) {
 
 }  // namespace
 
-Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
-                        const CampaignConfig& config, const Backend& backend) {
+// The campaign date: the config's, else one second after the latest interaction (0 without
+// times).
+std::int64_t campaign_time_of(const CampaignConfig& config, const InteractionLog& log) {
+  if (config.campaign_time) return *config.campaign_time;
+  if (log.time.empty()) return 0;
+  return *std::max_element(log.time.begin(), log.time.end()) + 1;
+}
+
+Campaign build_campaign(const ScoreSource& scores, const Dataset& data,
+                        const InteractionMatrices& m, const CampaignConfig& config,
+                        const Backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   validate(config, "campaign");
   Campaign camp;
@@ -258,7 +269,7 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   assign_tiers(data, config, camp);
   const TierRuleTable tiers(config, camp.tier_names);
 
-  const CampaignItems items = campaign_items(model, data, m, config);
+  const CampaignItems items = campaign_items(data, m, config);
   const CustomerInputs inputs =
       customer_inputs(data, config, camp.campaign_time, reach[Slot::repeat]);
   camp.stats.blocklist_pairs = inputs.blocklist.rows;
@@ -270,13 +281,26 @@ Campaign build_campaign(const Model& model, const Dataset& data, const Interacti
   camp.stats.suppressed_by_event = audience.suppressed;
 
   const bool need_scores = reach[Slot::discovery] || reach[Slot::model];
-  const CampaignScorer scorer(model, data, m.customer_items, items.factors, backend, need_scores);
-  const ListInputs in{{data, items, config, camp.campaign_time}, m.customer_items, camp.rfm,
-                      tiers, inputs, audience, scorer, need_scores};
+  const NoScores none;  // no slot reads a score: no row is computed
+  const ScoreSource& used = need_scores ? scores : none;
+  const ListInputs in{{data, items, config, camp.campaign_time, &used}, m.customer_items,
+                      camp.rfm, tiers, inputs, audience, used, need_scores};
   camp.lists.resize(audience.listed.size());
   const ListTotals totals = build_lists(in, backend.threads(), camp);
   summarize(totals, seconds_since(start), camp);
   return camp;
+}
+
+Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
+                        const CampaignConfig& config, const Backend& backend) {
+  const IalsScoreSource scores(model, data, m.customer_items, backend,
+                               needs_model_scores(config));
+  return build_campaign(scores, data, m, config, backend);
+}
+
+bool needs_model_scores(const CampaignConfig& config) {
+  const Reach reach = reach_of(config);
+  return reach[Slot::discovery] || reach[Slot::model];
 }
 
 }  // namespace tailor

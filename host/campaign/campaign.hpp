@@ -30,6 +30,18 @@ const char* to_string(Slot s);
 // InputError for an unknown name, listing the slot types.
 Slot parse_slot(const std::string& name);
 
+// Where the discovery and model slots get their scores ([campaign] model): the iALS model's
+// factors, or one of the history models (host/campaign/score_sources.hpp).
+// "ranker" is the two-stage ranker (host/rank/), whose source the pipeline makes.
+enum class SlotModel : std::uint8_t { ials = 0, itemknn = 1, ease = 2, tifuknn = 3, ranker = 4 };
+inline constexpr NameTable<SlotModel, 5> kSlotModelNames{
+    "slot model",
+    {{{SlotModel::ials, "ials"}, {SlotModel::itemknn, "itemknn"}, {SlotModel::ease, "ease"},
+      {SlotModel::tifuknn, "tifuknn"}, {SlotModel::ranker, "ranker"}}}};
+const char* to_string(SlotModel m);
+// InputError for an unknown name, listing the slot models.
+SlotModel parse_slot_model(const std::string& name);
+
 // How many items of each slot type a list holds, and where the unfilled ones go.
 struct Recipe {
   int count[kSlotTypes] = {0, 0, 10, 0};  // repeat, discovery, model, popular
@@ -65,6 +77,7 @@ struct CampaignConfig {
   // rows after it are ignored. Unset: one second after the latest interaction.
   std::optional<std::int64_t> campaign_time;
   Recipe recipe;
+  SlotModel model = SlotModel::ials;  // the score source of discovery and model slots
 
   // Rules.
   std::vector<std::string> repurchasable;  // category names ("*": all); bought items there
@@ -131,14 +144,32 @@ struct Campaign {
   CampaignStats stats;
 };
 
-// Builds the campaign for every customer of `data` (customers and items are matched to the
-// model by id; customers unknown to the model get their model slots from the fallback). The
+class ScoreSource;  // host/campaign/score_source.hpp
+
+// The campaign date: the config's, else one second after the latest interaction (0 without
+// times).
+std::int64_t campaign_time_of(const CampaignConfig& config, const InteractionLog& log);
+
+// Builds the campaign for every customer of `data`, the discovery and model slots ranked by the
+// rows of `scores` (customers it gives no row get those slots from the fallbacks). The
 // interaction matrices are those of `data`. Throws InputError for a config the data cannot
 // satisfy (a category rule without categories, a price rule without prices, an unknown event,
-// tier or category name, a malformed blocklist).
-// Model scores come from `backend`'s scorer (CPU or CUDA), the rest runs on its CPU threads.
+// tier or category name, a malformed blocklist). config.model is not read here: the caller made
+// `scores` from it (make_score_source, host/campaign/score_sources.hpp). The lists are built on
+// `backend`'s CPU threads.
+Campaign build_campaign(const ScoreSource& scores, const Dataset& data,
+                        const InteractionMatrices& m, const CampaignConfig& config,
+                        const Backend& backend);
+
+// The same with the iALS model's scores (customers and items are matched to the model by id;
+// customers unknown to the model get their model slots from the fallback), computed by
+// `backend`'s scorer (CPU or CUDA), whatever config.model says.
 Campaign build_campaign(const Model& model, const Dataset& data, const InteractionMatrices& m,
                         const CampaignConfig& config, const Backend& backend);
+
+// Whether some recipe (the campaign's or a tier's) reaches a discovery or model slot, directly
+// or through fallbacks: only then are scores needed.
+bool needs_model_scores(const CampaignConfig& config);
 
 // The rows that count as interactions for training and for "already bought": every row except
 // those whose event is one of config.negative_events (a return or a complaint is not a

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace tailor {
+
+// No item: an item index that names none (e.g. no "because you bought" item).
+inline constexpr std::uint32_t kNoItem = std::numeric_limits<std::uint32_t>::max();
 
 // id -> its index in the vector it was made from; the keys view that vector, which must outlive
 // the map.

@@ -96,13 +96,12 @@ std::vector<std::int64_t> item_popularity(const Csr& item_customers) {
   return popularity;
 }
 
-CampaignItems campaign_items(const Model& model, const Dataset& data, const InteractionMatrices& m,
+CampaignItems campaign_items(const Dataset& data, const InteractionMatrices& m,
                              const CampaignConfig& config) {
   CampaignItems items;
   items.meta = &data.item_meta;
   items.allowed = allowed_items(data, config);
   items.repurchasable = repurchasable_categories(data, config.repurchasable);
-  items.factors = item_factors(model, data);
   items.popularity = item_popularity(m.item_customers);
   return items;
 }

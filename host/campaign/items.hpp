@@ -1,6 +1,7 @@
 // What every list of a campaign shares about the items: the global rules (availability,
-// include and exclude lists, repurchasable categories), the model's factors in the data's item
-// order, and popularity. Built once per campaign, read by every thread.
+// include and exclude lists, repurchasable categories) and popularity; and the iALS model's
+// factors in the data's item order, which its score source (host/campaign/scoring.hpp) reads.
+// Built once per campaign, read by every thread.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,6 @@ struct CampaignItems {
   std::vector<std::uint8_t> allowed;        // per item: available, included, not excluded
   std::vector<std::uint8_t> repurchasable;  // per category: 1 = bought items stay eligible;
                                             // empty when no category is
-  ItemFactors factors;
   std::vector<std::int64_t> popularity;     // per item: distinct customers with a row of it
 
   // Whether `item` may be offered again to a customer who bought it.
@@ -51,8 +51,9 @@ ItemFactors item_factors(const Model& model, const Dataset& data);
 // Distinct customers per item: the row lengths of the item-major matrix.
 std::vector<std::int64_t> item_popularity(const Csr& item_customers);
 
-// All of the above, in that order (so warnings and errors come in that order too).
-CampaignItems campaign_items(const Model& model, const Dataset& data, const InteractionMatrices& m,
+// allowed_items, repurchasable_categories and item_popularity, in that order (so warnings and
+// errors come in that order too).
+CampaignItems campaign_items(const Dataset& data, const InteractionMatrices& m,
                              const CampaignConfig& config);
 
 }  // namespace tailor

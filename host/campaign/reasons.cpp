@@ -38,7 +38,10 @@ std::uint32_t most_similar_bought(std::uint32_t item, std::span<const std::uint3
 
 std::string because_reason(const Dataset& data, const ItemFactors& factors, std::uint32_t item,
                            std::span<const std::uint32_t> bought) {
-  const std::uint32_t arg = most_similar_bought(item, bought, factors);
+  return because_reason(data, most_similar_bought(item, bought, factors));
+}
+
+std::string because_reason(const Dataset& data, std::uint32_t arg) {
   if (arg == kNoItem) return std::string("recommended for you");
   const ItemMeta& im = data.item_meta;
   const std::string& name =

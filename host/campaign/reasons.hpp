@@ -2,17 +2,15 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <string>
 
+#include "host/campaign/ids.hpp"
 #include "host/campaign/items.hpp"
 #include "host/campaign/replenish.hpp"
 #include "host/data/dataset.hpp"
 
 namespace tailor {
-
-inline constexpr std::uint32_t kNoItem = std::numeric_limits<std::uint32_t>::max();
 
 // Repeat: "due since 2011-11-02 (about every 13 days)" when the expected date is at or before
 // the campaign date, "due on DATE (...)" when it is still ahead.
@@ -31,6 +29,10 @@ std::uint32_t most_similar_bought(std::uint32_t item, std::span<const std::uint3
 // "recommended for you" when the customer bought no other item with factors.
 std::string because_reason(const Dataset& data, const ItemFactors& factors, std::uint32_t item,
                            std::span<const std::uint32_t> bought);
+
+// Model, from any score source: "because you bought NAME" naming item `because` (its
+// /items/name, else its id), or "recommended for you" for kNoItem.
+std::string because_reason(const Dataset& data, std::uint32_t because);
 
 // Popular: "popular: bought by N customers".
 std::string popular_reason(std::int64_t customers);

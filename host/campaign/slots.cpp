@@ -160,12 +160,11 @@ int ListBuilder::fill_discovery(int need) {
   const float* sc = who_.scores;
   if (!sc) return 0;
   const ItemMeta& im = ctx_.data.item_meta;
-  const auto& factor = ctx_.items.factors.rows;
   // The pool: the best-scored candidates; then ranked by score x price^w.
   const auto pool_size = static_cast<std::size_t>(ctx_.config.discovery_pool);
   s_.pool.reset(pool_size);
   offer_items([sc](std::uint32_t i) { return sc[i]; }, [&](std::uint32_t i) {
-    return factor[i] && !s_.bought[i] && im.category[i] != kNoCategory &&
+    return scored(i) && !s_.bought[i] && im.category[i] != kNoCategory &&
            !s_.bought_category[im.category[i]] && eligible(i);
   });
   s_.pool.cut(pool_size);
@@ -187,13 +186,13 @@ int ListBuilder::fill_discovery(int need) {
 int ListBuilder::fill_model(int need) {
   const float* sc = who_.scores;
   if (!sc) return 0;
-  const auto& factor = ctx_.items.factors.rows;
   auto generate = [&] {
     offer_items([sc](std::uint32_t i) { return sc[i]; },
-                [&](std::uint32_t i) { return factor[i] && may_rebuy(i) && eligible(i); });
+                [&](std::uint32_t i) { return scored(i) && may_rebuy(i) && eligible(i); });
   };
   return fill_ranked(need, Slot::model, generate, [&](std::uint32_t i) {
-    return because_reason(ctx_.data, ctx_.items.factors, i, who_.history);
+    return because_reason(ctx_.data,
+                          ctx_.source ? ctx_.source->because(who_.customer, i) : kNoItem);
   });
 }
 

@@ -15,6 +15,7 @@
 #include "host/campaign/campaign.hpp"
 #include "host/campaign/items.hpp"
 #include "host/campaign/replenish.hpp"
+#include "host/campaign/score_source.hpp"
 #include "host/data/dataset.hpp"
 
 namespace tailor {
@@ -99,17 +100,21 @@ struct SlotContext {
   const CampaignItems& items;
   const CampaignConfig& config;  // max_per_category and [discovery]
   std::int64_t campaign_time;    // unix seconds, for the repeat reasons
+  // The rows' source: its floor() bounds the discovery and model candidates, its because() names
+  // the model items' reasons. Null: every finite score ranks, no "because" item.
+  const ScoreSource* source = nullptr;
 };
 
 // One customer's side of the rules.
 struct CustomerView {
   std::span<const std::uint32_t> history;  // items the customer has rows of (the CSR row)
-  const float* scores = nullptr;           // model score per item, or null: no discovery or
-                                           // model candidates
+  const float* scores = nullptr;           // score per item (the source's row), or null: no
+                                           // discovery or model candidates
   std::span<const DueItem> due;            // items due, in due_items' order
   std::span<const std::uint32_t> blocked, removed, demoted;  // sorted item indices
   std::optional<double> price_min, price_max;                // the tier's window, else the
                                                              // campaign's
+  std::uint32_t customer = 0;  // index into Dataset::customer_ids, for the source's because()
 };
 
 // Places one customer's items into `list`, slot type by slot type, under the rules.
@@ -136,6 +141,10 @@ class ListBuilder {
   int fill_model(int need);
   int fill_popular(int need);
 
+  // A discovery or model candidate by score: above the source's floor.
+  [[nodiscard]] bool scored(std::uint32_t i) const {
+    return who_.scores[i] > (ctx_.source ? ctx_.source->floor() : kNoScore);
+  }
   // Rule 8 for model and popular slots: not bought, or in a repurchasable category.
   [[nodiscard]] bool may_rebuy(std::uint32_t i) const {
     return !s_.bought[i] || ctx_.items.is_repurchasable(i);

@@ -18,6 +18,7 @@ struct BacktestArgs {
   std::string config, as_of, horizon = "30d", report, markdown;
   ModelFlags model;
   DeviceFlags device;
+  SlotModelFlag slot_model;
 };
 
 void declare(CLI::App& cmd, BacktestArgs& a) {
@@ -28,10 +29,12 @@ void declare(CLI::App& cmd, BacktestArgs& a) {
   cmd.add_option("--markdown", a.markdown, "Write the tables as Markdown here");
   a.model.add_to(cmd);
   a.device.add_to(cmd, true);
+  a.slot_model.add_to(cmd);
 }
 
 int run(const BacktestArgs& a) {
-  const RunConfig config = load_run_config(a.config, a.model, a.device, "backtest");
+  RunConfig config = load_run_config(a.config, a.model, a.device, "backtest");
+  a.slot_model.apply(config, "backtest");
   std::int64_t as_of = 0;
   if (!parse_time(a.as_of, std::nullopt, as_of))
     throw InputError(fmt::format("--as-of {}: expected a date YYYY-MM-DD", a.as_of));

@@ -1,5 +1,8 @@
 #include "host/cli/flags.hpp"
 
+#include <fmt/format.h>
+
+#include "host/core/error.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor::cli {
@@ -36,6 +39,25 @@ void DeviceFlags::add_to(CLI::App& app, bool from_config) {
 
 Backend DeviceFlags::backend(std::size_t memory_budget) const {
   return make_backend(parse_device(device), threads, memory_budget);
+}
+
+void SlotModelFlag::add_to(CLI::App& app) {
+  app.add_option("--slot-model", name,
+                 "Campaigns: score source of the discovery and model slots, ials, itemknn, ease "
+                 "or tifuknn (replaces [campaign] model) [ials]");
+}
+
+void SlotModelFlag::apply(RunConfig& config, const char* command) const {
+  if (!name) return;
+  if (!config.campaign)
+    throw InputError(fmt::format("{}: --slot-model {} needs a campaign config ({} has no "
+                                 "[campaign] section)",
+                                 command, *name, config.source.string()));
+  try {
+    config.campaign->model = parse_slot_model(*name);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: --slot-model: {}", command, e.what()));
+  }
 }
 
 void EvalFlags::add_to(CLI::App& app, const char* split_help, const char* k_help) {

@@ -56,6 +56,14 @@ struct EvalFlags {
   }
 };
 
+// --slot-model NAME of `run` and `backtest`: replaces the config's [campaign] model.
+struct SlotModelFlag {
+  std::optional<std::string> name;
+  void add_to(CLI::App& app);
+  // InputError for an unknown name (listing the slot models) or a config without [campaign].
+  void apply(RunConfig& config, const char* command) const;
+};
+
 // A TOML config with the command line's model and device flags laid over it.
 RunConfig load_run_config(const std::string& path, const ModelFlags& flags,
                           const DeviceFlags& device, const char* command);

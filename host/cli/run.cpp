@@ -14,12 +14,14 @@ struct RunArgs {
   std::string config;
   ModelFlags model;
   DeviceFlags device;
+  SlotModelFlag slot_model;
 };
 
 void declare(CLI::App& cmd, RunArgs& a) {
   cmd.add_option("config", a.config, "TOML config (see data/nightly.example.toml)")->required();
   a.model.add_to(cmd);
   a.device.add_to(cmd, true);
+  a.slot_model.add_to(cmd);
 }
 
 // Where the job wrote its files.
@@ -33,7 +35,8 @@ void print_outputs(const RunConfig& config) {
 }
 
 int run(const RunArgs& a) {
-  const RunConfig config = load_run_config(a.config, a.model, a.device, "run");
+  RunConfig config = load_run_config(a.config, a.model, a.device, "run");
+  a.slot_model.apply(config, "run");
   run_pipeline(config, config_backend(config));
   print_outputs(config);
   return 0;

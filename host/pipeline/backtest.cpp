@@ -6,15 +6,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 
 #include "host/core/device.hpp"
 #include "host/core/error.hpp"
+#include "host/core/progress.hpp"
+#include "host/campaign/score_sources.hpp"
 #include "host/data/csr.hpp"
 #include "host/eval/baselines.hpp"
+#include "host/eval/item_lists.hpp"
 #include "host/io/time.hpp"
 #include "host/pipeline/run.hpp"
 #include "host/rank/ranker.hpp"
+#include "host/rank/ranker_source.hpp"
 #include "host/train/item_models.hpp"
 #include "host/train/tifuknn.hpp"
 #include "host/train/train.hpp"
@@ -23,10 +28,6 @@ namespace tailor {
 namespace {
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 std::uint64_t pair_key(std::uint32_t c, std::uint32_t i) {
   return (static_cast<std::uint64_t>(c) << 32) | i;
@@ -148,6 +149,8 @@ nlohmann::json BacktestResult::to_json() const {
           {"train_rows", train_rows},
           {"horizon_purchase_rows", horizon_rows},
           {"list_length", list_length},
+          {"slot_model", slot_model},
+          {"parameters", parameters},
           {"variants", vs},
           {"control_z", control_z},
           {"ranker", ranker}};
@@ -159,9 +162,9 @@ namespace {
 std::string overview_table(const BacktestResult& r) {
   std::string s = fmt::format(
       "Backtest as of {} (horizon {:.0f} days): {} training rows, {} purchase rows in the "
-      "horizon, lists of {}.\n\n",
+      "horizon, lists of {}, model slots from {}.\n\n",
       utc_date(r.as_of), static_cast<double>(r.horizon_seconds) / 86400.0, r.train_rows,
-      r.horizon_rows, r.list_length);
+      r.horizon_rows, r.list_length, r.slot_model);
   s += "| lists | customers | active in horizon | hit rate | precision | revenue captured | "
        "fit s | lists s |\n";
   s += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
@@ -346,7 +349,8 @@ Model train_for_backtest(const RunConfig& config, const LoadedInput& train,
 
 // What the variants of one backtest share.
 struct VariantInputs {
-  const Model& model;
+  const ScoreSource& scores;  // the configured slot model's, for the model slots
+  const RunConfig& config;    // [itemknn], [ease], [tifuknn]
   const LoadedInput& train;
   const CampaignConfig& campaign;  // dated as_of
   const Horizon& horizon;
@@ -355,15 +359,20 @@ struct VariantInputs {
   const Backend& backend;
 };
 
-// The same rules with one slot type for the whole list (tier recipes dropped).
-BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const char* name) {
-  CampaignConfig v = in.campaign;
+// The same rules with one slot type for the whole list of `length` (tier recipes dropped).
+CampaignConfig single_slot_config(const CampaignConfig& campaign, Slot slot, int length) {
+  CampaignConfig v = campaign;
   v.recipe = Recipe{};
   for (int t = 0; t < kSlotTypes; ++t) v.recipe.count[t] = 0;
-  v.recipe.count[static_cast<int>(slot)] = in.list_length;
+  v.recipe.count[static_cast<int>(slot)] = length;
   for (auto& [tier, rules] : v.tier_rules) rules.recipe.reset();
+  return v;
+}
+
+BacktestVariant single_slot_variant(const VariantInputs& in, Slot slot, const char* name) {
+  const CampaignConfig v = single_slot_config(in.campaign, slot, in.list_length);
   const auto t0 = std::chrono::steady_clock::now();
-  const Campaign c = build_campaign(in.model, in.train.data, in.train.matrices, v, in.backend);
+  const Campaign c = build_campaign(in.scores, in.train.data, in.train.matrices, v, in.backend);
   BacktestVariant out = score_variant(name, from_campaign(c, in.train.matrices.customer_items),
                                       in.horizon, in.tiers, false, false);
   out.list_seconds = seconds_since(t0);
@@ -403,21 +412,60 @@ BacktestVariant buy_again_variant(const VariantInputs& in,
   return out;
 }
 
-// Item kNN lists (default parameters, kernels/item_item.hpp) from the training matrix, no rules.
+// The profiles of the recipe's customers (rows of the training matrix) and list options.
+struct PlainLists {
+  Csr profiles;
+  TopNParams topn;
+};
+
+PlainLists plain_lists_of(const VariantInputs& in, const std::vector<ScoredList>& recipe_lists) {
+  PlainLists p{select_rows(in.train.matrices.customer_items, customers_of(recipe_lists)), {}};
+  p.topn.n = in.list_length;
+  p.topn.exclude_seen = false;
+  return p;
+}
+
+// Item kNN lists ([itemknn], kernels/item_item.hpp) from the training matrix, no rules; the
+// slot model's neighbours when it is item kNN (same parameters).
 BacktestVariant item_knn_variant(const VariantInputs& in,
                                  const std::vector<ScoredList>& recipe_lists) {
-  const ItemKnnParams params;
   const int threads = in.backend.threads();
-  const Csr& train = in.train.matrices.customer_items;
-  const ItemKnnModel model = fit_item_knn(train, params, in.backend);
+  const auto* slot = dynamic_cast<const ItemKnnScoreSource*>(&in.scores);
+  std::optional<ItemKnnModel> fitted;
+  if (!slot) fitted = fit_item_knn(in.train.matrices.customer_items, in.config.itemknn, in.backend);
+  const ItemKnnModel& model = slot ? slot->model() : *fitted;
   const auto t0 = std::chrono::steady_clock::now();
-  const Csr profiles = select_rows(train, customers_of(recipe_lists));
-  TopNParams topn;
-  topn.n = in.list_length;
-  topn.exclude_seen = false;
-  const ItemKnnLists lists =
-      cpu_item_knn_topn(model.neighbours, profiles.view(), nullptr, params, topn, threads);
+  const PlainLists p = plain_lists_of(in, recipe_lists);
+  const ItemKnnLists lists = cpu_item_knn_topn(model.neighbours, p.profiles.view(), nullptr,
+                                               model.params, p.topn, threads);
   BacktestVariant out = plain_lists_variant("item-knn", lists.lists, in, recipe_lists);
+  out.fit_seconds = model.seconds;
+  out.list_seconds = seconds_since(t0);
+  return out;
+}
+
+// EASE lists ([ease]) from the training matrix, no rules; nullopt, with a warning, when the
+// catalogue is too large for [ease] max_memory_mb (check_ease_memory).
+std::optional<BacktestVariant> ease_variant(const VariantInputs& in,
+                                            const std::vector<ScoredList>& recipe_lists) {
+  const Csr& train = in.train.matrices.customer_items;
+  const auto* slot = dynamic_cast<const EaseScoreSource*>(&in.scores);
+  std::optional<EaseModel> fitted;
+  if (!slot) {
+    try {
+      check_ease_memory(train.cols, in.config.ease_max_bytes);
+    } catch (const InputError& e) {
+      spdlog::warn("backtest: no ease lists: {}", e.what());
+      return std::nullopt;
+    }
+    fitted = fit_ease(train, in.config.ease, in.config.ease_max_bytes, in.backend);
+  }
+  const EaseModel& model = slot ? slot->model() : *fitted;
+  const auto t0 = std::chrono::steady_clock::now();
+  const PlainLists p = plain_lists_of(in, recipe_lists);
+  const TopNResult lists = cpu_ease_topn(model.weights, p.profiles.view(), nullptr, model.params,
+                                         p.topn, in.backend.threads());
+  BacktestVariant out = plain_lists_variant("ease", lists, in, recipe_lists);
   out.fit_seconds = model.seconds;
   out.list_seconds = seconds_since(t0);
   return out;
@@ -439,7 +487,7 @@ BacktestVariant tifuknn_variant(const VariantInputs& in, const TifuKnnParams& pa
   return out;
 }
 
-// The two-stage ranker (host/rank/ranker.hpp) fitted with labels from the window before the
+// The two-stage ranker (host/rank/ranker.hpp) fitted with labels from the windows before the
 // date, then applied as of the date; no rules. `report` receives describe() of the fit.
 BacktestVariant ranker_variant(const VariantInputs& in, const RankerParams& params,
                                const std::vector<ScoredList>& recipe_lists,
@@ -457,6 +505,34 @@ BacktestVariant ranker_variant(const VariantInputs& in, const RankerParams& para
   out.list_seconds = seconds_since(t1);
   report = describe(m);
   return out;
+}
+
+// The configured slot model's score source (and the iALS model it reads, trained only for
+// "ials"), made for model slots whatever the recipe reaches: the model variant needs them.
+struct SlotScores {
+  std::optional<Model> model;
+  std::unique_ptr<ScoreSource> scores;
+  double fit_seconds = 0.0;
+};
+
+SlotScores slot_scores(const RunConfig& config, const CampaignConfig& cc,
+                       const LoadedInput& train, const Backend& backend,
+                       std::int64_t horizon_seconds) {
+  SlotScores s;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (cc.model == SlotModel::ranker) {
+    s.scores = make_ranker_source(train.data, *cc.campaign_time,
+                                  ranker_params(config, horizon_seconds), backend);
+    s.fit_seconds = seconds_since(t0);
+    return s;
+  }
+  if (cc.model == SlotModel::ials) s.model = train_for_backtest(config, train, backend);
+  s.fit_seconds = seconds_since(t0);
+  const CampaignConfig model_only = single_slot_config(cc, Slot::model, 1);
+  s.scores = make_score_source(
+      {s.model ? &*s.model : nullptr, train.data, train.matrices, model_only, backend},
+      slot_model_params(config));
+  return s;
 }
 
 // z of the hit-rate difference between treatment and control (pooled two-proportion test); 0
@@ -493,27 +569,29 @@ BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
   spdlog::info("backtest: as of {}: {} training rows, {} purchase rows in the next {:.0f} days",
                utc_date(as_of), res.train_rows, res.horizon_rows,
                static_cast<double>(horizon_seconds) / 86400.0);
-  const auto t0 = std::chrono::steady_clock::now();
-  const Model model = train_for_backtest(config, train, backend);
-  const double train_seconds = seconds_since(t0);
-
   CampaignConfig cc = *config.campaign;
   cc.campaign_time = as_of;
+  const SlotScores slot = slot_scores(config, cc, train, backend, horizon_seconds);
   const auto t1 = std::chrono::steady_clock::now();
-  const Campaign recipe = build_campaign(model, train.data, train.matrices, cc, backend);
+  const Campaign recipe = build_campaign(*slot.scores, train.data, train.matrices, cc, backend);
   const double recipe_seconds = seconds_since(t1);
   res.tier_names = recipe.tier_names;
   res.list_length = recipe.list_length;
-  const VariantInputs in{model, train, cc, cut.horizon, recipe.tier_names.size(),
+  res.slot_model = to_string(cc.model);
+  res.parameters = {{"itemknn", describe(config.itemknn)},
+                    {"ease", describe(config.ease, config.ease_max_bytes)},
+                    {"tifuknn", describe(config.tifuknn)}};
+  const VariantInputs in{*slot.scores, config, train, cc, cut.horizon, recipe.tier_names.size(),
                          recipe.list_length, backend};
   const auto recipe_lists = from_campaign(recipe, train.matrices.customer_items);
   res.variants.push_back(score_variant("recipe", recipe_lists, cut.horizon, in.tiers, true, true));
-  res.variants.back().fit_seconds = train_seconds;
+  res.variants.back().fit_seconds = slot.fit_seconds;
   res.variants.back().list_seconds = recipe_seconds;
   res.variants.push_back(single_slot_variant(in, Slot::model, "model"));
-  res.variants.back().fit_seconds = train_seconds;
+  res.variants.back().fit_seconds = slot.fit_seconds;
   res.variants.push_back(buy_again_variant(in, recipe_lists));
   res.variants.push_back(item_knn_variant(in, recipe_lists));
+  if (auto ease = ease_variant(in, recipe_lists)) res.variants.push_back(std::move(*ease));
   res.variants.push_back(tifuknn_variant(in, config.tifuknn, recipe_lists));
   res.variants.push_back(ranker_variant(in, ranker_params(config, horizon_seconds), recipe_lists,
                                         res.ranker));

@@ -31,7 +31,9 @@ struct BacktestCell {
 };
 
 struct BacktestVariant {
-  std::string name;                   // "recipe", "model", "buy-again", "popular"
+  // "recipe", "model" (the slot model's lists under the rules), "buy-again", "item-knn",
+  // "ease" (left out when the catalogue is too large for it), "tifu-knn", "popular"
+  std::string name;
   BacktestCell all;
   std::vector<BacktestCell> by_slot;  // kSlotTypes entries (campaign variants only)
   std::vector<BacktestCell> by_tier;  // one per tier name, then "none"
@@ -47,6 +49,8 @@ struct BacktestResult {
   std::int64_t horizon_rows = 0;      // purchase rows in (as_of, as_of + horizon]
   std::vector<std::string> tier_names;
   int list_length = 0;
+  std::string slot_model = "ials";  // [campaign] model: the score source of the model slots
+  nlohmann::json parameters;        // {"itemknn": {...}, "ease": {...}, "tifuknn": {...}}
   std::vector<BacktestVariant> variants;
   // Treatment against control of the recipe: nothing was sent in the past, so this is an A/A
   // check of the split (z of the difference in hit rates; |z| > 3 would mean a biased split).
@@ -57,9 +61,12 @@ struct BacktestResult {
 };
 
 // Runs the backtest for `config` (which must have a [campaign] section): rows at or before
-// `as_of` train the model and build the campaign dated `as_of`; purchases in the horizon score
-// it. Revenue is the value column, else quantity, else rows. Computed on `backend`. The ranker
-// learns from labels in the horizon before the date ([ranker] horizon, else `horizon_seconds`).
+// `as_of` fit the slot model ([campaign] model; iALS is trained only when it is the slot model)
+// and build the campaign dated `as_of`; purchases in the horizon score it, beside the variants
+// (item-knn, ease and tifu-knn with the config's [itemknn], [ease] and [tifuknn]). Revenue is
+// the value column, else quantity, else rows. Computed on `backend`.
+// The ranker learns from labels in the horizon before the date ([ranker] horizon, else
+// `horizon_seconds`).
 BacktestResult run_backtest(const RunConfig& config, std::int64_t as_of,
                             std::int64_t horizon_seconds, const Backend& backend);
 

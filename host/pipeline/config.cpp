@@ -15,6 +15,7 @@
 #include "host/score/recommend.hpp"
 #include "host/train/model.hpp"
 #include "host/train/train.hpp"
+#include "kernels/validate.hpp"
 
 namespace tailor {
 namespace {
@@ -266,12 +267,24 @@ void read_qa(const Reader& r, RunConfig& c) {
   if (auto p = r.get<std::string>("qa", "previous")) c.qa_previous = *p;
 }
 
+// [campaign] model: the score source of the discovery and model slots.
+void read_slot_model(const Reader& r, CampaignConfig& cc) {
+  const auto v = r.get<std::string>("campaign", "model");
+  if (!v) return;
+  const std::optional<SlotModel> m = kSlotModelNames.find(*v);
+  if (!m)
+    throw InputError(fmt::format("{}: [campaign] model = \"{}\": the slot model must be {}",
+                                 r.file(), *v, quoted_choices(kSlotModelNames)));
+  cc.model = *m;
+}
+
 // The campaign sections, read in this order; validate() checks the result.
 void parse_campaign(const Reader& r, RunConfig& c) {
   check_campaign_sections(r);
   if (!r.has("campaign")) return;
   CampaignConfig cc;
   read_campaign_section(r, cc);
+  read_slot_model(r, cc);
   read_recipe(r, "recipe", cc.recipe);
   read_rules(r, cc);
   read_discovery(r, cc);
@@ -302,6 +315,42 @@ void parse_tifuknn(const Reader& r, TifuKnnParams& p) {
     if (what.rfind("tifuknn: ", 0) == 0) what.erase(0, 9);
     throw InputError(fmt::format("{}: [tifuknn] {}", r.file(), what));
   }
+}
+
+// InputError "{file}: [{section}] {problem}" for a parameter problem of kernels/validate.hpp.
+void check_problem(const Reader& r, const char* section, const std::string& problem) {
+  if (!problem.empty()) throw InputError(fmt::format("{}: [{}] {}", r.file(), section, problem));
+}
+
+void parse_itemknn(const Reader& r, ItemKnnParams& p) {
+  r.set("itemknn", "neighbours", p.neighbours);
+  r.set("itemknn", "shrinkage", p.shrinkage);
+  if (auto w = r.get<std::string>("itemknn", "weighting")) {
+    const std::optional<KnnWeighting> k = kKnnWeightingNames.find(*w);
+    if (!k)
+      throw InputError(fmt::format("{}: [itemknn] weighting = \"{}\": the weighting must be {}",
+                                   r.file(), *w, quoted_choices(kKnnWeightingNames)));
+    p.weighting = *k;
+  }
+  r.set("itemknn", "bm25_k1", p.bm25_k1);
+  r.set("itemknn", "bm25_b", p.bm25_b);
+  r.set("itemknn", "weighted_scores", p.weighted_scores);
+  check_problem(r, "itemknn", detail::item_knn_params_problem(p));
+}
+
+void parse_ease(const Reader& r, EaseParams& p, std::size_t& max_bytes) {
+  r.set("ease", "regularization", p.regularization);
+  r.set("ease", "weighted", p.weighted);
+  if (auto mb = r.get<double>("ease", "max_memory_mb")) {
+    constexpr double kMaxMb = 1 << 30;  // 1 PiB
+    if (!(*mb > 0.0 && *mb <= kMaxMb))
+      throw InputError(fmt::format("{}: [ease] max_memory_mb = {}: must be > 0 and <= {}",
+                                   r.file(), *mb, kMaxMb));
+    max_bytes = static_cast<std::size_t>(*mb * 1048576.0);
+  }
+  if (!detail::ease_params_problem(p).empty())  // it names the parameter lambda
+    throw InputError(fmt::format("{}: [ease] regularization = {}: must be finite and > 0",
+                                 r.file(), p.regularization));
 }
 
 }  // namespace
@@ -352,8 +401,13 @@ RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon) {
   p.horizon_seconds = c.ranker_horizon.value_or(default_horizon);
   p.sources.ials = c.ials;
   p.sources.tifuknn = c.tifuknn;
+  p.sources.itemknn = c.itemknn;
   if (c.campaign) p.sources.replenish = c.campaign->replenish;
   return p;
+}
+
+SlotModelParams slot_model_params(const RunConfig& c) {
+  return {c.itemknn, c.ease, c.ease_max_bytes, c.tifuknn};
 }
 
 RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
@@ -374,7 +428,7 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
       {"run", {"device", "threads"}},
       {"recommend", {"n", "exclude_seen", "memory_budget_mb"}},
       {"output", {"path", "jsonl", "h5", "manifest"}},
-      {"campaign", {"id", "date", "control_fraction"}},
+      {"campaign", {"id", "date", "control_fraction", "model"}},
       {"recipe", {"repeat", "discovery", "model", "popular", "repeat_fallback",
                   "discovery_fallback", "model_fallback", "popular_fallback"}},
       {"rules", {"repurchasable", "include_items", "exclude_items", "blocklist",
@@ -392,8 +446,11 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
                    "basket_window_seconds"}},
       {"ranker", {"repeat_candidates", "ials_candidates", "itemknn_candidates",
                   "tifuknn_candidates", "popular_candidates", "popular_window_days", "horizon",
-                  "max_train_customers", "train_windows", "objective", "rounds", "max_depth", "learning_rate",
-                  "min_child_weight", "subsample", "colsample", "lambda", "seed"}},
+                  "max_train_customers", "train_windows", "objective", "rounds", "max_depth",
+                  "learning_rate", "min_child_weight", "subsample", "colsample", "lambda", "seed"}},
+      {"itemknn", {"neighbours", "shrinkage", "weighting", "bm25_k1", "bm25_b",
+                   "weighted_scores"}},
+      {"ease", {"regularization", "weighted", "max_memory_mb"}},
   });
 
   RunConfig c;
@@ -426,6 +483,8 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
   parse_campaign(r, c);
   parse_tifuknn(r, c.tifuknn);
+  parse_itemknn(r, c.itemknn);
+  parse_ease(r, c.ease, c.ease_max_bytes);
   parse_ranker(r, c);
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
   validate_ials_params(c.ials, file + ": [model]");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "host/campaign/campaign.hpp"
+#include "host/campaign/score_sources.hpp"
 #include "host/core/device.hpp"
 #include "host/export/campaign_export.hpp"
 #include "host/rank/ranker.hpp"
@@ -40,8 +41,13 @@ struct RunConfig {
   QaLimits qa;
   std::optional<std::filesystem::path> qa_previous;  // the previous night's JSON lines export
 
-  // [tifuknn]: the TIFU-KNN lists that `tailor backtest` compares (host/train/tifuknn.hpp).
+  // [tifuknn]: TIFU-KNN (host/train/tifuknn.hpp): the campaign's slot model when [campaign]
+  // model = "tifuknn", and the tifu-knn lists that `tailor backtest` compares.
   TifuKnnParams tifuknn;
+  // [itemknn] and [ease]: the item-item models (kernels/item_item.hpp), the same two uses.
+  ItemKnnParams itemknn;
+  EaseParams ease;
+  std::size_t ease_max_bytes = kDefaultEaseMaxBytes;  // [ease] max_memory_mb
 
   // [ranker]: the two-stage ranker (host/rank/ranker.hpp); its sources take [model], [tifuknn]
   // and [replenish]. ranker_horizon: [ranker] horizon when given.
@@ -58,6 +64,9 @@ struct RunConfig {
 // The ranker's parameters with its sources' from the config's sections, and the label window
 // [ranker] horizon, else default_horizon.
 RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon);
+
+// The [itemknn], [ease] and [tifuknn] parameters, for make_score_source.
+SlotModelParams slot_model_params(const RunConfig& config);
 
 // Parses and validates a config. Unknown sections or keys, wrong types and out-of-range values
 // throw InputError naming the file, the key and the value. Relative paths are taken relative to

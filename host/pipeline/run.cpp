@@ -11,18 +11,20 @@
 #include "host/core/error.hpp"
 #include "host/core/fingerprint.hpp"
 #include "host/core/progress.hpp"
+#include "host/eval/item_lists.hpp"
 #include "host/export/campaign_export.hpp"
 #include "host/export/export.hpp"
 #include "host/export/manifest.hpp"
 #include "host/export/stream_export.hpp"
 #include "host/io/time.hpp"
+#include "host/rank/ranker_source.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor {
-void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Model& model,
+void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const ScoreSource& scores,
                         const Backend& backend, nlohmann::json& manifest) {
-  Campaign camp = build_campaign(model, input.data, input.matrices, *c.campaign, backend);
+  Campaign camp = build_campaign(scores, input.data, input.matrices, *c.campaign, backend);
   manifest["campaign"] = describe_campaign(camp);
 
   // QA gates: nothing is published when one is broken.
@@ -140,7 +142,59 @@ Trained train_and_save(const RunConfig& c, const LoadedInput& input, const Backe
   return t;
 }
 
+// The slot model as the manifest names it: its name, its parameters (iALS's are "parameters")
+// and the seconds it took to fit.
+nlohmann::json describe_slot_model(const RunConfig& c, double seconds) {
+  nlohmann::json j = {{"name", to_string(c.campaign->model)}, {"fit_seconds", seconds}};
+  switch (c.campaign->model) {
+    case SlotModel::itemknn: j["parameters"] = describe(c.itemknn); break;
+    case SlotModel::ease: j["parameters"] = describe(c.ease, c.ease_max_bytes); break;
+    case SlotModel::tifuknn: j["parameters"] = describe(c.tifuknn); break;
+    case SlotModel::ials:
+    case SlotModel::ranker: break;  // the ranker's record comes from its fit
+  }
+  return j;
+}
+
+// The ranker's score source, fitted as of the campaign date; with [model] path the model file
+// is written again with the ranker in it (/ranker).
+std::unique_ptr<ScoreSource> ranker_stage(const RunConfig& c, const LoadedInput& input,
+                                          Trained* trained, const Backend& backend,
+                                          nlohmann::json& manifest) {
+  RankerModel fitted;
+  auto scores = make_ranker_source(input.data, campaign_time_of(*c.campaign, input.data.log),
+                                   ranker_params(c, RankerParams{}.horizon_seconds), backend,
+                                   &fitted);
+  manifest["ranker"] = describe(fitted);
+  if (trained && c.model_path) {
+    trained->model.ranker = to_model_part(fitted);
+    save_model(*c.model_path, trained->model);
+    manifest["model"] = describe_model_file(*c.model_path, trained->model);
+  }
+  return scores;
+}
+
+// The campaign stage with its score source made first; returns the seconds the source took.
+double campaign_stage(const RunConfig& c, const LoadedInput& input, Trained* trained,
+                      const Backend& backend, nlohmann::json& manifest) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::unique_ptr<ScoreSource> scores =
+      c.campaign->model == SlotModel::ranker
+          ? ranker_stage(c, input, trained, backend, manifest)
+          : make_score_source({trained ? &trained->model : nullptr, input.data, input.matrices,
+                               *c.campaign, backend},
+                              slot_model_params(c));
+  const double seconds = seconds_since(start);
+  manifest["slot_model"] = describe_slot_model(c, seconds);
+  run_campaign_stage(c, input, *scores, backend, manifest);
+  return seconds;
+}
+
 }  // namespace
+
+bool run_trains_ials(const RunConfig& c) {
+  return !c.campaign || c.campaign->model == SlotModel::ials || c.model_path.has_value();
+}
 
 nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend) {
   const std::filesystem::path manifest_path =
@@ -171,22 +225,29 @@ nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
   manifest["config"] = c.source.string();
   const LoadedInput input = load_input(c.input, c.threads, training_rows(c));
   manifest["inputs"] = {describe_input(input)};
-  const Trained trained = train_and_save(c, input, backend, manifest);
+  std::optional<Trained> trained;
+  if (run_trains_ials(c)) {
+    trained = train_and_save(c, input, backend, manifest);
+  } else {
+    spdlog::info("run: slot model {} and no [model] path: the iALS model is not trained",
+                 to_string(c.campaign->model));
+  }
 
   // The campaign stage may write a rejected manifest, which has no timings.
   if (c.campaign) {
-    run_campaign_stage(c, input, trained.model, backend, manifest);
+    const double fit = campaign_stage(c, input, trained ? &*trained : nullptr, backend, manifest);
+    manifest["timings"]["slot_model"] = fit;
     manifest["timings"]["campaign"] = manifest["campaign"]["seconds"];
   } else {
     const RecommendStage s =
-        recommend_and_export(trained.model, input, c.topn, c.output, backend, manifest);
+        recommend_and_export(trained->model, input, c.topn, c.output, backend, manifest);
     spdlog::info("export: {} rows for {} customers -> {}", s.exported.rows, s.exported.customers,
                  c.output.string());
   }
   nlohmann::json& timings = manifest["timings"];
   timings["load"] = input.seconds;
-  timings["train"] = trained.train_seconds;
-  timings["save_model"] = trained.save_seconds;
+  timings["train"] = trained ? trained->train_seconds : 0.0;
+  timings["save_model"] = trained ? trained->save_seconds : 0.0;
   timings["total"] = seconds_since(start);
   finish_manifest(c.manifest, manifest);
   spdlog::info("manifest: {}", c.manifest.string());

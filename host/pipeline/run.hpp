@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "host/campaign/score_source.hpp"
 #include "host/data/input.hpp"
 #include "host/pipeline/config.hpp"
 #include "host/train/model.hpp"
@@ -15,12 +16,18 @@
 
 namespace tailor {
 
-// The campaign stage of `tailor run` (config with a [campaign] section): builds the lists, checks
-// the QA gates (a breach writes <manifest>.rejected.json, publishes nothing and throws RunError),
-// then writes the CSV, JSON lines and HDF5 exports. Adds "campaign", "qa" and "outputs" to the
-// manifest.
-void run_campaign_stage(const RunConfig& config, const LoadedInput& input, const Model& model,
-                        const Backend& backend, nlohmann::json& manifest);
+// The campaign stage of `tailor run` (config with a [campaign] section): builds the lists with
+// the discovery and model slots ranked by `scores` (make_score_source), checks the QA gates (a
+// breach writes <manifest>.rejected.json, publishes nothing and throws RunError), then writes
+// the CSV, JSON lines and HDF5 exports. Adds "campaign", "qa" and "outputs" to the manifest.
+void run_campaign_stage(const RunConfig& config, const LoadedInput& input,
+                        const ScoreSource& scores, const Backend& backend,
+                        nlohmann::json& manifest);
+
+// Whether `tailor run` trains the iALS model: without a campaign (plain lists are iALS's), with
+// [campaign] model = "ials", or when [model] path asks for the model file. A campaign with a
+// history model as its slot model and no model path trains nothing but that model.
+bool run_trains_ials(const RunConfig& config);
 
 // `tailor recommend`: the lists of a saved model for every customer of an interactions file.
 struct RecommendJob {
@@ -37,7 +44,8 @@ struct RecommendJob {
 nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend);
 
 // `tailor run`: the nightly job, computed on `backend` (made once from config.device). Writes
-// the model (if configured), the export and, last, the manifest; returns the manifest.
+// the model (if configured and trained, run_trains_ials), the export and, last, the manifest;
+// returns the manifest.
 nlohmann::json run_pipeline(const RunConfig& config, const Backend& backend);
 
 }  // namespace tailor

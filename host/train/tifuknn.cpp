@@ -137,10 +137,10 @@ namespace {
 // ---- neighbours and lists -----------------------------------------------------------------
 
 struct Blend {
-  const Csr& u;           // personal vectors
-  const Csr& by_item;     // their transpose
-  std::vector<double> norm2;                  // per customer, |u|^2
-  std::vector<std::uint32_t> by_norm;         // customers with history, by (|u|^2, index)
+  const Csr& u;                                // personal vectors
+  const Csr& by_item;                          // their transpose
+  const std::vector<double>& norm2;            // per customer, |u|^2
+  const std::vector<std::uint32_t>& by_norm;   // customers with history, by (|u|^2, index)
 };
 
 double squared_norm(const Csr& u, std::int64_t c) {
@@ -150,16 +150,7 @@ double squared_norm(const Csr& u, std::int64_t c) {
   return s;
 }
 
-// Per thread: a dense dot-product accumulator over customers and a score accumulator over items,
-// each with the list of entries touched (cleared after each customer).
-struct Scratch {
-  std::vector<double> dot;
-  std::vector<std::uint32_t> dot_touched;
-  std::vector<double> score;
-  std::vector<std::uint32_t> score_touched;
-  Scratch(std::int64_t customers, std::int64_t items)
-      : dot(static_cast<std::size_t>(customers), 0.0), score(static_cast<std::size_t>(items), 0.0) {}
-};
+using Scratch = TifuKnnScratch;
 
 // The k nearest other customers of c by (squared distance, index). Customers sharing no item
 // with c are at |u_c|^2 + |u_v|^2, so only the k smallest-norm ones of them can qualify.
@@ -222,16 +213,22 @@ std::vector<std::pair<std::uint32_t, float>> best_items(Scratch& s, const Csr* e
   return items;
 }
 
-std::vector<std::pair<std::uint32_t, float>> list_of(const Blend& b, std::uint32_t c,
-                                                     const Csr* exclude, int n,
-                                                     const TifuKnnParams& p, Scratch& s) {
-  if (b.u.indptr[c] == b.u.indptr[c + 1]) return {};
+// Adds p = alpha u_c + (1 - alpha) mean of u over c's nearest customers into s.score.
+void blend_into(const Blend& b, std::uint32_t c, const TifuKnnParams& p, Scratch& s) {
+  if (b.u.indptr[c] == b.u.indptr[c + 1]) return;
   add_row(b.u, c, p.alpha, s);
   const std::vector<std::uint32_t> near =
       p.neighbours > 0 && p.alpha < 1.0 ? nearest(b, c, p.neighbours, s)
                                         : std::vector<std::uint32_t>{};
   for (const std::uint32_t v : near)
     add_row(b.u, v, (1.0 - p.alpha) / static_cast<double>(near.size()), s);
+}
+
+std::vector<std::pair<std::uint32_t, float>> list_of(const TifuKnnBlend& blend, std::uint32_t c,
+                                                     const Csr* exclude, int n, Scratch& s) {
+  const Csr& u = blend.personal();
+  if (u.indptr[c] == u.indptr[c + 1]) return {};
+  blend.blend(c, s);
   return best_items(s, exclude, c, n);
 }
 
@@ -254,15 +251,7 @@ TopNResult tifuknn_lists(const Csr& personal, const std::vector<std::uint32_t>& 
   validate_tifuknn_params(p);
   check_request(personal, customers, exclude, n);
   threads = threads >= 1 ? threads : omp_get_max_threads();
-  const Csr by_item = transpose(personal, threads);
-  Blend b{personal, by_item, {}, {}};
-  b.norm2.resize(static_cast<std::size_t>(personal.rows));
-  for (std::int64_t c = 0; c < personal.rows; ++c) {
-    b.norm2[static_cast<std::size_t>(c)] = squared_norm(personal, c);
-    if (personal.indptr[c] != personal.indptr[c + 1]) b.by_norm.push_back(static_cast<std::uint32_t>(c));
-  }
-  std::stable_sort(b.by_norm.begin(), b.by_norm.end(),
-                   [&](std::uint32_t x, std::uint32_t y) { return b.norm2[x] < b.norm2[y]; });
+  const TifuKnnBlend blend(personal, p, threads);
 
   std::vector<std::vector<std::pair<std::uint32_t, float>>> lists(customers.size());
 #pragma omp parallel num_threads(threads)
@@ -270,7 +259,7 @@ TopNResult tifuknn_lists(const Csr& personal, const std::vector<std::uint32_t>& 
     Scratch s(personal.rows, personal.cols);
 #pragma omp for schedule(dynamic, 16)
     for (std::size_t q = 0; q < customers.size(); ++q)
-      lists[q] = list_of(b, customers[q], exclude, n, p, s);
+      lists[q] = list_of(blend, customers[q], exclude, n, s);
   }
   TopNResult r;
   r.offsets.push_back(0);
@@ -283,6 +272,34 @@ TopNResult tifuknn_lists(const Csr& personal, const std::vector<std::uint32_t>& 
     if (static_cast<int>(list.size()) < n) ++r.short_lists;
   }
   return r;
+}
+
+TifuKnnScratch::TifuKnnScratch(std::int64_t customers, std::int64_t items)
+    : dot(static_cast<std::size_t>(customers), 0.0), score(static_cast<std::size_t>(items), 0.0) {}
+
+TifuKnnBlend::TifuKnnBlend(const Csr& personal, const TifuKnnParams& p, int threads)
+    : u_(&personal), by_item_(transpose(personal, threads >= 1 ? threads : omp_get_max_threads())),
+      p_(p) {
+  validate_tifuknn_params(p);
+  norm2_.resize(static_cast<std::size_t>(personal.rows));
+  for (std::int64_t c = 0; c < personal.rows; ++c) {
+    norm2_[static_cast<std::size_t>(c)] = squared_norm(personal, c);
+    if (personal.indptr[c] != personal.indptr[c + 1])
+      by_norm_.push_back(static_cast<std::uint32_t>(c));
+  }
+  std::stable_sort(by_norm_.begin(), by_norm_.end(),
+                   [&](std::uint32_t x, std::uint32_t y) { return norm2_[x] < norm2_[y]; });
+}
+
+TifuKnnScratch TifuKnnBlend::scratch() const { return {u_->rows, u_->cols}; }
+
+void TifuKnnBlend::blend(std::uint32_t c, TifuKnnScratch& s) const {
+  blend_into(Blend{*u_, by_item_, norm2_, by_norm_}, c, p_, s);
+}
+
+void TifuKnnScratch::clear_scores() {
+  for (const std::uint32_t i : score_touched) score[i] = 0.0;
+  score_touched.clear();
 }
 
 }  // namespace tailor

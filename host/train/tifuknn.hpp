@@ -48,4 +48,36 @@ Csr tifu_personal_vectors(const Dataset& data, const std::vector<bool>& rows,
 TopNResult tifuknn_lists(const Csr& personal, const std::vector<std::uint32_t>& customers,
                          const Csr* exclude, int n, const TifuKnnParams& p, int threads);
 
+// Per thread: the accumulators of TifuKnnBlend::blend, sized for the personal vectors' shape
+// (all zero between customers).
+struct TifuKnnScratch {
+  std::vector<double> dot;                   // per customer: u_c . u_v of the neighbour search
+  std::vector<std::uint32_t> dot_touched;
+  std::vector<double> score;                 // per item: the blended score p
+  std::vector<std::uint32_t> score_touched;  // items with a score, each once
+  TifuKnnScratch(std::int64_t customers, std::int64_t items);
+  void clear_scores();  // score back to all zero, score_touched empty
+};
+
+// The blended vector p of one customer at a time, for callers that rank items under their own
+// rules (campaign slots): the neighbour search's index (the transpose of the personal vectors,
+// their norms) is built once. tifuknn_lists ranks the same p.
+class TifuKnnBlend {
+ public:
+  // `personal` (tifu_personal_vectors) must outlive the blend. InputError for bad parameters.
+  TifuKnnBlend(const Csr& personal, const TifuKnnParams& p, int threads);
+  [[nodiscard]] TifuKnnScratch scratch() const;
+  // Adds customer c's p into s.score, the items it reaches listed in s.score_touched (every
+  // entry > 0); nothing for a customer without history. Read them, then s.clear_scores().
+  void blend(std::uint32_t c, TifuKnnScratch& s) const;
+  [[nodiscard]] const Csr& personal() const { return *u_; }
+
+ private:
+  const Csr* u_;
+  Csr by_item_;
+  std::vector<double> norm2_;            // per customer, |u|^2
+  std::vector<std::uint32_t> by_norm_;   // customers with history, by (|u|^2, index)
+  TifuKnnParams p_;
+};
+
 }  // namespace tailor

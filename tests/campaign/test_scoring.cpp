@@ -1,4 +1,5 @@
-// Blocks of customers scored through the Backend's Scorer for campaign lists.
+// Blocks of customers scored through the Backend's Scorer for campaign lists (the iALS score
+// source).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -14,7 +15,6 @@ struct Shop {
   Dataset data;
   InteractionMatrices m;
   Model model;
-  ItemFactors items;
   Shop() {
     data.customer_ids = {"u0", "u1", "u2", "u3"};
     data.item_ids = {"a", "b", "c"};
@@ -26,19 +26,18 @@ struct Shop {
     model.customer_factors = {1, 2, 3, 4, 5, 6};  // u1 = (1, 2), u0 = (3, 4), u2 = (5, 6)
     model.item_ids = {"b", "a"};
     model.item_factors = {1, 0, 0.5f, 0.25f};  // b = (1, 0), a = (0.5, 0.25)
-    items = item_factors(model, data);
   }
-  [[nodiscard]] CampaignScorer scorer(bool need_scores) const {
-    return CampaignScorer(model, data, m.customer_items, items, Backend::cpu({1}), need_scores);
+  [[nodiscard]] IalsScoreSource scorer(bool need_scores) const {
+    return IalsScoreSource(model, data, m.customer_items, Backend::cpu({1}), need_scores);
   }
 };
 
 TEST(CampaignScoring, RowsAreDotProductsInDataItemOrder) {
   const Shop s;
-  const CampaignScorer scorer = s.scorer(true);
+  const IalsScoreSource scorer = s.scorer(true);
   ASSERT_TRUE(scorer.active());
   ASSERT_GE(scorer.block_rows(), 4);
-  BlockScores block(scorer);
+  IalsBlockScores block(scorer);
   const std::vector<std::uint32_t> customers = {1, 2, 0, 3};
   block.score(customers);
   const float* u1 = block.row(0);
@@ -47,7 +46,8 @@ TEST(CampaignScoring, RowsAreDotProductsInDataItemOrder) {
   ASSERT_NE(u0, nullptr);
   EXPECT_FLOAT_EQ(u1[0], 1.0f);   // (1, 2) . (0.5, 0.25)
   EXPECT_FLOAT_EQ(u1[1], 1.0f);   // (1, 2) . (1, 0)
-  EXPECT_FLOAT_EQ(u1[2], 0.0f);   // c is unknown to the model: a zero row
+  EXPECT_EQ(u1[2], kNoScore);     // c is unknown to the model: never a candidate
+  EXPECT_FALSE(u1[2] > scorer.floor());
   EXPECT_FLOAT_EQ(u0[0], 2.5f);
   EXPECT_FLOAT_EQ(u0[1], 3.0f);
   EXPECT_EQ(block.row(1), nullptr);  // u2: no history, so no scores
@@ -61,11 +61,11 @@ TEST(CampaignScoring, RowsAreDotProductsInDataItemOrder) {
 
 TEST(CampaignScoring, NothingIsScoredWithoutDiscoveryOrModelSlots) {
   const Shop s;
-  const CampaignScorer scorer = s.scorer(false);
+  const IalsScoreSource scorer = s.scorer(false);
   EXPECT_FALSE(scorer.active());
   EXPECT_EQ(scorer.block_rows(), 4);
   EXPECT_EQ(scorer.scored_factors(0), nullptr);
-  BlockScores block(scorer);
+  IalsBlockScores block(scorer);
   block.score(std::vector<std::uint32_t>{0, 1});
   EXPECT_EQ(block.row(0), nullptr);
   EXPECT_EQ(block.row(1), nullptr);

@@ -118,12 +118,11 @@ bool all_zero(const std::vector<T>& v) {
 }
 
 // A catalogue of `n` items, item i in category i % categories, priced i + 1, every model score
-// n - i (item 0 best), factors (1, 0) for all.
+// n - i (item 0 best).
 struct Catalogue {
   Dataset data;
   CampaignConfig config;
   CampaignItems items;
-  std::vector<float> factor_row = {1.0f, 0.0f};
   std::vector<float> scores;
 
   Catalogue(int n, int categories, int customers = 10) {
@@ -138,9 +137,6 @@ struct Catalogue {
     }
     items.meta = &data.item_meta;
     items.allowed.assign(static_cast<std::size_t>(n), 1);
-    items.factors.k = 2;
-    items.factors.rows.assign(static_cast<std::size_t>(n), factor_row.data());
-    items.factors.norms.assign(static_cast<std::size_t>(n), 1.0f);
     items.popularity.assign(static_cast<std::size_t>(n), 0);
   }
 

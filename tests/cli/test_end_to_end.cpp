@@ -8,7 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "host/core/fingerprint.hpp"
 #include "host/data/dataset.hpp"
+#include "host/train/model.hpp"
 #include "test_util.hpp"
 
 namespace tailor {
@@ -409,6 +411,76 @@ max_per_category = 3
   EXPECT_EQ(testing::read_file(dir / "c.csv.manifest.json"), before_manifest);
   EXPECT_TRUE(std::filesystem::exists(dir / "c.csv.manifest.json.rejected.json"));
   EXPECT_EQ(testing::hidden_files(dir.path()), 0) << "temporary files left behind";
+}
+
+// A campaign whose model slots come from item kNN: no iALS model is trained unless [model]
+// path asks for the file; the manifest names the slot model; --slot-model overrides the config.
+TEST(EndToEndCampaign, HistorySlotModelSkipsIalsTraining) {
+  testing::TempDir dir;
+  const auto h5 = dir / "sample.h5";
+  ASSERT_EQ(run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
+                           h5.string() +
+                           " --customer CustomerID --item StockCode --time InvoiceDate "
+                           "--quantity Quantity --price UnitPrice --items " +
+                           (kSource / "data/online_retail_items.csv.gz").string() +
+                           " --items-id StockCode --items-name name --items-category category "
+                           "--items-price price",
+                       dir)
+                .exit_code,
+            0);
+  auto config = [&](const std::string& model_section) {
+    return "[input]\npath = \"" + h5.string() + "\"\n" + model_section +
+           "[run]\ndevice = \"cpu\"\nthreads = 2\n[campaign]\nid = \"w\"\nmodel = \"itemknn\"\n"
+           "[recipe]\nrepeat = 1\nmodel = 4\n[itemknn]\nneighbours = 30\n[output]\npath = \"" +
+           (dir / "c.csv").string() + "\"\n";
+  };
+  write_text(dir / "knn.toml", config(""));
+  const Result run = run_tailor("run " + (dir / "knn.toml").string(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  std::ifstream mf(dir / "c.csv.manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(mf);
+  EXPECT_EQ(m["slot_model"]["name"], "itemknn");
+  EXPECT_EQ(m["slot_model"]["parameters"]["neighbours"], 30);
+  EXPECT_FALSE(m.contains("training")) << "iALS was trained";
+  int model_items = 0;
+  for (const auto& row : read_csv(dir / "c.csv"))
+    if (row[4] == "model") {
+      ++model_items;
+      EXPECT_EQ(row[5].rfind("because you bought ", 0), 0u) << row[5];
+    }
+  EXPECT_GT(model_items, 0);
+
+  // A model file asked for: iALS is trained and saved as before.
+  write_text(dir / "saved.toml",
+             config("[model]\npath = \"" + (dir / "m.h5").string() + "\"\nfactors = 8\n"
+                    "iterations = 2\n"));
+  ASSERT_EQ(run_tailor("run " + (dir / "saved.toml").string(), dir).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "m.h5"));
+
+  const Result bad = run_tailor("run " + (dir / "knn.toml").string() + " --slot-model bpr", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.log.find("run: --slot-model: unknown slot model \"bpr\"; slot models are ials, "
+                         "itemknn, ease, tifuknn"),
+            std::string::npos)
+      << bad.log;
+  const Result tifu = run_tailor("run " + (dir / "knn.toml").string() + " --slot-model tifuknn", dir);
+  ASSERT_EQ(tifu.exit_code, 0) << tifu.log;
+  std::ifstream tf(dir / "c.csv.manifest.json");
+  EXPECT_EQ(nlohmann::json::parse(tf)["slot_model"]["name"], "tifuknn");
+
+  // The ranker as the slot model: fitted as of the campaign date and kept in the model file.
+  const Result ranked =
+      run_tailor("run " + (dir / "saved.toml").string() + " --slot-model ranker", dir);
+  ASSERT_EQ(ranked.exit_code, 0) << ranked.log;
+  std::ifstream rf(dir / "c.csv.manifest.json");
+  const nlohmann::json rm = nlohmann::json::parse(rf);
+  EXPECT_EQ(rm["slot_model"]["name"], "ranker");
+  EXPECT_FALSE(rm["ranker"]["importances"].empty());
+  EXPECT_GT(rm["ranker"]["train_positives"].get<std::int64_t>(), 0);
+  const Model saved = load_model(dir / "m.h5");
+  ASSERT_TRUE(saved.ranker.has_value());
+  EXPECT_FALSE(saved.ranker->booster.empty());
+  EXPECT_EQ(rm["model"]["fingerprint"], file_fingerprint(dir / "m.h5"));
 }
 
 }  // namespace

@@ -81,7 +81,8 @@ model = 1
   EXPECT_EQ(r.train_rows, 30);    // 6 x 5 purchases up to day 50
   EXPECT_EQ(r.horizon_rows, 12);  // i0 and i3 per customer; not the 0-quantity row, not day 100
   EXPECT_EQ(r.list_length, 2);
-  ASSERT_EQ(r.variants.size(), 7u);
+  ASSERT_EQ(r.variants.size(), 8u);
+  EXPECT_EQ(r.slot_model, "ials");
   const BacktestVariant& recipe = r.variants[0];
   EXPECT_EQ(recipe.name, "recipe");
   EXPECT_EQ(recipe.all.customers, 6);
@@ -113,18 +114,23 @@ model = 1
   const BacktestVariant& knn = r.variants[3];
   EXPECT_EQ(knn.name, "item-knn");
   EXPECT_EQ(knn.all.items, 0);  // one item bought: no co-purchases, no neighbours, no lists
-  const BacktestVariant& tifu = r.variants[4];
+  const BacktestVariant& ease = r.variants[4];
+  EXPECT_EQ(ease.name, "ease");
+  // Every item is a candidate of EASE's lists (6 items, lists of 2); those with a score are
+  // the items i0 reaches, and B from one item has no off-diagonal weight: all score 0.
+  EXPECT_EQ(ease.all.items, 12);
+  const BacktestVariant& tifu = r.variants[5];
   EXPECT_EQ(tifu.name, "tifu-knn");
   EXPECT_EQ(tifu.all.items, 6);  // everyone bought only i0, so it is all TIFU-KNN can offer
   EXPECT_EQ(tifu.all.hit_items, 6);
-  const BacktestVariant& ranker = r.variants[5];
+  const BacktestVariant& ranker = r.variants[6];
   EXPECT_EQ(ranker.name, "ranker");
   EXPECT_EQ(ranker.all.customers, 6);
   EXPECT_EQ(ranker.all.hit_items, 6);  // i0, the one item bought in its label windows, first
   EXPECT_GT(ranker.fit_seconds, 0.0);
   EXPECT_GT(r.ranker["train_positives"].get<std::int64_t>(), 0);
   EXPECT_FALSE(r.ranker["importances"].empty());
-  EXPECT_EQ(r.variants[6].name, "popular");
+  EXPECT_EQ(r.variants[7].name, "popular");
 
   const std::string md = r.to_markdown();
   EXPECT_NE(md.find("| recipe | 6 | 6 | 100.0% | 50.0% | 28.6% |"), std::string::npos) << md;
@@ -141,6 +147,52 @@ repurchasable = ["A"]
 )");
   // i0 is everyone's only item, so it has the highest score; repurchasable, it is offered.
   EXPECT_EQ(r.variants[0].all.hit_items, 6);
+}
+
+TEST(Backtest, SlotModelFillsTheModelListsAndEaseCanBeLeftOut) {
+  // TIFU-KNN scores only i0, everyone's only item: bought, so it needs a repurchasable category.
+  const BacktestResult r = backtest_day_50("30d", R"(model = "tifuknn"
+[recipe]
+model = 1
+[rules]
+repurchasable = ["A"]
+[ease]
+max_memory_mb = 0.0001
+)");
+  EXPECT_EQ(r.slot_model, "tifuknn");
+  std::vector<std::string> names;
+  for (const auto& v : r.variants) names.push_back(v.name);
+  // 6 items need 288 bytes of EASE weights, above the limit of about 104: no ease lists.
+  EXPECT_EQ(names, (std::vector<std::string>{"recipe", "model", "buy-again", "item-knn",
+                                             "tifu-knn", "ranker", "popular"}));
+  EXPECT_EQ(r.variants[0].all.hit_items, 6);
+  EXPECT_EQ(r.variants[1].all.hit_items, 6);
+  EXPECT_EQ(r.to_json()["slot_model"], "tifuknn");
+  EXPECT_NE(r.to_markdown().find("model slots from tifuknn"), std::string::npos);
+}
+
+TEST(Backtest, TheRankerCanFillTheModelSlots) {
+  const BacktestResult r = backtest_day_50("30d", "model = \"ranker\"\n[recipe]\nmodel = 2\n");
+  EXPECT_EQ(r.slot_model, "ranker");
+  // Its candidates include bought items, which the rules keep out of model slots (i0 is not
+  // repurchasable), so only unbought candidates fill them: the recipe still lists everyone.
+  EXPECT_EQ(r.variants[0].all.customers, 6);
+  EXPECT_GT(r.variants[0].fit_seconds, 0.0);
+}
+
+TEST(Backtest, ItemModelVariantsUseTheConfiguredParameters) {
+  const BacktestResult r = backtest_day_50(
+      "30d", "model = \"itemknn\"\n[itemknn]\nneighbours = 3\n[ease]\nregularization = 10\n");
+  EXPECT_EQ(r.slot_model, "itemknn");
+  ASSERT_EQ(r.variants.size(), 8u);
+  EXPECT_EQ(r.variants[4].name, "ease");
+  // Everyone bought only i0: no co-purchases, no neighbours, and i0 is not repurchasable, so
+  // the model lists are empty (popular has nothing unbought to offer either).
+  EXPECT_EQ(r.variants[1].all.items, 0);
+  const auto j = r.to_json();
+  EXPECT_EQ(j["parameters"]["itemknn"]["neighbours"], 3);
+  EXPECT_EQ(j["parameters"]["ease"]["lambda"], 10.0);
+  EXPECT_EQ(j["parameters"]["tifuknn"]["group_size"], TifuKnnParams{}.group_size);
 }
 
 // The backtest of the shop as of day 50 over 30 days, with `campaign` as the config's sections.

@@ -218,6 +218,65 @@ seed = 9
   expect_error(kMinimal + "[ranker]\ncandidates = 5\n", "unknown key 'candidates' in [ranker]");
 }
 
+TEST(Config, SlotModelAndItemModelSectionsAreRead) {
+  RunConfig d = parse_config(kMinimal + "[campaign]\nid = \"x\"\n", "c.toml");
+  EXPECT_EQ(d.campaign->model, SlotModel::ials);
+  EXPECT_EQ(d.itemknn.neighbours, ItemKnnParams{}.neighbours);
+  EXPECT_EQ(d.ease_max_bytes, kDefaultEaseMaxBytes);
+  RunConfig c = parse_config(kMinimal + R"(
+[campaign]
+id = "x"
+model = "ease"
+[itemknn]
+neighbours = 50
+shrinkage = 10
+weighting = "bm25"
+bm25_k1 = 1.5
+bm25_b = 0.5
+weighted_scores = true
+[ease]
+regularization = 250
+weighted = true
+max_memory_mb = 512
+)",
+                             "c.toml");
+  EXPECT_EQ(c.campaign->model, SlotModel::ease);
+  EXPECT_EQ(c.itemknn.neighbours, 50);
+  EXPECT_FLOAT_EQ(c.itemknn.shrinkage, 10.0f);
+  EXPECT_EQ(c.itemknn.weighting, KnnWeighting::bm25);
+  EXPECT_FLOAT_EQ(c.itemknn.bm25_k1, 1.5f);
+  EXPECT_FLOAT_EQ(c.itemknn.bm25_b, 0.5f);
+  EXPECT_TRUE(c.itemknn.weighted_scores);
+  EXPECT_DOUBLE_EQ(c.ease.regularization, 250.0);
+  EXPECT_TRUE(c.ease.weighted);
+  EXPECT_EQ(c.ease_max_bytes, std::size_t{512} << 20);
+  const SlotModelParams p = slot_model_params(c);
+  EXPECT_EQ(p.itemknn.neighbours, 50);
+  EXPECT_EQ(p.ease_max_bytes, c.ease_max_bytes);
+  // [itemknn] and [ease] also serve the backtest's lists: allowed without a campaign.
+  EXPECT_EQ(parse_config(kMinimal + "[itemknn]\nneighbours = 5\n", "c.toml").itemknn.neighbours, 5);
+}
+
+TEST(Config, SlotModelMistakesArePreciseErrors) {
+  const std::string campaign = kMinimal + "[campaign]\nid = \"x\"\n";
+  expect_error(campaign + "model = \"bpr\"\n",
+               "nightly.toml: [campaign] model = \"bpr\": the slot model must be \"ials\", "
+               "\"itemknn\", \"ease\", \"tifuknn\" or \"ranker\"");
+  expect_error(campaign + "model = 3\n", "[campaign] model must be a string");
+  expect_error(kMinimal + "[itemknn]\nneighbours = 0\n",
+               "nightly.toml: [itemknn] neighbours = 0: must be >= 1");
+  expect_error(kMinimal + "[itemknn]\nshrinkage = -1\n", "[itemknn] shrinkage = -1: must be");
+  expect_error(kMinimal + "[itemknn]\nbm25_b = 2\n", "[itemknn] bm25_b = 2: must be in [0, 1]");
+  expect_error(kMinimal + "[itemknn]\nweighting = \"idf\"\n",
+               "[itemknn] weighting = \"idf\": the weighting must be \"none\", \"tfidf\" or "
+               "\"bm25\"");
+  expect_error(kMinimal + "[itemknn]\nk = 5\n", "unknown key 'k' in [itemknn]");
+  expect_error(kMinimal + "[ease]\nregularization = 0\n",
+               "nightly.toml: [ease] regularization = 0: must be finite and > 0");
+  expect_error(kMinimal + "[ease]\nmax_memory_mb = 0\n", "[ease] max_memory_mb = 0: must be > 0");
+  expect_error(kMinimal + "[ease]\nweighted = 1\n", "[ease] weighted must be true or false");
+}
+
 TEST(Config, TheExampleConfigIsValid) {
   RunConfig c = load_config(std::filesystem::path(TAILOR_SOURCE_DIR) / "data/nightly.example.toml");
   EXPECT_EQ(c.ials.factors, 64);
