@@ -6,7 +6,7 @@
 #
 #   scripts/gpu.sh --prepare   on a Debian 12 machine with its package mirror (a developer's):
 #                              apt-get download the -dev and runtime packages and unpack them with
-#                              `dpkg -x` into .device/sysroot (git-ignored; about 44 MiB).
+#                              `dpkg -x` into .device/sysroot (git-ignored; about 50 MiB).
 #   scripts/gpu.sh             on the GPU machine, in order, each step recorded PASS / FAIL /
 #                              UNAVAILABLE in summary.txt:
 #     1. preflight: nvidia-smi sees a GPU; its compute capability is among the built
@@ -43,11 +43,12 @@ arch_dir=x86_64-linux-gnu
 dev_packages=(
   libhdf5-dev zlib1g-dev libxxhash-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev pkgconf pkgconf-bin
-  liblapack-dev libblas-dev
+  liblapack-dev libblas-dev libxgboost-dev
 )
 runtime_packages=(
   libhdf5-103-1 libhdf5-hl-100 libsz2 libaec0 zlib1g libxxhash0 libfmt9 libspdlog1.10
   libtomlplusplus3 libbenchmark1debian libpkgconf3 liblapack3 libblas3 libgfortran5 libquadmath0
+  libxgboost0 libdmlc0
   libcurl4 libssl3 libbrotli1 libnghttp2-14 libidn2-0 libunistring2 libpsl5 librtmp1 libssh2-1
   libgnutls30 libhogweed6 libnettle8 libgmp10 libp11-kit0 libffi8 libtasn1-6 libzstd1
   libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1 libcom-err2
