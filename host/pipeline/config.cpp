@@ -396,31 +396,11 @@ void parse_ranker(const Reader& r, RunConfig& c) {
 
 }  // namespace
 
-RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon) {
-  RankerParams p = c.ranker;
-  p.horizon_seconds = c.ranker_horizon.value_or(default_horizon);
-  p.sources.ials = c.ials;
-  p.sources.tifuknn = c.tifuknn;
-  p.sources.itemknn = c.itemknn;
-  if (c.campaign) p.sources.replenish = c.campaign->replenish;
-  return p;
-}
+namespace {
 
-SlotModelParams slot_model_params(const RunConfig& c) {
-  return {c.itemknn, c.ease, c.ease_max_bytes, c.tifuknn};
-}
-
-RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
-  const std::string file = source.string();
-  toml::table root;
-  try {
-    root = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    throw InputError(fmt::format("{}:{}:{}: {}", file, where.line, where.column, e.description()));
-  }
-  Reader r(root, file);
-  r.check_known({
+// Every section and its keys; anything else in a config is an error.
+const std::map<std::string, std::set<std::string>>& known_keys() {
+  static const std::map<std::string, std::set<std::string>> keys = {
       {"input", {"path"}},
       {"model",
        {"path", "factors", "regularization", "alpha", "iterations", "cg_steps", "confidence",
@@ -451,7 +431,37 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
       {"itemknn", {"neighbours", "shrinkage", "weighting", "bm25_k1", "bm25_b",
                    "weighted_scores"}},
       {"ease", {"regularization", "weighted", "max_memory_mb"}},
-  });
+  };
+  return keys;
+}
+
+}  // namespace
+
+RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon) {
+  RankerParams p = c.ranker;
+  p.horizon_seconds = c.ranker_horizon.value_or(default_horizon);
+  p.sources.ials = c.ials;
+  p.sources.tifuknn = c.tifuknn;
+  p.sources.itemknn = c.itemknn;
+  if (c.campaign) p.sources.replenish = c.campaign->replenish;
+  return p;
+}
+
+SlotModelParams slot_model_params(const RunConfig& c) {
+  return {c.itemknn, c.ease, c.ease_max_bytes, c.tifuknn};
+}
+
+RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
+  const std::string file = source.string();
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw InputError(fmt::format("{}:{}:{}: {}", file, where.line, where.column, e.description()));
+  }
+  Reader r(root, file);
+  r.check_known(known_keys());
 
   RunConfig c;
   c.source = source;
