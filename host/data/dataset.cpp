@@ -634,6 +634,27 @@ Dataset load_dataset(const std::filesystem::path& path, const LoadOptions& optio
   return data;
 }
 
+Dataset empty_like(const Dataset& d) {
+  Dataset out;
+  out.path = d.path;
+  out.format_version = d.format_version;
+  out.customer_ids = d.customer_ids;
+  out.item_ids = d.item_ids;
+  out.event_names = d.event_names;
+  out.item_meta = d.item_meta;
+  out.customer_meta = d.customer_meta;
+  return out;
+}
+
+void append_row(const InteractionLog& from, std::int64_t r, InteractionLog& to) {
+  to.customer.push_back(from.customer[r]);
+  to.item.push_back(from.item[r]);
+  if (!from.time.empty()) to.time.push_back(from.time[r]);
+  if (!from.quantity.empty()) to.quantity.push_back(from.quantity[r]);
+  if (!from.value.empty()) to.value.push_back(from.value[r]);
+  if (!from.event.empty()) to.event.push_back(from.event[r]);
+}
+
 InteractionMatrices build_matrices(const Dataset& data, int threads,
                                    const std::vector<bool>* keep) {
   threads = std::max(threads, 1);

@@ -105,6 +105,11 @@ std::string data_fingerprint(const Csr& customer_items, const std::vector<std::s
 InteractionMatrices build_matrices(const Dataset& data, int threads,
                                    const std::vector<bool>* keep = nullptr);
 
+// The data's ids, event names and metadata without any rows (indices into the ids stay valid).
+Dataset empty_like(const Dataset& d);
+// Appends row r of `from` to `to` (the optional columns `from` has, `to` gets too).
+void append_row(const InteractionLog& from, std::int64_t r, InteractionLog& to);
+
 // Writes a dataset to the contract (used by `tailor import`, `tailor generate` and tests).
 void write_dataset(const std::filesystem::path& path, const Dataset& data);
 

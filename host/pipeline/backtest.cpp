@@ -280,23 +280,8 @@ struct Cut {
 LoadedInput train_shell(const RunConfig& config, const Dataset& d) {
   LoadedInput train;
   train.path = config.input;
-  train.data.path = d.path;
-  train.data.format_version = d.format_version;
-  train.data.customer_ids = d.customer_ids;
-  train.data.item_ids = d.item_ids;
-  train.data.event_names = d.event_names;
-  train.data.item_meta = d.item_meta;
-  train.data.customer_meta = d.customer_meta;
+  train.data = empty_like(d);
   return train;
-}
-
-void copy_row(const InteractionLog& log, std::int64_t r, InteractionLog& to) {
-  to.customer.push_back(log.customer[r]);
-  to.item.push_back(log.item[r]);
-  to.time.push_back(log.time[r]);
-  if (!log.quantity.empty()) to.quantity.push_back(log.quantity[r]);
-  if (!log.value.empty()) to.value.push_back(log.value[r]);
-  if (!log.event.empty()) to.event.push_back(log.event[r]);
 }
 
 Cut cut_at(const Dataset& d, const RunConfig& config, std::int64_t as_of, std::int64_t end) {
@@ -311,7 +296,7 @@ Cut cut_at(const Dataset& d, const RunConfig& config, std::int64_t as_of, std::i
   for (std::int64_t r = 0; r < log.size(); ++r) {
     const std::int64_t t = log.time[r];
     if (t <= as_of) {
-      copy_row(log, r, cut.train.data.log);
+      append_row(log, r, cut.train.data.log);
     } else if (t <= end) {
       if (purchase_event >= 0 && log.event[r] != purchase_event) continue;
       if (!log.quantity.empty() && !(log.quantity[r] > 0)) continue;

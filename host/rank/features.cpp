@@ -38,26 +38,13 @@ Dataset purchases_until(const Dataset& d, std::int64_t as_of, const std::string&
                                    "events",
                                    d.path.string(), purchase_event));
   }
-  Dataset out;
-  out.path = d.path;
-  out.format_version = d.format_version;
-  out.customer_ids = d.customer_ids;
-  out.item_ids = d.item_ids;
-  out.event_names = d.event_names;
-  out.item_meta = d.item_meta;
-  out.customer_meta = d.customer_meta;
+  Dataset out = empty_like(d);
   const InteractionLog& in = d.log;
-  InteractionLog& to = out.log;
   for (std::int64_t r = 0; r < in.size(); ++r) {
     if (in.time[r] > as_of) continue;
     if (event >= 0 && in.event[r] != event) continue;
     if (!in.quantity.empty() && !(in.quantity[r] > 0)) continue;
-    to.customer.push_back(in.customer[r]);
-    to.item.push_back(in.item[r]);
-    to.time.push_back(in.time[r]);
-    if (!in.quantity.empty()) to.quantity.push_back(in.quantity[r]);
-    if (!in.value.empty()) to.value.push_back(in.value[r]);
-    if (!in.event.empty()) to.event.push_back(in.event[r]);
+    append_row(in, r, out.log);
   }
   return out;
 }
