@@ -225,17 +225,8 @@ Dataset subset(const Dataset& data, Keep keep) {
   out.item_ids = data.item_ids;
   out.event_names = data.event_names;
   out.import_report = data.import_report;
-  const InteractionLog& in = data.log;
-  InteractionLog& log = out.log;
-  for (std::size_t row = 0; row < in.customer.size(); ++row) {
-    if (!keep(row)) continue;
-    log.customer.push_back(in.customer[row]);
-    log.item.push_back(in.item[row]);
-    if (!in.time.empty()) log.time.push_back(in.time[row]);
-    if (!in.quantity.empty()) log.quantity.push_back(in.quantity[row]);
-    if (!in.value.empty()) log.value.push_back(in.value[row]);
-    if (!in.event.empty()) log.event.push_back(in.event[row]);
-  }
+  for (std::size_t row = 0; row < data.log.customer.size(); ++row)
+    if (keep(row)) append_row(data.log, static_cast<std::int64_t>(row), out.log);
   return out;
 }
 
