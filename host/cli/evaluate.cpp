@@ -98,7 +98,7 @@ struct ItemModelFlags {
   }
 };
 
-// "ials,itemknn,ease,tifuknn" -> which models evaluate fits; InputError naming an unknown one.
+// "ials,bpr,itemknn,ease,tifuknn" -> which models evaluate fits; InputError naming an unknown one.
 void parse_models(const std::string& text, EvaluateOptions& o) {
   o.train_ials = false;
   std::stringstream ss(text);
@@ -106,12 +106,13 @@ void parse_models(const std::string& text, EvaluateOptions& o) {
   bool any = false;
   while (std::getline(ss, name, ',')) {
     if (name == "ials") o.train_ials = true;
+    else if (name == "bpr") o.train_bpr = true;
     else if (name == "itemknn") o.item_models.itemknn = true;
     else if (name == "ease") o.item_models.ease = true;
     else if (name == "tifuknn") o.item_models.tifuknn = true;
     else
       throw InputError(fmt::format(
-          "--models '{}': unknown model '{}': use ials, itemknn, ease or tifuknn", text, name));
+          "--models '{}': unknown model '{}': use ials, bpr, itemknn, ease or tifuknn", text, name));
     any = true;
   }
   if (!any) throw InputError(fmt::format("--models '{}': no model given", text));
@@ -123,6 +124,7 @@ struct EvaluateArgs {
   bool no_epochs = false;
   std::string model_file, model_name = "ials", models = "ials";
   ModelFlags model;
+  BprFlags bpr;
   ItemModelFlags item_models;
   DeviceFlags device;
 };
@@ -138,8 +140,10 @@ void declare(CLI::App& cmd, EvaluateArgs& a) {
   cmd.add_option("--model-file", a.model_file,
                  "Score this model (same ids as --input) instead of training one");
   cmd.add_option("--model-name", a.model_name, "Name of the model in the results [ials]");
-  cmd.add_option("--models", a.models, "Models to fit, of ials, itemknn, ease and tifuknn [ials]");
+  cmd.add_option("--models", a.models,
+                 "Models to fit, of ials, bpr, itemknn, ease and tifuknn [ials]");
   a.model.add_to(cmd);
+  a.bpr.add_to(cmd, "bpr-");
   a.item_models.add_to(cmd);
   a.device.add_to(cmd);
 }
@@ -147,13 +151,21 @@ void declare(CLI::App& cmd, EvaluateArgs& a) {
 // The options without the external model, which the caller loads after the input.
 EvaluateOptions evaluate_options(const EvaluateArgs& a) {
   EvaluateOptions opts;
-  if (!a.config.empty()) opts.ials = load_config(a.config).ials;
+  if (!a.config.empty()) {
+    const RunConfig config = load_config(a.config);
+    opts.ials = config.ials;
+    opts.bpr = config.bpr;
+  }
   a.model.apply(opts.ials);
   validate_ials_params(opts.ials, "evaluate");
   a.eval.apply(opts);
   opts.per_epoch_metrics = !a.no_epochs;
   opts.model_name = a.model_name;
   parse_models(a.models, opts);
+  if (a.bpr.any() && !opts.train_bpr)
+    throw InputError("evaluate: --bpr-* flags need bpr in --models");
+  a.bpr.apply(opts.bpr);
+  validate_bpr_params(opts.bpr, "evaluate");
   a.item_models.apply(opts.item_models);
   return opts;
 }

@@ -13,12 +13,14 @@ namespace {
 struct RunArgs {
   std::string config;
   ModelFlags model;
+  BprFlags bpr;
   DeviceFlags device;
 };
 
 void declare(CLI::App& cmd, RunArgs& a) {
   cmd.add_option("config", a.config, "TOML config (see data/nightly.example.toml)")->required();
   a.model.add_to(cmd);
+  a.bpr.add_to(cmd);
   a.device.add_to(cmd, true);
 }
 
@@ -33,7 +35,7 @@ void print_outputs(const RunConfig& config) {
 }
 
 int run(const RunArgs& a) {
-  const RunConfig config = load_run_config(a.config, a.model, a.device, "run");
+  const RunConfig config = load_run_config(a.config, a.model, a.device, "run", &a.bpr);
   run_pipeline(config, config_backend(config));
   print_outputs(config);
   return 0;

@@ -18,6 +18,7 @@
 #include "host/io/time.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/train.hpp"
+#include "host/train/train_bpr.hpp"
 
 namespace tailor {
 void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Model& model,
@@ -122,14 +123,11 @@ struct Trained {
 // "parameters", "training" and "model" to the manifest.
 Trained train_and_save(const RunConfig& c, const LoadedInput& input, const Backend& backend,
                        nlohmann::json& manifest) {
-  TrainOptions topts;
-  topts.ials = c.ials;
-  topts.report_objective = c.report_objective;
   TrainResult result;
   Trained t;
-  t.model = train_model(input, topts, backend, &result);
+  t.model = train_configured(c, input, backend, c.report_objective, true, &result);
   t.train_seconds = result.seconds;
-  manifest["parameters"] = describe_params(c.ials);
+  manifest["parameters"] = describe_model_params(t.model);
   manifest["training"] = describe_training(result);
   if (c.model_path) {
     const auto start = std::chrono::steady_clock::now();
@@ -141,6 +139,22 @@ Trained train_and_save(const RunConfig& c, const LoadedInput& input, const Backe
 }
 
 }  // namespace
+
+Model train_configured(const RunConfig& c, const LoadedInput& input, const Backend& backend,
+                       bool report_objective, bool log_epochs, TrainResult* result) {
+  if (c.algorithm == "bpr") {
+    BprTrainOptions o;
+    o.bpr = c.bpr;
+    o.report_objective = report_objective;
+    o.log_epochs = log_epochs;
+    return train_bpr_model(input, o, backend, result);
+  }
+  TrainOptions o;
+  o.ials = c.ials;
+  o.report_objective = report_objective;
+  o.log_epochs = log_epochs;
+  return train_model(input, o, backend, result);
+}
 
 nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend) {
   const std::filesystem::path manifest_path =

@@ -11,6 +11,7 @@
 #include "host/data/input.hpp"
 #include "host/pipeline/config.hpp"
 #include "host/train/model.hpp"
+#include "host/train/train.hpp"
 #include "kernels/backend.hpp"
 
 namespace tailor {
@@ -21,6 +22,10 @@ namespace tailor {
 // manifest.
 void run_campaign_stage(const RunConfig& config, const LoadedInput& input, const Model& model,
                         const Backend& backend, nlohmann::json& manifest);
+
+// The model of the config's [model] section: iALS or BPR (config.algorithm) on `input`.
+Model train_configured(const RunConfig& config, const LoadedInput& input, const Backend& backend,
+                       bool report_objective, bool log_epochs, TrainResult* result = nullptr);
 
 // `tailor recommend`: the lists of a saved model for every customer of an interactions file.
 struct RecommendJob {
