@@ -16,6 +16,8 @@
 // Everything here is header-only and callable from device code when compiled by nvcc.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -184,6 +186,31 @@ inline std::vector<float> initial_factors(std::int64_t rows, int factors, std::u
   const float scale = 1.0f / static_cast<float>(factors);
   for (auto& x : f) x = u(rng) * scale;
   return f;
+}
+
+// rows x factors values widened to rows x (factors + 1), `last` in the new last column.
+inline std::vector<float> with_last_column(const std::vector<float>& f, std::int64_t rows,
+                                           int factors, float last) {
+  const auto k = static_cast<std::size_t>(factors);
+  std::vector<float> out(static_cast<std::size_t>(rows) * (k + 1));
+  for (std::size_t r = 0; r < static_cast<std::size_t>(rows); ++r) {
+    std::copy_n(f.begin() + static_cast<std::ptrdiff_t>(r * k), k,
+                out.begin() + static_cast<std::ptrdiff_t>(r * (k + 1)));
+    out[r * (k + 1) + k] = last;
+  }
+  return out;
+}
+
+// The starting factors of a BPR engine, rows x bpr_width(p): initial_factors from p.seed
+// (customers) or from a seed derived from it (items); with the item bias, the customers' extra
+// column is the fixed 1 and the items' biases start at 0. Without it, exactly initial_factors.
+inline std::vector<float> initial_customer_factors(std::int64_t rows, const BprParams& p) {
+  std::vector<float> f = initial_factors(rows, p.factors, p.seed);
+  return p.item_bias ? with_last_column(f, rows, p.factors, 1.0f) : f;
+}
+inline std::vector<float> initial_item_factors(std::int64_t rows, const BprParams& p) {
+  std::vector<float> f = initial_factors(rows, p.factors, p.seed ^ 0x9e3779b97f4a7c15ULL);
+  return p.item_bias ? with_last_column(f, rows, p.factors, 0.0f) : f;
 }
 
 // Numerically stable -ln sigma(x) = ln(1 + e^-x).

@@ -83,7 +83,8 @@ class IalsEngine {
  public:
   virtual ~IalsEngine() = default;
   [[nodiscard]] virtual std::string backend_name() const = 0;
-  // X: customers x factors, Y: items x factors, row-major.
+  // X: customers x bpr_width, Y: items x bpr_width, row-major (with the item bias, the last
+  // column of X is the fixed 1 and the last of Y the bias).
   virtual void set_factors(std::span<const float> X, std::span<const float> Y) = 0;
   virtual void get_factors(std::span<float> X, std::span<float> Y) = 0;
   // X <- CG solve of every customer's normal equations given Y, starting from the current X:
@@ -291,10 +292,18 @@ std::unique_ptr<Scorer> make_cuda_scorer(std::shared_ptr<cuda::Context> context,
 }  // namespace tailor
 
 // ---- BPR (Rendle et al. 2009) ---------------------------------------------------------------
-// Plain BPR-MF without item biases: the score of item i for customer u is x_u . y_i, and SGD on
-// sampled triples (u, i positive, j negative) maximises sum ln sigma(x_u . (y_i - y_j)) minus
-// lambda (|x_u|^2 + |y_i|^2 + |y_j|^2) per sample. The sampler (kernels/bpr_sampler.hpp) is one
-// piece of code compiled for the host and the device, so both backends draw the same triples.
+// BPR-MF: the score of item i for customer u is x_u . y_i, and SGD on sampled triples (u, i
+// positive, j negative) maximises sum ln sigma(x_u . (y_i - y_j)) minus lambda (|x_u|^2 + |y_i|^2
+// + |y_j|^2) per sample. The sampler (kernels/bpr_sampler.hpp) is one piece of code compiled for
+// the host and the device, so both backends draw the same triples.
+//
+// The item bias (item_bias, on by default; the design of implicit's BPR): every factor row has
+// one column more than `factors`, bpr_width(p) in all. The customer's extra column is 1 from the
+// initial factors and is never updated; the item's is its bias b_i, so x_u . y_i = the k-factor
+// product + b_i, and the BPR difference gains b_i - b_j. The bias column is updated with the
+// same gradient as any item column (the customer's value there being 1) and its own L2 weight
+// bias_regularization. Top-N scoring, campaigns and the model file see ordinary factor rows of
+// width bpr_width(p) and need nothing else.
 namespace tailor {
 
 // Where negatives come from. uniform: every item the customer has not bought, equally likely.
@@ -318,7 +327,12 @@ struct BprParams {
   std::int64_t samples_per_epoch = 0;    // SGD steps per epoch; 0 = the number of interactions
   std::int64_t objective_samples = 0;    // size of objective()'s fixed sample; 0 = min(nnz, 65536)
   std::uint64_t seed = 42;
+  bool item_bias = true;             // one more column: the item bias (see above)
+  float bias_regularization = 0.01f;  // L2 weight of the item bias column
 };
+
+// Columns of a BPR engine's factor rows: factors, plus one for the item bias.
+inline int bpr_width(const BprParams& p) { return p.factors + (p.item_bias ? 1 : 0); }
 
 // The learning rate of epoch e (0-based) under p's schedule.
 inline float bpr_learning_rate(const BprParams& p, int epoch) {
@@ -351,7 +365,8 @@ class BprEngine {
  public:
   virtual ~BprEngine() = default;
   [[nodiscard]] virtual std::string backend_name() const = 0;
-  // X: customers x factors, Y: items x factors, row-major.
+  // X: customers x bpr_width, Y: items x bpr_width, row-major (with the item bias, the last
+  // column of X is the fixed 1 and the last of Y the bias).
   virtual void set_factors(std::span<const float> X, std::span<const float> Y) = 0;
   virtual void get_factors(std::span<float> X, std::span<float> Y) = 0;
   // One epoch of SGD over samples_per_epoch triples; sample s of epoch e is drawn from a

@@ -48,19 +48,32 @@ inline std::string ials_params_problem(const IalsParams& p) {
   return {};
 }
 
-inline std::string bpr_params_problem(const BprParams& p) {
-  if (p.factors < 1 || p.factors > kMaxFactors)
-    return "factors = " + std::to_string(p.factors) + ": the BPR kernels support 1.." +
-           std::to_string(kMaxFactors);
-  if (p.epochs < 1) return "epochs = " + std::to_string(p.epochs) + ": must be >= 1";
+// The rates and weights of BPR: finite and in range.
+inline std::string bpr_weights_problem(const BprParams& p) {
   if (!(p.learning_rate > 0.0f) || !std::isfinite(p.learning_rate))
     return "learning_rate = " + shortest(p.learning_rate) + ": must be finite and > 0";
   if (!(p.regularization >= 0.0f) || !std::isfinite(p.regularization))
     return "regularization = " + shortest(p.regularization) + ": must be finite and >= 0";
+  if (!(p.bias_regularization >= 0.0f) || !std::isfinite(p.bias_regularization))
+    return "bias_regularization = " + shortest(p.bias_regularization) +
+           ": must be finite and >= 0";
   if (!(p.popularity_exponent >= 0.0f) || !std::isfinite(p.popularity_exponent))
     return "popularity_exponent = " + shortest(p.popularity_exponent) + ": must be finite and >= 0";
   if (!(p.lr_floor >= 0.0f && p.lr_floor <= 1.0f))
     return "lr_floor = " + shortest(p.lr_floor) + ": must be in [0, 1]";
+  return {};
+}
+
+inline std::string bpr_params_problem(const BprParams& p) {
+  if (p.factors < 1 || p.factors > kMaxFactors)
+    return "factors = " + std::to_string(p.factors) + ": the BPR kernels support 1.." +
+           std::to_string(kMaxFactors);
+  if (bpr_width(p) > kMaxFactors)
+    return "factors = " + std::to_string(p.factors) + " with item_bias: the bias takes one of the " +
+           std::to_string(kMaxFactors) + " columns the kernels support, so factors must be <= " +
+           std::to_string(kMaxFactors - 1) + " (or item_bias = false)";
+  if (p.epochs < 1) return "epochs = " + std::to_string(p.epochs) + ": must be >= 1";
+  if (std::string problem = bpr_weights_problem(p); !problem.empty()) return problem;
   if (p.samples_per_epoch < 0)
     return "samples_per_epoch = " + std::to_string(p.samples_per_epoch) + ": must be >= 0";
   if (p.objective_samples < 0)

@@ -99,7 +99,7 @@ struct ItemModelFlags {
   }
 };
 
-// "ials,itemknn,ease,tifuknn,ranker" -> which models evaluate fits (ranker: whether the
+// "ials,bpr,itemknn,ease,tifuknn,ranker" -> which models evaluate fits (ranker: whether the
 // two-stage ranker is among them); InputError naming an unknown one.
 void parse_models(const std::string& text, EvaluateOptions& o, bool& ranker) {
   ranker = false;
@@ -109,14 +109,15 @@ void parse_models(const std::string& text, EvaluateOptions& o, bool& ranker) {
   bool any = false;
   while (std::getline(ss, name, ',')) {
     if (name == "ials") o.train_ials = true;
+    else if (name == "bpr") o.train_bpr = true;
     else if (name == "itemknn") o.item_models.itemknn = true;
     else if (name == "ease") o.item_models.ease = true;
     else if (name == "tifuknn") o.item_models.tifuknn = true;
     else if (name == "ranker") ranker = true;
     else
       throw InputError(fmt::format(
-          "--models '{}': unknown model '{}': use ials, itemknn, ease, tifuknn or ranker", text,
-          name));
+          "--models '{}': unknown model '{}': use ials, bpr, itemknn, ease, tifuknn or ranker",
+          text, name));
     any = true;
   }
   if (!any) throw InputError(fmt::format("--models '{}': no model given", text));
@@ -128,6 +129,7 @@ struct EvaluateArgs {
   bool no_epochs = false;
   std::string model_file, model_name = "ials", models = "ials";
   ModelFlags model;
+  BprFlags bpr;
   ItemModelFlags item_models;
   DeviceFlags device;
 };
@@ -144,8 +146,9 @@ void declare(CLI::App& cmd, EvaluateArgs& a) {
                  "Score this model (same ids as --input) instead of training one");
   cmd.add_option("--model-name", a.model_name, "Name of the model in the results [ials]");
   cmd.add_option("--models", a.models,
-                 "Models to fit, of ials, itemknn, ease, tifuknn and ranker [ials]");
+                 "Models to fit, of ials, bpr, itemknn, ease, tifuknn and ranker [ials]");
   a.model.add_to(cmd);
+  a.bpr.add_to(cmd, "bpr-");
   a.item_models.add_to(cmd);
   a.device.add_to(cmd);
 }
@@ -166,13 +169,21 @@ RankerParams evaluation_ranker_params(const EvaluateArgs& a, const EvaluateOptio
 // without the ranker, which needs the data.
 EvaluateOptions evaluate_options(const EvaluateArgs& a, bool& ranker) {
   EvaluateOptions opts;
-  if (!a.config.empty()) opts.ials = load_config(a.config).ials;
+  if (!a.config.empty()) {
+    const RunConfig config = load_config(a.config);
+    opts.ials = config.ials;
+    opts.bpr = config.bpr;
+  }
   a.model.apply(opts.ials);
   validate_ials_params(opts.ials, "evaluate");
   a.eval.apply(opts);
   opts.per_epoch_metrics = !a.no_epochs;
   opts.model_name = a.model_name;
   parse_models(a.models, opts, ranker);
+  if (a.bpr.any() && !opts.train_bpr)
+    throw InputError("evaluate: --bpr-* flags need bpr in --models");
+  a.bpr.apply(opts.bpr);
+  validate_bpr_params(opts.bpr, "evaluate");
   a.item_models.apply(opts.item_models);
   return opts;
 }

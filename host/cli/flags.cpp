@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "host/core/error.hpp"
+#include "host/train/model.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor::cli {
@@ -28,6 +29,55 @@ void ModelFlags::apply(IalsParams& p) const {
   if (log_epsilon) p.log_epsilon = *log_epsilon;
   if (confidence) p.scaling = parse_scaling(*confidence);
   if (seed) p.seed = *seed;
+}
+
+void BprFlags::add_to(CLI::App& app, const std::string& prefix_) {
+  prefix = prefix_;
+  const std::string f = "--" + prefix;
+  if (!prefix.empty()) {
+    app.add_option(f + "factors", factors, "BPR: embedding size (1..1023 with the bias) [64]");
+    app.add_option(f + "regularization", regularization, "BPR: L2 weight lambda [0.01]");
+    app.add_option(f + "seed", seed, "BPR: seed of the factors and the samples [42]");
+  }
+  app.add_option(f + "learning-rate", learning_rate, "BPR: SGD step size [0.01]");
+  app.add_option(f + "epochs", epochs, "BPR: epochs of sampled triples [100]");
+  app.add_option(f + "negatives", negatives, "BPR: uniform or popularity [uniform]")
+      ->check(CLI::IsMember({"uniform", "popularity"}));
+  app.add_option(f + "lr-schedule", schedule, "BPR: constant or linear decay [constant]")
+      ->check(CLI::IsMember({"constant", "linear"}));
+  app.add_option(f + "item-bias", item_bias, "BPR: learn an item bias, on or off [on]")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option(f + "bias-regularization", bias_regularization,
+                 "BPR: L2 weight of the item bias [0.01]");
+}
+
+bool BprFlags::any() const {
+  return factors || epochs || learning_rate || regularization || bias_regularization ||
+         negatives || schedule || item_bias || seed;
+}
+
+void BprFlags::apply(BprParams& p) const {
+  if (factors) p.factors = *factors;
+  if (regularization) p.regularization = *regularization;
+  if (seed) p.seed = *seed;
+  if (learning_rate) p.learning_rate = *learning_rate;
+  if (epochs) p.epochs = *epochs;
+  if (negatives) p.negatives = parse_negatives(*negatives);
+  if (schedule) p.schedule = parse_schedule(*schedule);
+  if (item_bias) p.item_bias = *item_bias == "on";
+  if (bias_regularization) p.bias_regularization = *bias_regularization;
+}
+
+void apply_to_bpr(const ModelFlags& m, BprParams& p, const char* command) {
+  if (m.alpha || m.cg_steps || m.iterations || m.confidence || m.log_epsilon)
+    throw InputError(fmt::format(
+        "{}: --alpha, --cg-steps, --iterations, --confidence and --log-epsilon are iALS flags; "
+        "BPR takes --epochs, --learning-rate, --negatives, --lr-schedule, --item-bias, "
+        "--bias-regularization",
+        command));
+  if (m.factors) p.factors = *m.factors;
+  if (m.regularization) p.regularization = *m.regularization;
+  if (m.seed) p.seed = *m.seed;
 }
 
 void DeviceFlags::add_to(CLI::App& app, bool from_config) {
@@ -71,10 +121,21 @@ void EvalFlags::add_to(CLI::App& app, const char* split_help, const char* k_help
 }
 
 RunConfig load_run_config(const std::string& path, const ModelFlags& flags,
-                          const DeviceFlags& device, const char* command) {
+                          const DeviceFlags& device, const char* command,
+                          const BprFlags* bpr) {
   RunConfig config = load_config(path);
-  flags.apply(config.ials);
-  validate_ials_params(config.ials, command);
+  if (config.algorithm == "bpr") {
+    apply_to_bpr(flags, config.bpr, command);
+    if (bpr) bpr->apply(config.bpr);
+    validate_bpr_params(config.bpr, command);
+  } else {
+    if (bpr && bpr->any())
+      throw InputError(fmt::format("{}: BPR flags (--learning-rate, --epochs, ...) need "
+                                   "algorithm = \"bpr\" in [model] of {}",
+                                   command, path));
+    flags.apply(config.ials);
+    validate_ials_params(config.ials, command);
+  }
   if (!device.device.empty()) config.device = parse_device(device.device);
   if (device.threads > 0) config.threads = device.threads;
   return config;

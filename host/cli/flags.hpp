@@ -30,6 +30,27 @@ struct ModelFlags {
   void apply(IalsParams& p) const;
 };
 
+// BPR's flags. Unprefixed (train, run): --learning-rate, --epochs, --negatives, --lr-schedule,
+// --item-bias, --bias-regularization beside the model flags' --factors, --regularization and
+// --seed. With prefix "bpr-" (evaluate, beside iALS's model flags): every one of them, those
+// three included, as --bpr-NAME. Unset flags keep the value from the config or the defaults.
+struct BprFlags {
+  std::optional<int> factors, epochs;
+  std::optional<float> learning_rate, regularization, bias_regularization;
+  std::optional<std::string> negatives, schedule, item_bias;
+  std::optional<std::uint64_t> seed;
+  std::string prefix;
+
+  void add_to(CLI::App& app, const std::string& prefix = "");
+  [[nodiscard]] bool any() const;
+  // Lays the set flags over p (InputError for a bad value; not validated).
+  void apply(BprParams& p) const;
+};
+
+// Lays the shared model flags over BPR's parameters: --factors, --regularization, --seed; the
+// iALS-only ones are an InputError naming them (`command` heads the message).
+void apply_to_bpr(const ModelFlags& m, BprParams& p, const char* command);
+
 struct DeviceFlags {
   std::string device = "auto";
   int threads = 0;
@@ -64,9 +85,11 @@ struct SlotModelFlag {
   void apply(RunConfig& config, const char* command) const;
 };
 
-// A TOML config with the command line's model and device flags laid over it.
+// A TOML config with the command line's model, BPR (when given) and device flags laid over it.
+// The flags of the other algorithm than the config's [model] algorithm are refused.
 RunConfig load_run_config(const std::string& path, const ModelFlags& flags,
-                          const DeviceFlags& device, const char* command);
+                          const DeviceFlags& device, const char* command,
+                          const BprFlags* bpr = nullptr);
 
 // The Backend of `run` and `backtest`: from the config, after the flags were laid over it.
 Backend config_backend(const RunConfig& config);

@@ -13,6 +13,7 @@ namespace {
 struct RunArgs {
   std::string config;
   ModelFlags model;
+  BprFlags bpr;
   DeviceFlags device;
   SlotModelFlag slot_model;
 };
@@ -20,6 +21,7 @@ struct RunArgs {
 void declare(CLI::App& cmd, RunArgs& a) {
   cmd.add_option("config", a.config, "TOML config (see data/nightly.example.toml)")->required();
   a.model.add_to(cmd);
+  a.bpr.add_to(cmd);
   a.device.add_to(cmd, true);
   a.slot_model.add_to(cmd);
 }
@@ -35,7 +37,7 @@ void print_outputs(const RunConfig& config) {
 }
 
 int run(const RunArgs& a) {
-  RunConfig config = load_run_config(a.config, a.model, a.device, "run");
+  RunConfig config = load_run_config(a.config, a.model, a.device, "run", &a.bpr);
   a.slot_model.apply(config, "run");
   run_pipeline(config, config_backend(config));
   print_outputs(config);

@@ -15,8 +15,8 @@ struct TrainArgs {
   ModelFlags model;
   DeviceFlags device;
   bool no_objective = false;
-  std::string algorithm = "ials", negatives = "uniform", schedule = "constant";
-  BprParams bpr;
+  std::string algorithm = "ials";
+  BprFlags bpr;
 };
 
 void declare(CLI::App& cmd, TrainArgs& a) {
@@ -27,32 +27,23 @@ void declare(CLI::App& cmd, TrainArgs& a) {
   cmd.add_flag("--no-objective", a.no_objective, "Skip the per-epoch objective");
   cmd.add_option("--algorithm", a.algorithm, "ials or bpr [ials]")
       ->check(CLI::IsMember({"ials", "bpr"}));
-  cmd.add_option("--learning-rate", a.bpr.learning_rate, "BPR: SGD step size [0.01]");
-  cmd.add_option("--epochs", a.bpr.epochs, "BPR: epochs of sampled triples [100]");
-  cmd.add_option("--negatives", a.negatives, "BPR: uniform or popularity [uniform]")
-      ->check(CLI::IsMember({"uniform", "popularity"}));
-  cmd.add_option("--lr-schedule", a.schedule, "BPR: constant or linear decay [constant]")
-      ->check(CLI::IsMember({"constant", "linear"}));
+  a.bpr.add_to(cmd);
 }
 
 // BPR takes the shared model flags that mean the same for it; the iALS-only ones are refused.
 BprTrainOptions bpr_options(const TrainArgs& a) {
-  const ModelFlags& m = a.model;
-  if (m.alpha || m.cg_steps || m.iterations || m.confidence)
-    throw InputError("--alpha, --cg-steps, --iterations and --confidence are iALS flags; BPR "
-                     "takes --epochs, --learning-rate, --negatives, --lr-schedule");
   BprTrainOptions opts;
-  opts.bpr = a.bpr;
-  if (m.factors) opts.bpr.factors = *m.factors;
-  if (m.regularization) opts.bpr.regularization = *m.regularization;
-  if (m.seed) opts.bpr.seed = *m.seed;
-  opts.bpr.negatives = parse_negatives(a.negatives);
-  opts.bpr.schedule = parse_schedule(a.schedule);
+  apply_to_bpr(a.model, opts.bpr, "train");
+  a.bpr.apply(opts.bpr);
+  validate_bpr_params(opts.bpr, "train");
   opts.report_objective = !a.no_objective;
   return opts;
 }
 
 TrainOptions ials_options(const TrainArgs& a) {
+  if (a.bpr.any())
+    throw InputError("train: --learning-rate, --epochs, --negatives, --lr-schedule, --item-bias "
+                     "and --bias-regularization are BPR flags; add --algorithm bpr");
   TrainOptions opts;
   a.model.apply(opts.ials);
   validate_ials_params(opts.ials, "train");
@@ -83,7 +74,7 @@ int run(const TrainArgs& a) {
 }  // namespace
 
 Command train_command() {
-  return make_command<TrainArgs>("train", "Train an iALS model", declare, run);
+  return make_command<TrainArgs>("train", "Train an iALS or BPR model", declare, run);
 }
 
 }  // namespace tailor::cli

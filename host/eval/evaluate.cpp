@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "host/train/fold_in.hpp"
 #include "host/train/model.hpp"
 #include "host/train/train.hpp"
+#include "host/train/train_bpr.hpp"
 
 namespace tailor {
 namespace {
@@ -340,6 +342,41 @@ struct ScoredFactors {
   std::vector<float> X, Y;
 };
 
+// A BPR model trained on the split's training rows and its epochs.
+struct BprRun {
+  ScoredFactors f;
+  nlohmann::json epochs = nlohmann::json::array();
+  double seconds = 0.0;
+};
+
+// Trains BPR on ev.train(), recording each epoch as recording_epochs does (objective = the
+// sampled BPR loss; with o.per_epoch_metrics, ndcg and recall at the largest cutoff).
+BprRun train_bpr_on_split(const Evaluation& ev, const EvaluateOptions& o) {
+  BprRun run;
+  run.f.params = bpr_scoring_params(o.bpr);
+  BprTrainOptions topts;
+  topts.bpr = o.bpr;
+  const std::string key = fmt::format("ndcg@{}", ev.max_k());
+  const std::string key2 = fmt::format("recall@{}", ev.max_k());
+  topts.after_epoch = [&](const EpochReport& r, std::span<const float> X,
+                          std::span<const float> Y) {
+    nlohmann::json e = {
+        {"epoch", r.epoch}, {"seconds", r.seconds}, {"objective", r.objective.total}};
+    if (o.per_epoch_metrics) {
+      nlohmann::json m = ev.metrics(ev.model_lists(X, Y, run.f.params));
+      e[key] = m[key];
+      e[key2] = m[key2];
+    }
+    run.epochs.push_back(std::move(e));
+    return true;
+  };
+  TrainResult trained = train_bpr(ev.train(), topts, ev.backend());
+  run.seconds = trained.seconds;
+  run.f.X = std::move(trained.customer_factors);
+  run.f.Y = std::move(trained.item_factors);
+  return run;
+}
+
 // A given model's factors: InputError when its ids differ from the data's, a warning when it
 // was trained on other rows than this split's training rows.
 ScoredFactors given_model(const Dataset& data, const Model& model, const Evaluation& ev) {
@@ -358,7 +395,7 @@ ScoredFactors given_model(const Dataset& data, const Model& model, const Evaluat
 // models and of the baselines when o.baselines:
 // {"models": {name: {...}}, "buckets": {name: [...]}, "item_models": {...}}.
 nlohmann::json score_lists(const Dataset& data, const Evaluation& ev, const EvaluateOptions& o,
-                           const ScoredFactors* f) {
+                           const ScoredFactors* f, const ScoredFactors* bpr) {
   nlohmann::json models = nlohmann::json::object(), buckets = nlohmann::json::object();
   auto add = [&](const std::string& name, const TopNResult& lists) {
     nlohmann::json m = ev.metrics_with_buckets(lists);
@@ -366,6 +403,7 @@ nlohmann::json score_lists(const Dataset& data, const Evaluation& ev, const Eval
     buckets[name] = m["buckets"];
   };
   if (f != nullptr) add(o.model_name, ev.model_lists(f->X, f->Y, f->params));
+  if (bpr != nullptr) add("bpr", ev.model_lists(bpr->X, bpr->Y, bpr->params));
   nlohmann::json items = evaluate_item_models(data, ev, o.protocol == Protocol::new_items,
                                               o.item_models, add);
   for (const ExternalModel& m : o.external) {
@@ -430,11 +468,14 @@ static nlohmann::json evaluation_document(const Dataset& data, const EvaluateOpt
     f = {o.ials, std::move(trained.customer_factors), std::move(trained.item_factors)};
   }
   const double train_seconds = seconds_since(t_train);
+  std::optional<BprRun> bpr;
+  if (o.train_bpr) bpr = train_bpr_on_split(ev, o);
 
   const auto t_score = std::chrono::steady_clock::now();
-  nlohmann::json scored = score_lists(data, ev, o, factors ? &f : nullptr);
+  nlohmann::json scored =
+      score_lists(data, ev, o, factors ? &f : nullptr, bpr ? &bpr->f : nullptr);
   items = std::move(scored["item_models"]);
-  return {{"kind", "evaluation"},
+  nlohmann::json doc = {{"kind", "evaluation"},
           {"input", data.path.string()},
           {"created_at", utc_now_iso8601()},
           {"split", split.describe()},
@@ -454,6 +495,32 @@ static nlohmann::json evaluation_document(const Dataset& data, const EvaluateOpt
            {{"train", train_seconds},
             {"score", seconds_since(t_score)},
             {"total", seconds_since(start)}}}};
+  if (bpr)
+    doc["bpr"] = {{"parameters", bpr_parameters(o.bpr)},
+                  {"epochs", std::move(bpr->epochs)},
+                  {"train_seconds", bpr->seconds}};
+  return doc;
+}
+
+nlohmann::json bpr_parameters(const BprParams& p) {
+  return {{"algorithm", "bpr"},
+          {"factors", p.factors},
+          {"learning_rate", decimal(p.learning_rate)},
+          {"regularization", decimal(p.regularization)},
+          {"epochs", p.epochs},
+          {"negatives", to_string(p.negatives)},
+          {"lr_schedule", to_string(p.schedule)},
+          {"item_bias", p.item_bias},
+          {"bias_regularization", decimal(p.bias_regularization)},
+          {"seed", p.seed}};
+}
+
+IalsParams bpr_scoring_params(const BprParams& p) {
+  IalsParams s;
+  s.factors = bpr_width(p);
+  s.regularization = p.regularization;
+  s.seed = p.seed;
+  return s;
 }
 
 nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& o, const Backend& backend) {

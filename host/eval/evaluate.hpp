@@ -143,6 +143,9 @@ struct EvaluateOptions {
   std::string model_name = "ials";  // the key of the model in "models"
   // Train iALS (or score `model`); false leaves the factor model out (item models only).
   bool train_ials = true;
+  // Train BPR on the same training rows and score it as "bpr" beside the others.
+  bool train_bpr = false;
+  BprParams bpr;
   ItemModelOptions item_models;  // item kNN and EASE, each scored beside the others when chosen
   std::vector<ExternalModel> external;  // scored beside them, recorded under "item_models"
 };
@@ -154,9 +157,18 @@ struct EvaluateOptions {
 //  "cold_start"}, "cold_start": "popularity", "parameters": {...}, "timings": {...}}
 // With item models, "models" and "buckets" hold "itemknn" and "ease" as well, "item_models"
 // their parameters and times, and "timings" an "item_models" entry. Without the factor model
-// (train_ials = false and no model) there are no "parameters" and no epochs.
+// (train_ials = false and no model) there are no "parameters" and no epochs. With train_bpr,
+// "models" and "buckets" hold "bpr", and "bpr" holds {"parameters", "epochs" (as "epochs"),
+// "train_seconds"}.
 nlohmann::json evaluate(const Dataset& data, const EvaluateOptions& options,
                         const Backend& backend);
+
+// BPR's parameters as evaluate's and sweep's JSON record them.
+nlohmann::json bpr_parameters(const BprParams& p);
+
+// The IalsParams that score (and fold in) a BPR model's factors: factors = bpr_width(p), the
+// iALS fold-in with BPR's regularization, confidence 1 + w (alpha 1, linear).
+IalsParams bpr_scoring_params(const BprParams& p);
 
 // The evaluation table for the terminal: one block per cutoff, models as rows.
 std::string format_evaluation(const nlohmann::json& result);

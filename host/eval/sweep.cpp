@@ -8,12 +8,14 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <type_traits>
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
 #include "host/io/time.hpp"
 #include "host/train/model.hpp"
 #include "host/train/train.hpp"
+#include "host/train/train_bpr.hpp"
 
 namespace tailor {
 namespace {
@@ -74,6 +76,35 @@ std::vector<IalsParams> trial_grid(const SweepOptions& o) {
   return grid;
 }
 
+// The BPR trials, as trial_grid: factors, regularization, learning rate, item bias, bias
+// regularization, epochs, the last one varying fastest.
+std::vector<BprParams> bpr_trial_grid(const SweepOptions& o) {
+  const BprSweepSpace& s = o.bpr_space;
+  std::vector<BprParams> grid;
+  for (int f : s.factors)
+    for (float r : s.regularization)
+      for (float lr : s.learning_rate)
+        for (bool bias : s.item_bias)
+          for (float br : s.bias_regularization)
+            for (int e : s.epochs) {
+              BprParams p = o.bpr_base;
+              p.factors = f;
+              p.regularization = r;
+              p.learning_rate = lr;
+              p.item_bias = bias;
+              p.bias_regularization = br;
+              p.epochs = e;
+              validate_bpr_params(p, "sweep");
+              grid.push_back(p);
+            }
+  if (o.random_trials > 0 && o.random_trials < static_cast<int>(grid.size())) {
+    std::mt19937_64 rng(o.seed);
+    std::shuffle(grid.begin(), grid.end(), rng);
+    grid.resize(static_cast<std::size_t>(o.random_trials));
+  }
+  return grid;
+}
+
 // A trial's best epoch so far, and early stopping: the trial ends after `patience` epochs in a
 // row without a higher score than the best.
 struct BestEpoch {
@@ -95,6 +126,8 @@ struct BestEpoch {
   }
 };
 
+nlohmann::json trial_params(const BprParams& p) { return bpr_parameters(p); }
+
 nlohmann::json trial_params(const IalsParams& p) {
   return {{"factors", p.factors},
           {"regularization", decimal(p.regularization)},
@@ -104,25 +137,42 @@ nlohmann::json trial_params(const IalsParams& p) {
           {"confidence", to_string(p.scaling)}};
 }
 
-// Trains one trial, scoring `metric` after every epoch; {"params", "best_epoch", "score",
-// "metrics" (all metrics at the best epoch), "epochs", "seconds"}.
-nlohmann::json run_trial(const Evaluation& ev, const IalsParams& p, const std::string& metric,
-                         int patience, const Backend& backend) {
-  const auto start = std::chrono::steady_clock::now();
-  nlohmann::json epochs = nlohmann::json::array();
-  BestEpoch best;
-  TrainOptions topts;
-  topts.ials = p;
-  topts.report_objective = false;
-  topts.after_epoch = [&](const EpochReport& r, std::span<const float> X,
-                          std::span<const float> Y) {
-    nlohmann::json m = ev.metrics(ev.model_lists(X, Y, p));
+// The after_epoch hook of a trial: scores `metric` with `scoring` (the factor width and
+// fold-in), records the epoch, keeps the best one and stops after `patience` epochs without one.
+auto trial_hook(const Evaluation& ev, const IalsParams& scoring, const std::string& metric,
+                int patience, nlohmann::json& epochs, BestEpoch& best) {
+  return [&ev, scoring, &metric, patience, &epochs, &best](
+             const EpochReport& r, std::span<const float> X, std::span<const float> Y) {
+    nlohmann::json m = ev.metrics(ev.model_lists(X, Y, scoring));
     const double score = m[metric].get<double>();
     epochs.push_back({{"epoch", r.epoch}, {metric, score}, {"seconds", r.seconds}});
     return best.observe(r.epoch, score, std::move(m), patience);
   };
-  topts.log_epochs = false;  // one line per trial, not one per epoch
-  (void)train_ials(ev.train(), topts, backend);
+}
+
+// Trains one trial (IalsParams or BprParams), scoring `metric` after every epoch; {"params",
+// "best_epoch", "score", "metrics" (all metrics at the best epoch), "epochs", "seconds"}.
+template <class Params>
+nlohmann::json run_trial(const Evaluation& ev, const Params& p, const std::string& metric,
+                         int patience, const Backend& backend) {
+  const auto start = std::chrono::steady_clock::now();
+  nlohmann::json epochs = nlohmann::json::array();
+  BestEpoch best;
+  if constexpr (std::is_same_v<Params, BprParams>) {
+    BprTrainOptions topts;
+    topts.bpr = p;
+    topts.report_objective = false;
+    topts.log_epochs = false;  // one line per trial, not one per epoch
+    topts.after_epoch = trial_hook(ev, bpr_scoring_params(p), metric, patience, epochs, best);
+    (void)train_bpr(ev.train(), topts, backend);
+  } else {
+    TrainOptions topts;
+    topts.ials = p;
+    topts.report_objective = false;
+    topts.log_epochs = false;
+    topts.after_epoch = trial_hook(ev, p, metric, patience, epochs, best);
+    (void)train_ials(ev.train(), topts, backend);
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return {{"params", trial_params(p)},
@@ -162,26 +212,48 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
   return parse_list<int>(flag, text);
 }
 
+namespace {
+
+// One trial's knobs for the log line.
+std::string trial_text(const IalsParams& p) {
+  return fmt::format("factors {} regularization {} alpha {}", p.factors, p.regularization, p.alpha);
+}
+std::string trial_text(const BprParams& p) {
+  return fmt::format("factors {} regularization {} learning rate {} item bias {} (lambda {})",
+                     p.factors, p.regularization, p.learning_rate, p.item_bias ? "on" : "off",
+                     p.bias_regularization);
+}
+
+// Every trial of the grid, in grid order, numbered from 1.
+template <class Params>
+std::vector<nlohmann::json> run_trials(const Evaluation& ev, const std::vector<Params>& grid,
+                                       const SweepOptions& o, const std::string& metric,
+                                       const Backend& backend) {
+  spdlog::info("sweep: {} {} trials on split {}, metric {}, patience {}", grid.size(),
+               o.algorithm, o.split.text, metric, o.patience);
+  std::vector<nlohmann::json> trials;
+  for (std::size_t t = 0; t < grid.size(); ++t) {
+    nlohmann::json trial = run_trial(ev, grid[t], metric, o.patience, backend);
+    trial["trial"] = t + 1;
+    spdlog::info("sweep: trial {}/{}: {}: {} = {:.5f} at epoch {} ({:.1f}s)", t + 1, grid.size(),
+                 trial_text(grid[t]), metric, trial["score"].get<double>(),
+                 trial["best_epoch"].get<int>(), trial["seconds"].get<double>());
+    trials.push_back(std::move(trial));
+  }
+  return trials;
+}
+
+}  // namespace
+
 nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& backend) {
+  if (o.algorithm != "ials" && o.algorithm != "bpr")
+    throw InputError(fmt::format("sweep: algorithm '{}': use ials or bpr", o.algorithm));
   Split split = make_split(data, o.split);
   Evaluation ev(data, split, o.protocol, o.ks, backend, o.cold_start, o.seed);
   const std::string metric = chosen_metric(ev, o);
-  const std::vector<IalsParams> grid = trial_grid(o);
-  spdlog::info("sweep: {} trials on split {}, metric {}, patience {}", grid.size(), o.split.text,
-               metric, o.patience);
-
-  std::vector<nlohmann::json> sorted;
-  for (std::size_t t = 0; t < grid.size(); ++t) {
-    const IalsParams& p = grid[t];
-    nlohmann::json trial = run_trial(ev, p, metric, o.patience, backend);
-    trial["trial"] = t + 1;
-    spdlog::info("sweep: trial {}/{}: factors {} regularization {} alpha {}: {} = {:.5f} at epoch "
-                 "{} ({:.1f}s)",
-                 t + 1, grid.size(), p.factors, p.regularization, p.alpha, metric,
-                 trial["score"].get<double>(), trial["best_epoch"].get<int>(),
-                 trial["seconds"].get<double>());
-    sorted.push_back(std::move(trial));
-  }
+  std::vector<nlohmann::json> sorted =
+      o.algorithm == "bpr" ? run_trials(ev, bpr_trial_grid(o), o, metric, backend)
+                           : run_trials(ev, trial_grid(o), o, metric, backend);
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return a["score"].template get<double>() > b["score"].template get<double>();
   });
@@ -192,6 +264,7 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& 
 
   const auto& b = sorted.front();
   return {{"kind", "sweep"},
+          {"algorithm", o.algorithm},
           {"input", data.path.string()},
           {"created_at", utc_now_iso8601()},
           {"metric", metric},
@@ -216,15 +289,26 @@ nlohmann::json sweep(const Dataset& data, const SweepOptions& o, const Backend& 
 
 std::string format_sweep(const nlohmann::json& r) {
   const std::string metric = r["metric"];
-  std::string out = fmt::format("split {}  protocol {}  metric {}\n\n{:>5} {:>8} {:>14} {:>8} {:>10} {:>10} {:>8}\n",
+  // The third knob: iALS's alpha, BPR's learning rate (and its item bias after it).
+  const bool bpr = r.value("algorithm", std::string("ials")) == "bpr";
+  const char* third = bpr ? "learning_rate" : "alpha";
+  std::string out = fmt::format("split {}  protocol {}  metric {}\n\n{:>5} {:>8} {:>14} {:>13}{} {:>10} {:>10} {:>8}\n",
                                 r["split"].value("spec", std::string("?")), r["protocol"].get<std::string>(),
-                                metric, "trial", "factors", "regularization", "alpha", "best_epoch",
+                                metric, "trial", "factors", "regularization", third,
+                                bpr ? fmt::format(" {:>9}", "item_bias") : "", "best_epoch",
                                 metric, "seconds");
-  for (const auto& t : r["trials"])
-    out += fmt::format("{:>5} {:>8} {:>14} {:>8} {:>10} {:>10.5f} {:>8.1f}\n", t["trial"].get<int>(),
-                       t["params"]["factors"].get<int>(), t["params"]["regularization"].get<double>(),
-                       t["params"]["alpha"].get<double>(), t["best_epoch"].get<int>(),
+  for (const auto& t : r["trials"]) {
+    const auto& p = t["params"];
+    const std::string bias =
+        bpr ? fmt::format(" {:>9}", p["item_bias"].get<bool>()
+                                        ? fmt::format("{}", p["bias_regularization"].get<double>())
+                                        : "off")
+            : "";
+    out += fmt::format("{:>5} {:>8} {:>14} {:>13}{} {:>10} {:>10.5f} {:>8.1f}\n", t["trial"].get<int>(),
+                       p["factors"].get<int>(), p["regularization"].get<double>(),
+                       p[third].get<double>(), bias, t["best_epoch"].get<int>(),
                        t["score"].get<double>(), t["seconds"].get<double>());
+  }
   out += "\nbaselines:";
   for (const auto& [name, m] : r["baselines"].items())
     out += fmt::format("  {} {:.5f}", name, m.value(metric, 0.0));

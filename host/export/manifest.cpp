@@ -49,6 +49,8 @@ nlohmann::json describe_params(const BprParams& p) {
           {"epochs", p.epochs},
           {"negatives", to_string(p.negatives)},
           {"lr_schedule", to_string(p.schedule)},
+          {"item_bias", p.item_bias},
+          {"bias_regularization", decimal(p.bias_regularization)},
           {"seed", p.seed}};
 }
 

@@ -325,11 +325,7 @@ void check_cut(const Dataset& d, const BacktestResult& res) {
 
 Model train_for_backtest(const RunConfig& config, const LoadedInput& train,
                          const Backend& backend) {
-  TrainOptions topts;
-  topts.ials = config.ials;
-  topts.report_objective = false;
-  topts.log_epochs = false;
-  return train_model(train, topts, backend);
+  return train_configured(config, train, backend, false, false);
 }
 
 // What the variants of one backtest share.

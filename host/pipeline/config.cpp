@@ -398,13 +398,93 @@ void parse_ranker(const Reader& r, RunConfig& c) {
 
 namespace {
 
+// [model] keys that only one algorithm takes.
+const std::vector<std::string> kIalsOnlyKeys = {"alpha", "iterations", "cg_steps", "confidence",
+                                                "log_epsilon"};
+const std::vector<std::string> kBprOnlyKeys = {"learning_rate", "epochs", "negatives",
+                                               "lr_schedule", "item_bias", "bias_regularization"};
+
+// InputError for a key of the other algorithm: a BPR config with alpha = 5 must not train
+// something else than its author thinks.
+void refuse_keys(const Reader& r, const std::string& algorithm,
+                 const std::vector<std::string>& keys, const char* belongs_to) {
+  const toml::table* model = r.table("model");
+  if (!model) return;
+  for (const auto& key : keys)
+    if (model->contains(key))
+      throw InputError(fmt::format("{}: [model] {} is {} key; algorithm = \"{}\" does not take "
+                                   "it",
+                                   r.file(), key, belongs_to, algorithm));
+}
+
+// A named choice of [model]: InputError naming the key, the value and the choices.
+template <class Parse>
+auto model_choice(const Reader& r, const char* key, const std::string& value, Parse parse) {
+  try {
+    return parse(value);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: [model] {} = \"{}\": {}", r.file(), key, value, e.what()));
+  }
+}
+
+void parse_ials_model(const Reader& r, IalsParams& p) {
+  r.set("model", "factors", p.factors);
+  r.set("model", "regularization", p.regularization);
+  r.set("model", "alpha", p.alpha);
+  r.set("model", "iterations", p.iterations);
+  r.set("model", "cg_steps", p.cg_steps);
+  if (auto s = r.get<std::string>("model", "confidence"))
+    p.scaling = model_choice(r, "confidence", *s, parse_scaling);
+  r.set("model", "log_epsilon", p.log_epsilon);
+}
+
+void parse_bpr_model(const Reader& r, BprParams& p) {
+  r.set("model", "factors", p.factors);
+  r.set("model", "regularization", p.regularization);
+  r.set("model", "learning_rate", p.learning_rate);
+  r.set("model", "epochs", p.epochs);
+  if (auto s = r.get<std::string>("model", "negatives"))
+    p.negatives = model_choice(r, "negatives", *s, parse_negatives);
+  if (auto s = r.get<std::string>("model", "lr_schedule"))
+    p.schedule = model_choice(r, "lr_schedule", *s, parse_schedule);
+  r.set("model", "item_bias", p.item_bias);
+  r.set("model", "bias_regularization", p.bias_regularization);
+}
+
+// [model]: the algorithm, its keys (the other algorithm's are refused), seed and path.
+void parse_model(const Reader& r, RunConfig& c) {
+  if (auto p = r.get<std::string>("model", "path")) c.model_path = *p;
+  r.set("model", "algorithm", c.algorithm);
+  if (c.algorithm != "ials" && c.algorithm != "bpr")
+    throw InputError(fmt::format("{}: [model] algorithm = \"{}\": must be \"ials\" or \"bpr\"",
+                                 r.file(), c.algorithm));
+  const bool bpr = c.algorithm == "bpr";
+  if (bpr) {
+    refuse_keys(r, c.algorithm, kIalsOnlyKeys, "an iALS");
+    parse_bpr_model(r, c.bpr);
+  } else {
+    refuse_keys(r, c.algorithm, kBprOnlyKeys, "a BPR (algorithm = \"bpr\")");
+    parse_ials_model(r, c.ials);
+  }
+  if (auto seed = r.get<std::int64_t>("model", "seed")) {
+    if (*seed < 0) throw InputError(fmt::format("{}: [model] seed must be >= 0", r.file()));
+    (bpr ? c.bpr.seed : c.ials.seed) = static_cast<std::uint64_t>(*seed);
+  }
+  r.set("model", "report_objective", c.report_objective);
+  if (bpr)
+    validate_bpr_params(c.bpr, r.file() + ": [model]");
+  else
+    validate_ials_params(c.ials, r.file() + ": [model]");
+}
+
 // Every section and its keys; anything else in a config is an error.
 const std::map<std::string, std::set<std::string>>& known_keys() {
   static const std::map<std::string, std::set<std::string>> keys = {
       {"input", {"path"}},
       {"model",
-       {"path", "factors", "regularization", "alpha", "iterations", "cg_steps", "confidence",
-        "log_epsilon", "seed", "report_objective"}},
+       {"path", "algorithm", "factors", "regularization", "alpha", "iterations", "cg_steps",
+        "confidence", "log_epsilon", "seed", "report_objective", "learning_rate", "epochs",
+        "negatives", "lr_schedule", "item_bias", "bias_regularization"}},
       {"run", {"device", "threads"}},
       {"recommend", {"n", "exclude_seen", "memory_budget_mb"}},
       {"output", {"path", "jsonl", "h5", "manifest"}},
@@ -466,19 +546,7 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   RunConfig c;
   c.source = source;
   c.input = r.require<std::string>("input", "path");
-  if (auto p = r.get<std::string>("model", "path")) c.model_path = *p;
-  r.set("model", "factors", c.ials.factors);
-  r.set("model", "regularization", c.ials.regularization);
-  r.set("model", "alpha", c.ials.alpha);
-  r.set("model", "iterations", c.ials.iterations);
-  r.set("model", "cg_steps", c.ials.cg_steps);
-  if (auto s = r.get<std::string>("model", "confidence")) c.ials.scaling = parse_scaling(*s);
-  r.set("model", "log_epsilon", c.ials.log_epsilon);
-  if (auto seed = r.get<std::int64_t>("model", "seed")) {
-    if (*seed < 0) throw InputError(fmt::format("{}: [model] seed must be >= 0", file));
-    c.ials.seed = static_cast<std::uint64_t>(*seed);
-  }
-  r.set("model", "report_objective", c.report_objective);
+  parse_model(r, c);
   if (auto d = r.get<std::string>("run", "device")) c.device = parse_device(*d);
   r.set("run", "threads", c.threads);
   if (c.threads < 0) throw InputError(fmt::format("{}: [run] threads must be >= 0 (0 = all cores)", file));
@@ -497,7 +565,6 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   parse_ease(r, c.ease, c.ease_max_bytes);
   parse_ranker(r, c);
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
-  validate_ials_params(c.ials, file + ": [model]");
   validate_topn_params(c.topn, file + ": [recommend]");
   return c;
 }
@@ -511,6 +578,31 @@ RunConfig load_config(const std::filesystem::path& path) {
 }
 
 namespace {
+
+// The [model] keys of the best trial of an iALS sweep (iterations = its best epoch).
+std::string best_ials_keys(const nlohmann::json& r) {
+  const auto& p = r["best"]["params"];
+  return fmt::format(
+      "factors = {}\nregularization = {}\nalpha = {}\niterations = {}\ncg_steps = {}\n"
+      "confidence = \"{}\"\n",
+      p["factors"].get<int>(), p["regularization"].get<double>(), p["alpha"].get<double>(),
+      std::max(1, r["best"]["best_epoch"].get<int>()), p["cg_steps"].get<int>(),
+      p["confidence"].get<std::string>());
+}
+
+// The same for a BPR sweep (epochs = its best epoch).
+std::string best_bpr_keys(const nlohmann::json& r) {
+  const auto& p = r["best"]["params"];
+  return fmt::format(
+      "algorithm = \"bpr\"\nfactors = {}\nregularization = {}\nlearning_rate = {}\nepochs = {}\n"
+      "negatives = \"{}\"\nlr_schedule = \"{}\"\nitem_bias = {}\nbias_regularization = {}\n"
+      "seed = {}\n",
+      p["factors"].get<int>(), p["regularization"].get<double>(),
+      p["learning_rate"].get<double>(), std::max(1, r["best"]["best_epoch"].get<int>()),
+      p["negatives"].get<std::string>(), p["lr_schedule"].get<std::string>(),
+      p["item_bias"].get<bool>() ? "true" : "false", p["bias_regularization"].get<double>(),
+      p["seed"].get<std::uint64_t>());
+}
 
 // A comment for the head of a --best file when popularity beat every trial of the sweep.
 std::string popularity_warning(const nlohmann::json& r) {
@@ -537,20 +629,20 @@ void write_best_config(const std::filesystem::path& path, const nlohmann::json& 
     root.insert("input", toml::table{{"path", r["input"].get<std::string>()}});
     root.insert("output", toml::table{{"path", "out/recommendations.csv"}});
   }
-  const auto& p = r["best"]["params"];
   // The searched keys are written by hand so that numbers keep their shortest form (0.1, not
-  // 0.10000000000000001); keys of the base config's [model] that were not searched stay.
+  // 0.10000000000000001); keys of the base config's [model] that were not searched stay, except
+  // the other algorithm's (which the written algorithm would refuse).
   toml::table model;
   if (const toml::table* base = root["model"].as_table()) model = *base;
   root.erase("model");
-  std::string searched = fmt::format(
-      "factors = {}\nregularization = {}\nalpha = {}\niterations = {}\ncg_steps = {}\n"
-      "confidence = \"{}\"\n",
-      p["factors"].get<int>(), p["regularization"].get<double>(), p["alpha"].get<double>(),
-      std::max(1, r["best"]["best_epoch"].get<int>()), p["cg_steps"].get<int>(),
-      p["confidence"].get<std::string>());
-  for (const char* key : {"factors", "regularization", "alpha", "iterations", "cg_steps", "confidence"})
-    model.erase(key);
+  const bool bpr = r.value("algorithm", std::string("ials")) == "bpr";
+  const std::string searched = bpr ? best_bpr_keys(r) : best_ials_keys(r);
+  model.erase("algorithm");
+  model.erase("factors");
+  model.erase("regularization");
+  if (bpr) model.erase("seed");  // written with the trial's
+  for (const auto& key : kIalsOnlyKeys) model.erase(key);
+  for (const auto& key : kBprOnlyKeys) model.erase(key);
   std::stringstream ss;
   ss << "# Best trial of `tailor sweep` (" << r["metric"].get<std::string>() << " = "
      << r["best"]["score"].get<double>() << " on split " << r["split"].value("spec", std::string("?"))

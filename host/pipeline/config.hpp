@@ -23,7 +23,9 @@ struct RunConfig {
 
   // [model]
   std::optional<std::filesystem::path> model_path;  // where the trained model is saved
+  std::string algorithm = "ials";  // "ials" or "bpr": which of the two below is trained
   IalsParams ials;
+  BprParams bpr;
   bool report_objective = true;
 
   // [run]

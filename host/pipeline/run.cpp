@@ -20,6 +20,7 @@
 #include "host/rank/ranker_source.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/train.hpp"
+#include "host/train/train_bpr.hpp"
 
 namespace tailor {
 void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const ScoreSource& scores,
@@ -124,14 +125,11 @@ struct Trained {
 // "parameters", "training" and "model" to the manifest.
 Trained train_and_save(const RunConfig& c, const LoadedInput& input, const Backend& backend,
                        nlohmann::json& manifest) {
-  TrainOptions topts;
-  topts.ials = c.ials;
-  topts.report_objective = c.report_objective;
   TrainResult result;
   Trained t;
-  t.model = train_model(input, topts, backend, &result);
+  t.model = train_configured(c, input, backend, c.report_objective, true, &result);
   t.train_seconds = result.seconds;
-  manifest["parameters"] = describe_params(c.ials);
+  manifest["parameters"] = describe_model_params(t.model);
   manifest["training"] = describe_training(result);
   if (c.model_path) {
     const auto start = std::chrono::steady_clock::now();
@@ -192,8 +190,24 @@ double campaign_stage(const RunConfig& c, const LoadedInput& input, Trained* tra
 
 }  // namespace
 
-bool run_trains_ials(const RunConfig& c) {
+bool run_trains_model(const RunConfig& c) {
   return !c.campaign || c.campaign->model == SlotModel::ials || c.model_path.has_value();
+}
+
+Model train_configured(const RunConfig& c, const LoadedInput& input, const Backend& backend,
+                       bool report_objective, bool log_epochs, TrainResult* result) {
+  if (c.algorithm == "bpr") {
+    BprTrainOptions o;
+    o.bpr = c.bpr;
+    o.report_objective = report_objective;
+    o.log_epochs = log_epochs;
+    return train_bpr_model(input, o, backend, result);
+  }
+  TrainOptions o;
+  o.ials = c.ials;
+  o.report_objective = report_objective;
+  o.log_epochs = log_epochs;
+  return train_model(input, o, backend, result);
 }
 
 nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend) {
@@ -226,11 +240,11 @@ nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
   const LoadedInput input = load_input(c.input, c.threads, training_rows(c));
   manifest["inputs"] = {describe_input(input)};
   std::optional<Trained> trained;
-  if (run_trains_ials(c)) {
+  if (run_trains_model(c)) {
     trained = train_and_save(c, input, backend, manifest);
   } else {
-    spdlog::info("run: slot model {} and no [model] path: the iALS model is not trained",
-                 to_string(c.campaign->model));
+    spdlog::info("run: slot model {} and no [model] path: the {} model is not trained",
+                 to_string(c.campaign->model), c.algorithm);
   }
 
   // The campaign stage may write a rejected manifest, which has no timings.

@@ -12,6 +12,7 @@
 #include "host/data/input.hpp"
 #include "host/pipeline/config.hpp"
 #include "host/train/model.hpp"
+#include "host/train/train.hpp"
 #include "kernels/backend.hpp"
 
 namespace tailor {
@@ -24,10 +25,16 @@ void run_campaign_stage(const RunConfig& config, const LoadedInput& input,
                         const ScoreSource& scores, const Backend& backend,
                         nlohmann::json& manifest);
 
-// Whether `tailor run` trains the iALS model: without a campaign (plain lists are iALS's), with
-// [campaign] model = "ials", or when [model] path asks for the model file. A campaign with a
-// history model as its slot model and no model path trains nothing but that model.
-bool run_trains_ials(const RunConfig& config);
+// Whether `tailor run` trains the [model] section's model (iALS, or BPR with algorithm = "bpr"):
+// without a campaign (plain lists are that model's), with [campaign] model = "ials" (the slot
+// takes the [model] section's factors, whichever algorithm), or when [model] path asks for the
+// model file. A campaign with a history model as its slot model and no model path trains nothing
+// but that model.
+bool run_trains_model(const RunConfig& config);
+
+// The model of the config's [model] section: iALS or BPR (config.algorithm) on `input`.
+Model train_configured(const RunConfig& config, const LoadedInput& input, const Backend& backend,
+                       bool report_objective, bool log_epochs, TrainResult* result = nullptr);
 
 // `tailor recommend`: the lists of a saved model for every customer of an interactions file.
 struct RecommendJob {
@@ -44,7 +51,7 @@ struct RecommendJob {
 nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend);
 
 // `tailor run`: the nightly job, computed on `backend` (made once from config.device). Writes
-// the model (if configured and trained, run_trains_ials), the export and, last, the manifest;
+// the model (if configured and trained, run_trains_model), the export and, last, the manifest;
 // returns the manifest.
 nlohmann::json run_pipeline(const RunConfig& config, const Backend& backend);
 

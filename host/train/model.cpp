@@ -69,6 +69,9 @@ void save_model(const std::filesystem::path& path, const Model& m) {
       f.set_attr("/", "negatives", std::string(to_string(m.bpr.negatives)));
       f.set_attr("/", "lr_schedule", std::string(to_string(m.bpr.schedule)));
       f.set_attr("/", "seed", static_cast<std::int64_t>(m.bpr.seed));
+      f.set_attr("/", "item_bias", std::int64_t{m.bpr.item_bias ? 1 : 0});
+      if (m.bpr.item_bias)
+        f.set_attr("/", "bias_regularization", double{m.bpr.bias_regularization});
     } else {
       f.set_attr("/", "regularization", double{m.params.regularization});
       f.set_attr("/", "alpha", double{m.params.alpha});
@@ -122,9 +125,22 @@ double need_double(const h5::File& f, const std::string& file, const char* name)
   return *v;
 }
 
-// BPR's parameters; negatives, schedule and seed have defaults for files written before them.
-void read_bpr_params(const h5::File& f, const std::string& file, int factors, BprParams& p) {
-  p.factors = factors;
+// BPR's parameters; negatives, schedule and seed have defaults for files written before them,
+// and a file without `item_bias` (written before the bias existed) has none. `width` is the
+// `factors` attribute: the columns of the factor matrices, the bias column included.
+void read_bpr_params(const h5::File& f, const std::string& file, int width, BprParams& p) {
+  const std::int64_t bias = f.attr_int("/", "item_bias").value_or(0);
+  if (bias != 0 && bias != 1)
+    throw InputError(fmt::format("{}: model attribute 'item_bias' is {}, expected 0 or 1", file,
+                                 bias));
+  p.item_bias = bias == 1;
+  if (p.item_bias && width < 2)
+    throw InputError(fmt::format("{}: a BPR model with item_bias needs factors >= 2 (the bias "
+                                 "is the last column), got {}",
+                                 file, width));
+  p.factors = width - static_cast<int>(bias);
+  p.bias_regularization = static_cast<float>(
+      f.attr_double("/", "bias_regularization").value_or(p.item_bias ? p.bias_regularization : 0.0));
   p.learning_rate = static_cast<float>(need_double(f, file, "learning_rate"));
   p.regularization = static_cast<float>(need_double(f, file, "regularization"));
   p.epochs = static_cast<int>(need_int(f, file, "epochs"));

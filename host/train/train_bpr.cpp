@@ -62,16 +62,18 @@ TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& optio
   const auto engine = make_engine("", [&] { return backend.bpr(ci, p); });
   result.backend = engine->backend_name();
 
-  result.customer_factors = bpr::initial_factors(ci.rows, p.factors, p.seed);
-  result.item_factors = bpr::initial_factors(ci.cols, p.factors, p.seed ^ 0x9e3779b97f4a7c15ULL);
+  result.customer_factors = bpr::initial_customer_factors(ci.rows, p);
+  result.item_factors = bpr::initial_item_factors(ci.cols, p);
   engine->set_factors(result.customer_factors, result.item_factors);
 
   const std::int64_t samples = p.samples_per_epoch > 0 ? p.samples_per_epoch : ci.nnz();
   if (options.log_epochs)
-    spdlog::info("train: BPR on {}: {} customers x {} items, {} interactions, k={}, lr={} ({}), "
-                 "lambda={}, {} negatives, {} epochs of {} samples",
-                 result.backend, ci.rows, ci.cols, ci.nnz(), p.factors, p.learning_rate,
-                 p.schedule == LrSchedule::constant ? "constant" : "linear decay",
+    spdlog::info("train: BPR on {}: {} customers x {} items, {} interactions, k={}, {}, "
+                 "lr={} ({}), lambda={}, {} negatives, {} epochs of {} samples",
+                 result.backend, ci.rows, ci.cols, ci.nnz(), p.factors,
+                 p.item_bias ? fmt::format("item bias (lambda {})", p.bias_regularization)
+                             : std::string("no item bias"),
+                 p.learning_rate, p.schedule == LrSchedule::constant ? "constant" : "linear decay",
                  p.regularization, to_string(p.negatives), p.epochs, samples);
   BprEpochReport last;
   TrainingLoop loop;
@@ -92,7 +94,7 @@ Model train_bpr_model(const LoadedInput& input, const BprTrainOptions& options,
   Model m = pack_model(input, r, options.report_objective);
   m.algorithm = "bpr";
   m.bpr = options.bpr;
-  m.params.factors = options.bpr.factors;
+  m.params.factors = bpr_width(options.bpr);  // the width of the factor rows, bias included
   if (result) *result = std::move(r);
   return m;
 }

@@ -33,8 +33,10 @@ struct BprTrainOptions {
       after_epoch;
 };
 
-// Trains from seeded initial factors (bpr::initial_factors: uniform in [-0.5, 0.5) / factors,
-// customers from seed, items from a derived seed). TrainResult::epochs holds one EpochReport per
+// Trains from seeded initial factors (bpr::initial_customer_factors and initial_item_factors:
+// uniform in [-0.5, 0.5) / factors, customers from seed, items from a derived seed; with the item
+// bias a last column of 1 for customers and 0 for items). The factors of the result, and of the
+// model, have bpr_width(options.bpr) columns. TrainResult::epochs holds one EpochReport per
 // epoch whose Objective fields carry the BPR loss as described above. Throws InputError for
 // unsupported parameters and RunError if training diverges (non-finite loss or factors).
 TrainResult train_bpr(const InteractionMatrices& m, const BprTrainOptions& options,

@@ -12,6 +12,10 @@
 //   x_u += lr (g (y_i - y_j) - lambda x_u)
 //   y_i += lr (g x_u - lambda y_i)
 //   y_j += lr (-g x_u - lambda y_j)
+// With the item bias, rows have factors + 1 columns (kernels/kernels.hpp): the dot product runs
+// over all of them, the customer's last column (the fixed 1) is not updated, and the items' last
+// column (b_i, b_j) takes the same step with bias_regularization in place of lambda:
+//   b_i += lr (g x_u[k] - lambda_b b_i),  b_j += lr (-g x_u[k] - lambda_b b_j).
 #include <omp.h>
 
 #include <algorithm>
@@ -44,11 +48,11 @@ class CpuBprEngine final : public BprEngine {
   CpuBprEngine(const CsrView& customer_items, const BprParams& params, int threads)
       : params_(params),
         k_(params.factors),
+        width_(bpr_width(params)),
         m_(customer_items),
         threads_(threads >= 1 ? threads : omp_get_max_threads()),
-        X_(bpr::initial_factors(customer_items.rows, params.factors, params.seed)),
-        Y_(bpr::initial_factors(customer_items.cols, params.factors,
-                                params.seed ^ 0x9e3779b97f4a7c15ULL)) {
+        X_(bpr::initial_customer_factors(customer_items.rows, params)),
+        Y_(bpr::initial_item_factors(customer_items.cols, params)) {
     if (params.negatives == BprNegatives::popularity)
       cdf_ = bpr::popularity_cdf(customer_items, params.popularity_exponent);
     view_ = {m_.indptr, m_.indices, m_.rows, m_.cols, cdf_.empty() ? nullptr : cdf_.data()};
@@ -109,10 +113,31 @@ class CpuBprEngine final : public BprEngine {
                                   std::to_string(x) + " and " + std::to_string(y));
   }
 
-  // Loss, accuracy and (when `update`) the SGD step of samples 0 .. n-1 of `epoch`.
-  BprStats run(std::uint64_t epoch, std::int64_t n, float lr, bool update) {
+  // The SGD step of one triple whose difference x_u . (y_i - y_j) is x (rows of width_).
+  void step(float* xu, float* yi, float* yj, float x, float lr) const {
     const int k = k_;
     const float lambda = params_.regularization;
+    const float g = 1.0f / (1.0f + std::exp(x));  // sigma(-x)
+    for (int f = 0; f < k; ++f) {
+      const float u = xu[f];
+      const float a = yi[f];
+      const float b = yj[f];
+      xu[f] = u + lr * (g * (a - b) - lambda * u);
+      yi[f] = a + lr * (g * u - lambda * a);
+      yj[f] = b + lr * (-g * u - lambda * b);
+    }
+    if (width_ == k) return;
+    const float lambda_b = params_.bias_regularization;
+    const float u = xu[k];  // the fixed 1: never updated
+    const float a = yi[k];
+    const float b = yj[k];
+    yi[k] = a + lr * (g * u - lambda_b * a);
+    yj[k] = b + lr * (-g * u - lambda_b * b);
+  }
+
+  // Loss, accuracy and (when `update`) the SGD step of samples 0 .. n-1 of `epoch`.
+  BprStats run(std::uint64_t epoch, std::int64_t n, float lr, bool update) {
+    const int w = width_;
     const std::uint64_t seed = params_.seed;
     float* X = X_.data();
     float* Y = Y_.data();
@@ -130,23 +155,14 @@ class CpuBprEngine final : public BprEngine {
           ++t.skipped;
           continue;
         }
-        float* xu = X + tr.customer * k;
-        float* yi = Y + static_cast<std::int64_t>(tr.positive) * k;
-        float* yj = Y + static_cast<std::int64_t>(tr.negative) * k;
+        float* xu = X + tr.customer * w;
+        float* yi = Y + static_cast<std::int64_t>(tr.positive) * w;
+        float* yj = Y + static_cast<std::int64_t>(tr.negative) * w;
         float x = 0.0f;
-        for (int f = 0; f < k; ++f) x += xu[f] * (yi[f] - yj[f]);
+        for (int f = 0; f < w; ++f) x += xu[f] * (yi[f] - yj[f]);
         t.loss += bpr::neg_log_sigmoid(static_cast<double>(x));
         t.correct += x > 0.0f ? 1 : 0;
-        if (!update) continue;
-        const float g = 1.0f / (1.0f + std::exp(x));  // sigma(-x)
-        for (int f = 0; f < k; ++f) {
-          const float u = xu[f];
-          const float a = yi[f];
-          const float b = yj[f];
-          xu[f] = u + lr * (g * (a - b) - lambda * u);
-          yi[f] = a + lr * (g * u - lambda * a);
-          yj[f] = b + lr * (-g * u - lambda * b);
-        }
+        if (update) step(xu, yi, yj, x, lr);
       }
       per_chunk[static_cast<std::size_t>(c)] = t;
     }
@@ -170,11 +186,12 @@ class CpuBprEngine final : public BprEngine {
   }
 
   BprParams params_;
-  int k_;
+  int k_;      // learned columns of a customer row
+  int width_;  // columns of every row: k_, plus the item bias
   CsrView m_;
   int threads_;
-  std::vector<float> X_;  // customers x k
-  std::vector<float> Y_;  // items x k
+  std::vector<float> X_;  // customers x width_
+  std::vector<float> Y_;  // items x width_
   std::vector<double> cdf_;
   bpr::SamplerView view_;
   int epoch_ = 0;

@@ -29,22 +29,22 @@ class CudaBpr final : public BprEngine {
       : params_(params),
         launch_(launch),
         k_(params.factors),
+        width_(bpr_width(params)),
         customers_(customer_items.rows),
         items_(customer_items.cols),
         nnz_(customer_items.nnz()),
         context_(std::move(context)),
         res_(*context_),
         pattern_(res_, customer_items, false),
-        factors_(res_, customers_, items_, k_, "BPR (CUDA)") {
+        factors_(res_, customers_, items_, width_, "BPR (CUDA)") {
     std::vector<double> cdf;
     if (params.negatives == BprNegatives::popularity) {
       cdf = bpr::popularity_cdf(customer_items, params.popularity_exponent);
       cdf_ = res_.alloc<double>(cdf.size());
       cdf_.upload(cdf.data(), cdf.size());
     }
-    const std::vector<float> X = bpr::initial_factors(customers_, k_, params.seed);
-    const std::vector<float> Y =
-        bpr::initial_factors(items_, k_, params.seed ^ 0x9e3779b97f4a7c15ULL);
+    const std::vector<float> X = bpr::initial_customer_factors(customers_, params);
+    const std::vector<float> Y = bpr::initial_item_factors(items_, params);
     factors_.set(X, Y);
 
     // One grid size for every launch, so the partials buffer is allocated once.
@@ -114,8 +114,10 @@ class CudaBpr final : public BprEngine {
     a.sampler = {pattern_.indptr.data(), pattern_.indices.data(), customers_, items_,
                  cdf_.size() > 0 ? cdf_.data() : nullptr};
     a.k = k_;
+    a.width = width_;
     a.lr = lr;
     a.lambda = params_.regularization;
+    a.lambda_bias = params_.bias_regularization;
     a.seed = params_.seed;
     a.epoch = epoch;
     a.samples = n;
@@ -150,7 +152,8 @@ class CudaBpr final : public BprEngine {
 
   BprParams params_;
   BprLaunch launch_;
-  int k_;
+  int k_;      // learned columns of a customer row
+  int width_;  // columns of every row: k_, plus the item bias
   std::int64_t customers_;
   std::int64_t items_;
   std::int64_t nnz_;
@@ -158,7 +161,7 @@ class CudaBpr final : public BprEngine {
   std::shared_ptr<Context> context_;  // before every buffer: buffers are freed on its stream
   const Context& res_;
   CsrOnDevice pattern_;                  // customers x items, no weights
-  DeviceFactors factors_;                // X: customers x k, Y: items x k
+  DeviceFactors factors_;                // X: customers x width_, Y: items x width_
   DeviceBuffer<double> cdf_;             // (items) popularity negatives only, else empty
   int grid_ = 1;
   DeviceBuffer<double> partials_;        // 3 x grid_ block sums

@@ -3,7 +3,9 @@
 // One warp per sample, warps striding over the epoch's sample indices. Every lane of a warp runs
 // the (scalar, branchy) sampler of kernels/bpr_sampler.hpp on the same counter-based key, so all
 // lanes reach the same triple without any broadcast and the warp never diverges on it; then the
-// lanes split the k factors (f = lane, lane + 32, ...) for the dot product and the update.
+// lanes split the columns (f = lane, lane + 32, ...) for the dot product and the update. With
+// the item bias the rows have k + 1 columns: the lane holding column k updates only the items'
+// biases (the customer's column k is the fixed 1), as the CPU engine does.
 //
 // Updates are Hogwild: rows live in global memory, other warps may read a row while it is being
 // changed. They are applied with atomicAdd (fire-and-forget reductions on sm_60+) so concurrent
@@ -27,12 +29,14 @@ inline constexpr int kBprWarps = kBprBlock / kWarpSize;
 inline constexpr std::int64_t kBprSamplesPerWarp = 32;
 
 struct BprKernelArgs {
-  float* X = nullptr;  // customers x k
-  float* Y = nullptr;  // items x k
+  float* X = nullptr;  // customers x width
+  float* Y = nullptr;  // items x width
   bpr::SamplerView sampler;  // device pointers, indptr rebased to 0
-  int k = 0;
+  int k = 0;      // learned columns of a customer row
+  int width = 0;  // columns of every row: k, or k + 1 with the item bias (column k)
   float lr = 0.0f;
   float lambda = 0.0f;
+  float lambda_bias = 0.0f;  // L2 weight of the item bias column
   std::uint64_t seed = 0;
   std::uint64_t epoch = 0;
   std::int64_t samples = 0;
@@ -51,7 +55,7 @@ __global__ void __launch_bounds__(kBlock) bpr_kernel(BprKernelArgs a) {
   const std::int64_t warp = static_cast<std::int64_t>(blockIdx.x) * (kBlock / kWarpSize) +
                             static_cast<std::int64_t>(threadIdx.x) / kWarpSize;
   const std::int64_t warps = static_cast<std::int64_t>(gridDim.x) * (kBlock / kWarpSize);
-  const int k = a.k;
+  const int w = a.width;
 
   double loss = 0.0;  // kept by lane 0 only
   double correct = 0.0;
@@ -64,11 +68,11 @@ __global__ void __launch_bounds__(kBlock) bpr_kernel(BprKernelArgs a) {
       if (lane == 0) skipped += 1.0;
       continue;
     }
-    float* xu = a.X + t.customer * k;
-    float* yi = a.Y + static_cast<std::int64_t>(t.positive) * k;
-    float* yj = a.Y + static_cast<std::int64_t>(t.negative) * k;
+    float* xu = a.X + t.customer * w;
+    float* yi = a.Y + static_cast<std::int64_t>(t.positive) * w;
+    float* yj = a.Y + static_cast<std::int64_t>(t.negative) * w;
     float x = 0.0f;
-    for (int f = lane; f < k; f += kWarpSize) x += xu[f] * (yi[f] - yj[f]);
+    for (int f = lane; f < w; f += kWarpSize) x += xu[f] * (yi[f] - yj[f]);
     x = warp_sum(x);  // every lane holds the full dot product
     if (lane == 0) {
       loss += bpr::neg_log_sigmoid(static_cast<double>(x));
@@ -76,13 +80,16 @@ __global__ void __launch_bounds__(kBlock) bpr_kernel(BprKernelArgs a) {
     }
     if (!a.update) continue;
     const float g = 1.0f / (1.0f + expf(x));  // sigma(-x)
-    for (int f = lane; f < k; f += kWarpSize) {
+    for (int f = lane; f < w; f += kWarpSize) {
       const float u = xu[f];
       const float pi = yi[f];
       const float nj = yj[f];
-      atomicAdd(xu + f, a.lr * (g * (pi - nj) - a.lambda * u));
-      atomicAdd(yi + f, a.lr * (g * u - a.lambda * pi));
-      atomicAdd(yj + f, a.lr * (-g * u - a.lambda * nj));
+      // Column k (the item bias) leaves the customer's fixed 1 alone and has its own weight.
+      const bool bias = f >= a.k;
+      const float lambda = bias ? a.lambda_bias : a.lambda;
+      if (!bias) atomicAdd(xu + f, a.lr * (g * (pi - nj) - lambda * u));
+      atomicAdd(yi + f, a.lr * (g * u - lambda * pi));
+      atomicAdd(yj + f, a.lr * (-g * u - lambda * nj));
     }
   }
 

@@ -69,13 +69,16 @@ const std::vector<std::pair<std::string, std::set<std::string>>> kCommands = {
                "--factors", "--device", "--threads"}},
     {"recommend", {"--input", "--model", "-n", "--output", "--manifest", "--include-seen",
                    "--memory-budget-mb", "--device", "--threads"}},
-    {"run", {"config", "--factors", "--seed", "--device", "--threads"}},
+    {"run", {"config", "--factors", "--seed", "--learning-rate", "--item-bias", "--device",
+             "--threads"}},
     {"backtest", {"config", "--as-of", "--horizon", "--report", "--markdown", "--device"}},
     {"split", {"--input", "--split", "--train", "--test", "--seed"}},
     {"evaluate", {"--input", "--split", "--split-seed", "--k", "--protocol", "--config",
-                  "--model-file", "--model-name", "--no-epoch-metrics", "--device"}},
+                  "--model-file", "--model-name", "--no-epoch-metrics", "--bpr-epochs",
+                  "--bpr-item-bias", "--device"}},
     {"sweep", {"--input", "--split", "--grid-factors", "--grid-alpha", "--patience", "--best",
-               "--base-config", "--cg-steps", "--device"}},
+               "--base-config", "--cg-steps", "--grid-learning-rate",
+               "--grid-item-bias", "--device"}},
     {"generate", {"out", "--preset", "--spec", "--set", "--chunk-rows", "--like", "--stats"}},
     {"plan", {"--customers", "--interactions", "--precision", "--device-memory", "--headroom",
               "--stream"}},
@@ -274,6 +277,137 @@ TEST_F(Manifests, RecommendAndRunDescribeTheirListsAlike) {
   EXPECT_EQ(keys(rec["inputs"][0]), keys(run["inputs"][0]));
   EXPECT_EQ(rec["inputs"][0]["fingerprint"], run["inputs"][0]["fingerprint"]);
   EXPECT_EQ(rec["model"]["fingerprint"], run["model"]["fingerprint"]);
+}
+
+// ---- BPR from run, evaluate and sweep -----------------------------------------------------------
+
+// The bundled sample imported once; BPR trained by each command that trains.
+class BprCommands : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir;
+    const Invocation imp = tailor_cmd(
+        "-q import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " + h5() +
+        " --customer CustomerID --item StockCode --time InvoiceDate");
+    ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string h5() { return (*dir_ / "sample.h5").string(); }
+  static std::string path(const std::string& name) { return (*dir_ / name).string(); }
+  // A nightly config training BPR with `model_keys` in [model].
+  static std::string config(const std::string& name, const std::string& model_keys) {
+    testing::write_text(*dir_ / name, "[input]\npath = \"" + h5() + "\"\n[model]\npath = \"" +
+                                          path(name + ".model.h5") + "\"\nalgorithm = \"bpr\"\n" +
+                                          model_keys + "[run]\ndevice = \"cpu\"\nthreads = 1\n" +
+                                          "[output]\npath = \"" + path(name + ".csv") + "\"\n");
+    return path(name);
+  }
+  static testing::TempDir* dir_;
+};
+testing::TempDir* BprCommands::dir_ = nullptr;
+
+// `run` trains BPR from [model]: the manifest says so, the model file holds the bias column,
+// `recommend` scores it, and a flag overrides the config.
+TEST_F(BprCommands, RunTrainsBprFromTheConfig) {
+  const std::string c = config("bpr.toml", "factors = 6\nepochs = 3\nlearning_rate = 0.05\n");
+  const Invocation run = tailor_cmd("-q run " + c + " --bias-regularization 0.5");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto m = nlohmann::json::parse(testing::read_file(c + ".csv.manifest.json"));
+  EXPECT_EQ(m["parameters"]["algorithm"], "bpr");
+  EXPECT_EQ(m["parameters"]["factors"], 6);
+  EXPECT_EQ(m["parameters"]["epochs"], 3);
+  EXPECT_EQ(m["parameters"]["item_bias"], true);
+  EXPECT_EQ(m["parameters"]["bias_regularization"], 0.5);
+  EXPECT_EQ(m["training"]["epochs"].size(), 3u);
+  const Invocation rec = tailor_cmd("-q recommend --device cpu -n 20 --input " + h5() +
+                                    " --model " + c + ".model.h5 --output " + path("bpr_rec.csv"));
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+  const auto r = nlohmann::json::parse(testing::read_file(path("bpr_rec.csv.manifest.json")));
+  EXPECT_EQ(r["model"]["parameters"]["algorithm"], "bpr");
+  EXPECT_EQ(r["model"]["parameters"]["factors"], 6);
+  EXPECT_EQ(r["model"]["parameters"]["item_bias"], true);
+  // The same lists as the run wrote (n = 20 both): the bias column scores like any other.
+  EXPECT_TRUE(testing::read_file(path("bpr_rec.csv")) == testing::read_file(c + ".csv"));
+}
+
+TEST_F(BprCommands, RunRefusesTheOtherAlgorithmsFlags) {
+  const std::string c = config("bpr_flags.toml", "epochs = 1\n");
+  const Invocation alpha = tailor_cmd("-q run " + c + " --alpha 3");
+  EXPECT_EQ(alpha.exit_code, 2);
+  EXPECT_NE(alpha.err.find("run: --alpha, --cg-steps, --iterations, --confidence and "
+                           "--log-epsilon are iALS flags"),
+            std::string::npos)
+      << alpha.err;
+  testing::write_text(*dir_ / "ials.toml", "[input]\npath = \"" + h5() + "\"\n[output]\npath = \"" +
+                                               path("ials.csv") + "\"\n");
+  const Invocation lr = tailor_cmd("-q run " + path("ials.toml") + " --learning-rate 0.1");
+  EXPECT_EQ(lr.exit_code, 2);
+  EXPECT_NE(lr.err.find("need algorithm = \"bpr\" in [model]"), std::string::npos) << lr.err;
+  const Invocation bad = tailor_cmd("-q run " + c + " --item-bias maybe");
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+// `evaluate --models ials,bpr`: both in one table and one document, BPR's epochs recorded.
+TEST_F(BprCommands, EvaluatePutsBprBesideIals) {
+  const Invocation ev = tailor_cmd(
+      "-q evaluate --device cpu --threads 1 --input " + h5() +
+      " --split time:2011-11-15 --k 5,10 --models ials,bpr --iterations 2 --bpr-epochs 3 "
+      "--bpr-factors 6 --bpr-item-bias off --json " + path("eval.json"));
+  ASSERT_EQ(ev.exit_code, 0) << ev.err;
+  EXPECT_NE(ev.out.find("\nbpr "), std::string::npos) << ev.out;
+  EXPECT_NE(ev.out.find("\nials "), std::string::npos) << ev.out;
+  const auto j = nlohmann::json::parse(testing::read_file(path("eval.json")));
+  ASSERT_TRUE(j["models"].contains("bpr"));
+  ASSERT_TRUE(j["models"].contains("ials"));
+  EXPECT_TRUE(j["buckets"].contains("bpr"));
+  EXPECT_EQ(j["bpr"]["parameters"]["factors"], 6);
+  EXPECT_EQ(j["bpr"]["parameters"]["item_bias"], false);
+  ASSERT_EQ(j["bpr"]["epochs"].size(), 3u);
+  EXPECT_TRUE(j["bpr"]["epochs"][2].contains("ndcg@10"));
+  EXPECT_EQ(j["epochs"].size(), 2u);  // iALS's
+  EXPECT_DOUBLE_EQ(j["bpr"]["epochs"][2]["ndcg@10"].get<double>(),
+                   j["models"]["bpr"]["ndcg@10"].get<double>());
+  const Invocation stray = tailor_cmd("-q evaluate --input " + h5() +
+                                      " --split time:2011-11-15 --bpr-epochs 3");
+  EXPECT_EQ(stray.exit_code, 2);
+  EXPECT_NE(stray.err.find("evaluate: --bpr-* flags need bpr in --models"), std::string::npos)
+      << stray.err;
+  const Invocation unknown = tailor_cmd("-q evaluate --input " + h5() +
+                                        " --split time:2011-11-15 --models ials,sgd");
+  EXPECT_NE(unknown.err.find("use ials, bpr, itemknn, ease, tifuknn or ranker"), std::string::npos)
+      << unknown.err;
+}
+
+// `sweep --model bpr` over the item bias: two trials, and --best writes a BPR config that
+// `run` accepts.
+TEST_F(BprCommands, SweepSearchesBprAndWritesARunnableBest) {
+  const Invocation sw = tailor_cmd(
+      "-q sweep --device cpu --threads 1 --input " + h5() +
+      " --split time:2011-11-15 --k 10 --model bpr --grid-factors 4 --grid-regularization "
+      "0.01 --grid-learning-rate 0.05 --grid-item-bias on,off --grid-epochs 3 --json " +
+      path("sweep.json") + " --best " + path("best.toml"));
+  ASSERT_EQ(sw.exit_code, 0) << sw.err;
+  EXPECT_NE(sw.out.find("learning_rate"), std::string::npos) << sw.out;
+  const auto j = nlohmann::json::parse(testing::read_file(path("sweep.json")));
+  EXPECT_EQ(j["algorithm"], "bpr");
+  ASSERT_EQ(j["trials"].size(), 2u);
+  std::set<bool> biases;
+  for (const auto& t : j["trials"]) biases.insert(t["params"]["item_bias"].get<bool>());
+  EXPECT_EQ(biases, (std::set<bool>{true, false}));
+  const std::string best = testing::read_file(path("best.toml"));
+  EXPECT_NE(best.find("algorithm = \"bpr\""), std::string::npos) << best;
+  EXPECT_NE(best.find("learning_rate = 0.05"), std::string::npos) << best;
+  const Invocation alpha = tailor_cmd("-q sweep --input " + h5() +
+                                      " --split time:2011-11-15 --model bpr --grid-alpha 1");
+  EXPECT_EQ(alpha.exit_code, 2);
+  EXPECT_NE(alpha.err.find("--grid-alpha, --grid-iterations, --cg-steps and --confidence are "
+                           "iALS flags"),
+            std::string::npos)
+      << alpha.err;
+  const Invocation bias = tailor_cmd("-q sweep --input " + h5() +
+                                     " --split time:2011-11-15 --model bpr --grid-item-bias yes");
+  EXPECT_NE(bias.err.find("--grid-item-bias 'yes': 'yes' is not on or off"), std::string::npos)
+      << bias.err;
 }
 
 }  // namespace

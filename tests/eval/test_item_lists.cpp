@@ -222,7 +222,7 @@ TEST(ItemLists, CommandLineComparesTheItemModels) {
 
   EXPECT_EQ(run(base + "--models ials,knn", dir), 2);
   EXPECT_NE(testing::read_file(dir / "log.txt")
-                .find("--models 'ials,knn': unknown model 'knn': use ials, itemknn, ease, tifuknn or ranker"),
+                .find("--models 'ials,knn': unknown model 'knn': use ials, bpr, itemknn, ease, tifuknn or ranker"),
             std::string::npos);
   EXPECT_EQ(run(base + "--knn-neighbours 5", dir), 2);
   EXPECT_NE(testing::read_file(dir / "log.txt").find("--knn-* flags need itemknn in --models"),

@@ -1,7 +1,8 @@
 // The CUDA BPR engine against the CPU one. The GPU draws the same triples as the CPU (one sampler
 // compiled for both), so sampling is compared exactly; parallel training is Hogwild with atomics
 // and not bitwise reproducible, so it is judged by what it achieves on a planted problem, while
-// the serial launch (one warp) is compared with the one-thread CPU engine update by update. Every test
+// the serial launch (one warp) is compared with the one-thread CPU engine update by update, with
+// and without the item bias. Every test
 // except the first two starts with TAILOR_REQUIRE_GPU() and is skipped without a usable device.
 #include <gtest/gtest.h>
 
@@ -53,6 +54,34 @@ BprParams planted_params() {
   p.epochs = 40;
   p.seed = 7;
   return p;
+}
+
+// Two epochs of the serial CUDA launch against the one-thread CPU engine, factors compared
+// with atol + rtol |ref| after each.
+void expect_serial_matches_cpu(const Csr& m, const BprParams& p) {
+  const int w = bpr_width(p);
+  auto cpu = make_cpu_bpr(m.view(), p, 1);
+  auto gpu = make_cuda_bpr(tailor::testing::cuda_backend().cuda_context(), m.view(), p,
+                           BprLaunch::serial);
+  std::vector<float> Xc(static_cast<std::size_t>(m.rows) * w), Yc(static_cast<std::size_t>(m.cols) * w);
+  std::vector<float> Xg(Xc.size()), Yg(Yc.size());
+  for (int e = 0; e < 2; ++e) {
+    const BprStats a = cpu->epoch();
+    const BprStats b = gpu->epoch();
+    EXPECT_EQ(b.samples, a.samples);
+    EXPECT_EQ(b.skipped, a.skipped);
+    EXPECT_NEAR(b.loss, a.loss, 1e-5 * std::max(1.0, a.loss)) << "epoch " << e;
+    cpu->get_factors(Xc, Yc);
+    gpu->get_factors(Xg, Yg);
+    const double scale = std::max(max_abs(Xc), max_abs(Yc));
+    std::printf("k=%d bias=%d epoch %d: cpu loss %.7f gpu loss %.7f\n", p.factors,
+                p.item_bias ? 1 : 0, e, a.loss, b.loss);
+    EXPECT_TRUE(all_close(Xg, Xc, w, 1e-4 * scale, 1e-4)) << "X after epoch " << e;
+    EXPECT_TRUE(all_close(Yg, Yc, w, 1e-4 * scale, 1e-4)) << "Y after epoch " << e;
+    if (!p.item_bias) continue;
+    for (std::int64_t u = 0; u < m.rows; ++u)
+      ASSERT_EQ(Xg[static_cast<std::size_t>(u * w + p.factors)], 1.0f) << "customer " << u;
+  }
 }
 
 // ---- runs everywhere ----------------------------------------------------------------------------
@@ -119,8 +148,9 @@ TEST(CudaBpr, ObjectiveMatchesTheCpuForTheSameFactors) {
     p.objective_samples = 20000;
     auto cpu = make_cpu_bpr(m.view(), p, 1);
     auto gpu = tailor::testing::cuda_backend().bpr(m.view(), p);
-    const std::vector<float> X = random_factors(m.rows, k, 10 + static_cast<std::uint64_t>(k));
-    const std::vector<float> Y = random_factors(m.cols, k, 20 + static_cast<std::uint64_t>(k));
+    const int w = bpr_width(p);  // the item bias column included
+    const std::vector<float> X = random_factors(m.rows, w, 10 + static_cast<std::uint64_t>(k));
+    const std::vector<float> Y = random_factors(m.cols, w, 20 + static_cast<std::uint64_t>(k));
     cpu->set_factors(X, Y);
     gpu->set_factors(X, Y);
     const BprStats a = cpu->objective();
@@ -166,8 +196,8 @@ TEST(CudaBpr, LowersTheLossOnAPlantedProblem) {
       EXPECT_GT(after.accuracy, 0.85);
       EXPECT_LT(last.loss, first.loss);
       EXPECT_EQ(gpu->epochs_done(), p.epochs);
-      std::vector<float> X(static_cast<std::size_t>(m.rows) * p.factors);
-      std::vector<float> Y(static_cast<std::size_t>(m.cols) * p.factors);
+      std::vector<float> X(static_cast<std::size_t>(m.rows) * bpr_width(p));
+      std::vector<float> Y(static_cast<std::size_t>(m.cols) * bpr_width(p));
       gpu->get_factors(X, Y);
       for (const float v : X) ASSERT_TRUE(std::isfinite(v));
       for (const float v : Y) ASSERT_TRUE(std::isfinite(v));
@@ -179,36 +209,25 @@ TEST(CudaBpr, LowersTheLossOnAPlantedProblem) {
 
 // One warp taking the samples in index order applies the CPU engine's updates (threads = 1) in
 // the CPU's order: after an epoch the factors differ only by fp32 rounding (dot products summed
-// across lanes, fused multiply-adds). k = 130 runs the lanes' update loop past lane 31.
+// across lanes, fused multiply-adds). k = 130 runs the lanes' update loop past lane 31; with the
+// item bias the bias column lands on lane k % 32 (k = 31 puts it on the last lane, k = 32 wraps
+// it to lane 0 of a second pass), and the customers' bias column must stay exactly 1.
 TEST(CudaBpr, SerialEpochsMatchTheCpuWithOneThread) {
   TAILOR_REQUIRE_GPU();
   const Csr m = planted(300, 120, 10, 11);
-  for (const int k : {1, 16, 32, 33, 130}) {
-    SCOPED_TRACE("k=" + std::to_string(k));
-    BprParams p = planted_params();
-    p.factors = k;
-    auto cpu = make_cpu_bpr(m.view(), p, 1);
-    auto gpu = make_cuda_bpr(tailor::testing::cuda_backend().cuda_context(), m.view(), p,
-                             BprLaunch::serial);
-    std::vector<float> Xc(static_cast<std::size_t>(m.rows) * k), Yc(static_cast<std::size_t>(m.cols) * k);
-    std::vector<float> Xg(Xc.size()), Yg(Yc.size());
-    for (int e = 0; e < 2; ++e) {
-      const BprStats a = cpu->epoch();
-      const BprStats b = gpu->epoch();
-      EXPECT_EQ(b.samples, a.samples);
-      EXPECT_EQ(b.skipped, a.skipped);
-      EXPECT_NEAR(b.loss, a.loss, 1e-5 * std::max(1.0, a.loss)) << "epoch " << e;
-      cpu->get_factors(Xc, Yc);
-      gpu->get_factors(Xg, Yg);
-      const double scale = std::max(max_abs(Xc), max_abs(Yc));
-      std::printf("k=%d epoch %d: cpu loss %.7f gpu loss %.7f\n", k, e, a.loss, b.loss);
-      EXPECT_TRUE(all_close(Xg, Xc, k, 1e-4 * scale, 1e-4)) << "X after epoch " << e;
-      EXPECT_TRUE(all_close(Yg, Yc, k, 1e-4 * scale, 1e-4)) << "Y after epoch " << e;
+  for (const bool bias : {true, false})
+    for (const int k : {1, 16, 31, 32, 33, 130}) {
+      SCOPED_TRACE("k=" + std::to_string(k) + (bias ? " with item bias" : " without"));
+      BprParams p = planted_params();
+      p.factors = k;
+      p.item_bias = bias;
+      p.bias_regularization = 0.05f;  // not lambda: a mix-up of the two shows
+      expect_serial_matches_cpu(m, p);
     }
-  }
 }
 
 // The parallel (Hogwild) kernel with k = 130 learns the planted problem as well as k = 16 does.
+
 TEST(CudaBpr, LearnsWithMoreFactorsThanAWarpHasLanes) {
   TAILOR_REQUIRE_GPU();
   const Csr m = planted(2000, 400, 20, 5);
@@ -222,18 +241,24 @@ TEST(CudaBpr, LearnsWithMoreFactorsThanAWarpHasLanes) {
               before.accuracy, after.accuracy);
   EXPECT_LT(after.loss, 0.7 * before.loss);
   EXPECT_GT(after.accuracy, 0.85);
-  std::vector<float> X(static_cast<std::size_t>(m.rows) * p.factors);
-  std::vector<float> Y(static_cast<std::size_t>(m.cols) * p.factors);
+  const auto w = static_cast<std::size_t>(bpr_width(p));
+  std::vector<float> X(static_cast<std::size_t>(m.rows) * w);
+  std::vector<float> Y(static_cast<std::size_t>(m.cols) * w);
   gpu->get_factors(X, Y);
-  // Every factor moved from its initial value, including those past lane 31.
-  const std::vector<float> X0 = bpr::initial_factors(m.rows, p.factors, p.seed);
+  // Every factor moved from its initial value, including those past lane 31; the customers'
+  // bias column did not, the items' did.
+  const std::vector<float> X0 = bpr::initial_customer_factors(m.rows, p);
   for (int f = 0; f < p.factors; ++f) {
     double moved = 0.0;
     for (std::int64_t u = 0; u < m.rows; ++u)
-      moved += std::abs(X[static_cast<std::size_t>(u) * p.factors + f] -
-                        X0[static_cast<std::size_t>(u) * p.factors + f]);
+      moved += std::abs(X[static_cast<std::size_t>(u) * w + f] -
+                        X0[static_cast<std::size_t>(u) * w + f]);
     EXPECT_GT(moved, 0.0) << "factor " << f << " never updated";
   }
+  double bias_moved = 0.0;
+  for (std::int64_t u = 0; u < m.rows; ++u) ASSERT_EQ(X[static_cast<std::size_t>(u) * w + 130], 1.0f);
+  for (std::int64_t i = 0; i < m.cols; ++i) bias_moved += std::abs(Y[static_cast<std::size_t>(i) * w + 130]);
+  EXPECT_GT(bias_moved, 0.0) << "the item biases never moved";
 }
 
 TEST(CudaBpr, TrainBprOnTheGpu) {

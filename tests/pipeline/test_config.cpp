@@ -284,5 +284,67 @@ TEST(Config, TheExampleConfigIsValid) {
   EXPECT_TRUE(c.model_path.has_value());
 }
 
+// ---- BPR in [model] ---------------------------------------------------------------------------
+
+const std::string kBprHead = "[input]\npath = \"in.h5\"\n[output]\npath = \"r.csv\"\n[model]\n";
+
+TEST(ConfigBpr, EveryBprKeyIsRead) {
+  const RunConfig c = parse_config(kBprHead + R"(algorithm = "bpr"
+factors = 32
+regularization = 0.002
+learning_rate = 0.05
+epochs = 40
+negatives = "popularity"
+lr_schedule = "linear"
+item_bias = false
+bias_regularization = 0.5
+seed = 9
+)",
+                                   "c.toml");
+  EXPECT_EQ(c.algorithm, "bpr");
+  EXPECT_EQ(c.bpr.factors, 32);
+  EXPECT_FLOAT_EQ(c.bpr.regularization, 0.002f);
+  EXPECT_FLOAT_EQ(c.bpr.learning_rate, 0.05f);
+  EXPECT_EQ(c.bpr.epochs, 40);
+  EXPECT_EQ(c.bpr.negatives, BprNegatives::popularity);
+  EXPECT_EQ(c.bpr.schedule, LrSchedule::linear);
+  EXPECT_FALSE(c.bpr.item_bias);
+  EXPECT_FLOAT_EQ(c.bpr.bias_regularization, 0.5f);
+  EXPECT_EQ(c.bpr.seed, 9u);
+  EXPECT_EQ(c.ials.factors, IalsParams{}.factors);  // untouched
+}
+
+TEST(ConfigBpr, DefaultsAreBprsOwn) {
+  const RunConfig c = parse_config(kBprHead + "algorithm = \"bpr\"\n", "c.toml");
+  EXPECT_FLOAT_EQ(c.bpr.regularization, BprParams{}.regularization);
+  EXPECT_TRUE(c.bpr.item_bias);
+  EXPECT_EQ(parse_config(kMinimal, "c.toml").algorithm, "ials");
+}
+
+TEST(ConfigBpr, BadValuesAndOtherAlgorithmsKeysAreRefused) {
+  expect_error(kBprHead + "algorithm = \"sgd\"\n",
+               "[model] algorithm = \"sgd\": must be \"ials\" or \"bpr\"");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nalpha = 5\n",
+               "[model] alpha is an iALS key; algorithm = \"bpr\" does not take it");
+  expect_error(kBprHead + "algorithm = \"bpr\"\niterations = 5\n", "[model] iterations is an iALS key");
+  expect_error(kBprHead + "learning_rate = 0.1\n",
+               "[model] learning_rate is a BPR (algorithm = \"bpr\") key; algorithm = \"ials\" "
+               "does not take it");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nnegatives = \"hard\"\n",
+               "[model] negatives = \"hard\": unknown negative sampling 'hard': use uniform or "
+               "popularity");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nlr_schedule = \"cosine\"\n",
+               "[model] lr_schedule = \"cosine\"");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nitem_bias = 1\n", "[model] item_bias must be true or false");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nbias_regularization = -1\n",
+               "nightly.toml: [model]: bias_regularization = -1: must be finite and >= 0");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nlearning_rate = 0\n",
+               "learning_rate = 0: must be finite and > 0");
+  expect_error(kBprHead + "algorithm = \"bpr\"\nfactors = 1024\n",
+               "factors = 1024 with item_bias: the bias takes one of the 1024 columns");
+  EXPECT_NO_THROW((void)parse_config(
+      kBprHead + "algorithm = \"bpr\"\nfactors = 1024\nitem_bias = false\n", "c.toml"));
+}
+
 }  // namespace
 }  // namespace tailor

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <optional>
+
 #include "host/core/error.hpp"
 #include "host/io/h5.hpp"
 #include "host/train/model.hpp"
@@ -53,11 +56,15 @@ TEST(ModelFile, RoundTrips) {
   EXPECT_EQ(back.tailor_version, std::string(TAILOR_VERSION));
 }
 
+// A BPR model with the item bias: 3 columns, 2 factors and the bias; `factors` in the file is
+// the width of the matrices.
 TEST(ModelFile, BprModelRoundTrips) {
   testing::TempDir dir;
   Model m = small_model();
   m.algorithm = "bpr";
-  m.bpr.factors = m.params.factors;
+  m.bpr.factors = m.params.factors - 1;
+  m.bpr.item_bias = true;
+  m.bpr.bias_regularization = 0.25f;
   m.bpr.learning_rate = 0.05f;
   m.bpr.regularization = 0.02f;
   m.bpr.epochs = 30;
@@ -68,7 +75,10 @@ TEST(ModelFile, BprModelRoundTrips) {
   Model back = load_model(dir / "bpr.h5");
   EXPECT_EQ(back.algorithm, "bpr");
   EXPECT_EQ(back.params.factors, 3);
-  EXPECT_EQ(back.bpr.factors, 3);
+  EXPECT_EQ(back.bpr.factors, 2);
+  EXPECT_TRUE(back.bpr.item_bias);
+  EXPECT_FLOAT_EQ(back.bpr.bias_regularization, 0.25f);
+  EXPECT_EQ(h5::File::open(dir / "bpr.h5").attr_int("/", "factors"), 3);
   EXPECT_FLOAT_EQ(back.bpr.learning_rate, 0.05f);
   EXPECT_FLOAT_EQ(back.bpr.regularization, 0.02f);
   EXPECT_EQ(back.bpr.epochs, 30);
@@ -76,6 +86,44 @@ TEST(ModelFile, BprModelRoundTrips) {
   EXPECT_EQ(back.bpr.schedule, LrSchedule::linear);
   EXPECT_EQ(back.bpr.seed, 5u);
   EXPECT_EQ(back.item_factors, m.item_factors);
+}
+
+// A BPR model file as tailor wrote it before the item bias: no item_bias attribute.
+void write_old_bpr_model(const std::filesystem::path& path, const Model& m,
+                         std::optional<std::int64_t> item_bias = std::nullopt) {
+  auto f = h5::File::create(path);
+  f.set_attr("/", "format", std::string(kModelFormat));
+  f.set_attr("/", "format_version", kModelFormatVersion);
+  f.set_attr("/", "algorithm", std::string("bpr"));
+  f.set_attr("/", "factors", std::int64_t{3});
+  f.set_attr("/", "learning_rate", 0.05);
+  f.set_attr("/", "regularization", 0.01);
+  f.set_attr("/", "epochs", std::int64_t{20});
+  if (item_bias) f.set_attr("/", "item_bias", *item_bias);
+  f.write_strings("/customers/id", m.customer_ids);
+  f.write_strings("/items/id", m.item_ids);
+  f.write_matrix("/customers/factors", m.customer_factors.data(), 2, 3);
+  f.write_matrix("/items/factors", m.item_factors.data(), 3, 3);
+  f.close();
+}
+
+// Files written before the bias load as BPR without it, every column a learned factor; saved
+// again they say so, and a bias-less model round-trips as such.
+TEST(ModelFile, BprModelWithoutItemBiasAttributeLoadsWithoutBias) {
+  testing::TempDir dir;
+  const Model m = small_model();
+  write_old_bpr_model(dir / "old.h5", m);
+  Model back = load_model(dir / "old.h5");
+  EXPECT_EQ(back.algorithm, "bpr");
+  EXPECT_FALSE(back.bpr.item_bias);
+  EXPECT_EQ(back.bpr.factors, 3);
+  EXPECT_EQ(back.params.factors, 3);
+  EXPECT_EQ(back.item_factors, m.item_factors);
+  save_model(dir / "again.h5", back);
+  EXPECT_EQ(h5::File::open(dir / "again.h5").attr_int("/", "item_bias"), 0);
+  const Model again = load_model(dir / "again.h5");
+  EXPECT_FALSE(again.bpr.item_bias);
+  EXPECT_EQ(again.bpr.factors, 3);
 }
 
 void expect_load_error(const std::filesystem::path& p, const std::string& needle) {
@@ -125,6 +173,12 @@ TEST(ModelFile, RejectsFactorShapeMismatch) {
     f.close();
   }
   expect_load_error(dir / "bad.h5", "/customers/factors is 2 x 3, expected 1 x 3");
+}
+
+TEST(ModelFile, RejectsABadItemBiasAttribute) {
+  testing::TempDir dir;
+  write_old_bpr_model(dir / "bias2.h5", small_model(), 2);
+  expect_load_error(dir / "bias2.h5", "model attribute 'item_bias' is 2, expected 0 or 1");
 }
 
 // The names written into model files and accepted on the command line and in configs.
