@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "host/campaign/ids.hpp"
+#include "host/data/ids.hpp"
 #include "host/core/error.hpp"
 #include "host/io/csv.hpp"
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "host/campaign/ids.hpp"
+#include "host/data/ids.hpp"
 #include "host/core/error.hpp"
 
 namespace tailor {

@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 
-#include "host/campaign/ids.hpp"
+#include "host/data/ids.hpp"
 #include "host/campaign/items.hpp"
 #include "host/campaign/replenish.hpp"
 #include "host/data/dataset.hpp"

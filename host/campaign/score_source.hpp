@@ -19,7 +19,7 @@
 #include <span>
 #include <vector>
 
-#include "host/campaign/ids.hpp"
+#include "host/data/ids.hpp"
 
 namespace tailor {
 

@@ -173,13 +173,20 @@ std::unique_ptr<ScoreSource> make_tifuknn(const ScoreSourceInputs& in, const Tif
 std::unique_ptr<ScoreSource> make_history_source(const ScoreSourceInputs& in,
                                                  const SlotModelParams& p) {
   const Csr& train = in.m.customer_items;
+  // The trained [model], when it is this history model fitted on these rows, is not fitted again.
+  const Model* fitted = in.model && in.model->algorithm == to_string(in.config.model) ? in.model
+                                                                                      : nullptr;
   switch (in.config.model) {
     case SlotModel::itemknn:
-      return std::make_unique<ItemKnnScoreSource>(fit_item_knn(train, p.itemknn, in.backend),
-                                                  train);
+      return std::make_unique<ItemKnnScoreSource>(
+          fitted ? ItemKnnModel{fitted->history.itemknn, fitted->neighbours, 0.0}
+                 : fit_item_knn(train, p.itemknn, in.backend),
+          train);
     case SlotModel::ease:
       return std::make_unique<EaseScoreSource>(
-          fit_ease(train, p.ease, p.ease_max_bytes, in.backend), train);
+          fitted ? EaseModel{fitted->history.ease, fitted->ease_weights, 0.0}
+                 : fit_ease(train, p.ease, p.ease_max_bytes, in.backend),
+          train);
     case SlotModel::tifuknn: return make_tifuknn(in, p.tifuknn);
     case SlotModel::ials:
     case SlotModel::ranker: break;

@@ -20,12 +20,7 @@
 namespace tailor {
 
 // The parameters of the history models ([itemknn], [ease], [tifuknn]).
-struct SlotModelParams {
-  ItemKnnParams itemknn;
-  EaseParams ease;
-  std::size_t ease_max_bytes = kDefaultEaseMaxBytes;  // check_ease_memory's limit
-  TifuKnnParams tifuknn;
-};
+using SlotModelParams = HistoryModelParams;
 
 // Item kNN (kernels/item_item.hpp): row_u[j] = sum over i in I_u of r_ui sim_K(i, j), r_ui =
 // w_ui with weighted_scores, else 1; the definition cpu_item_knn_topn ranks. floor() = 0.
@@ -85,7 +80,8 @@ class TifuKnnScoreSource final : public ScoreSource {
 
 // What make_score_source reads.
 struct ScoreSourceInputs {
-  const Model* model = nullptr;  // "ials" only (null otherwise)
+  // "ials": its factors; item kNN and EASE reuse a trained model of theirs (null: fitted here).
+  const Model* model = nullptr;
   const Dataset& data;
   const InteractionMatrices& m;  // customer_items: the histories and their weights
   const CampaignConfig& config;  // negative events: TIFU-KNN's rows are interaction_rows()

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "host/campaign/ids.hpp"
+#include "host/data/ids.hpp"
 #include "host/campaign/items.hpp"
 #include "host/campaign/score_source.hpp"
 #include "host/data/dataset.hpp"

@@ -21,83 +21,20 @@
 namespace tailor::cli {
 namespace {
 
-// The item-item models' flags; unset ones keep the defaults of kernels/item_item.hpp.
-struct ItemModelFlags {
-  std::optional<int> neighbours;
-  std::optional<float> shrinkage, bm25_k1, bm25_b;
-  std::optional<std::string> weighting, ease_max_memory;
-  std::optional<double> ease_lambda;
-  bool weighted_scores = false, ease_weighted = false;
-  std::optional<int> tifu_group_size, tifu_neighbours;
-  std::optional<double> tifu_within_decay, tifu_across_decay, tifu_alpha;
-  std::optional<std::int64_t> tifu_basket_window;
-
-  void add_to(CLI::App& cmd) {
-    cmd.add_option("--knn-neighbours", neighbours, "Item kNN: neighbours kept per item, K [20]");
-    cmd.add_option("--knn-shrinkage", shrinkage,
-                   "Item kNN: s in a.b / (|a||b| + s) [0]");
-    cmd.add_option("--knn-weighting", weighting, "Item kNN: none, tfidf or bm25 [none]")
-        ->check(CLI::IsMember({"none", "tfidf", "bm25"}));
-    cmd.add_option("--knn-bm25-k1", bm25_k1, "Item kNN: BM25 k1 [1.2]");
-    cmd.add_option("--knn-bm25-b", bm25_b, "Item kNN: BM25 b [0.75]");
-    cmd.add_flag("--knn-weighted-scores", weighted_scores,
-                 "Item kNN: weight each history item by its interaction weight");
-    cmd.add_option("--ease-lambda", ease_lambda, "EASE: regularisation lambda [500]");
-    cmd.add_flag("--ease-weighted", ease_weighted, "EASE: X holds the weights, not 1 per pair");
-    cmd.add_option("--ease-max-memory", ease_max_memory,
-                   "EASE: largest item x item matrix, e.g. 4GiB [16GiB]");
-    cmd.add_option("--tifu-group-size", tifu_group_size, "TIFU-KNN: baskets per group [7]");
-    cmd.add_option("--tifu-within-decay", tifu_within_decay,
-                   "TIFU-KNN: decay within a group, in (0, 1] [0.9]");
-    cmd.add_option("--tifu-across-decay", tifu_across_decay,
-                   "TIFU-KNN: decay across groups, in (0, 1] [0.7]");
-    cmd.add_option("--tifu-neighbours", tifu_neighbours, "TIFU-KNN: nearest customers k [300]");
-    cmd.add_option("--tifu-alpha", tifu_alpha,
-                   "TIFU-KNN: weight of the customer's own vector, in [0, 1] [0.7]");
-    cmd.add_option("--tifu-basket-window", tifu_basket_window,
-                   "TIFU-KNN: seconds that join rows into one basket [0: one timestamp]");
-  }
-
-  [[nodiscard]] bool any_tifu() const {
-    return tifu_group_size || tifu_neighbours || tifu_within_decay || tifu_across_decay ||
-           tifu_alpha || tifu_basket_window;
-  }
-
-  void apply_tifu(ItemModelOptions& o) const {
-    if (any_tifu() && !o.tifuknn)
-      throw InputError("evaluate: --tifu-* flags need tifuknn in --models");
-    if (tifu_group_size) o.tifu.group_size = *tifu_group_size;
-    if (tifu_neighbours) o.tifu.neighbours = *tifu_neighbours;
-    if (tifu_within_decay) o.tifu.within_decay = *tifu_within_decay;
-    if (tifu_across_decay) o.tifu.across_decay = *tifu_across_decay;
-    if (tifu_alpha) o.tifu.alpha = *tifu_alpha;
-    if (tifu_basket_window) o.tifu.basket_window = *tifu_basket_window;
-    validate_tifuknn_params(o.tifu);
-  }
-
-  [[nodiscard]] bool any_knn() const {
-    return neighbours || shrinkage || weighting || bm25_k1 || bm25_b || weighted_scores;
-  }
-  [[nodiscard]] bool any_ease() const { return ease_lambda || ease_weighted || ease_max_memory; }
-
-  void apply(ItemModelOptions& o) const {
-    if (any_knn() && !o.itemknn)
-      throw InputError("evaluate: --knn-* flags need itemknn in --models");
-    if (any_ease() && !o.ease) throw InputError("evaluate: --ease-* flags need ease in --models");
-    if (neighbours) o.knn.neighbours = *neighbours;
-    if (shrinkage) o.knn.shrinkage = *shrinkage;
-    if (weighting) o.knn.weighting = parse_knn_weighting(*weighting);
-    if (bm25_k1) o.knn.bm25_k1 = *bm25_k1;
-    if (bm25_b) o.knn.bm25_b = *bm25_b;
-    o.knn.weighted_scores = weighted_scores;
-    if (ease_lambda) o.ease_params.regularization = *ease_lambda;
-    o.ease_params.weighted = ease_weighted;
-    if (ease_max_memory) o.ease_max_bytes = parse_bytes(*ease_max_memory);
-    validate_item_knn_params(o.knn, "evaluate");
-    validate_ease_params(o.ease_params, "evaluate");
-    apply_tifu(o);
-  }
-};
+// --knn-*, --ease-* and --tifu-* for the models --models names: InputError for a flag whose
+// model is not among them.
+void apply_history_flags(const HistoryModelFlags& f, ItemModelOptions& o) {
+  if (f.any_knn() && !o.itemknn) throw InputError("evaluate: --knn-* flags need itemknn in --models");
+  if (f.any_ease() && !o.ease) throw InputError("evaluate: --ease-* flags need ease in --models");
+  if (f.any_tifu() && !o.tifuknn)
+    throw InputError("evaluate: --tifu-* flags need tifuknn in --models");
+  HistoryModelParams p{o.knn, o.ease_params, o.ease_max_bytes, o.tifu};
+  f.apply(p, "evaluate");
+  o.knn = p.itemknn;
+  o.ease_params = p.ease;
+  o.ease_max_bytes = p.ease_max_bytes;
+  o.tifu = p.tifuknn;
+}
 
 // "ials,bpr,itemknn,ease,tifuknn,ranker" -> which models evaluate fits (ranker: whether the
 // two-stage ranker is among them); InputError naming an unknown one.
@@ -130,7 +67,7 @@ struct EvaluateArgs {
   std::string model_file, model_name = "ials", models = "ials";
   ModelFlags model;
   BprFlags bpr;
-  ItemModelFlags item_models;
+  HistoryModelFlags item_models;
   DeviceFlags device;
 };
 
@@ -184,7 +121,7 @@ EvaluateOptions evaluate_options(const EvaluateArgs& a, bool& ranker) {
     throw InputError("evaluate: --bpr-* flags need bpr in --models");
   a.bpr.apply(opts.bpr);
   validate_bpr_params(opts.bpr, "evaluate");
-  a.item_models.apply(opts.item_models);
+  apply_history_flags(a.item_models, opts.item_models);
   return opts;
 }
 
@@ -197,6 +134,11 @@ int run(const EvaluateArgs& a) {
   std::optional<Model> external;
   if (!a.model_file.empty()) {
     external = load_model(a.model_file);
+    if (external->history_model())
+      throw InputError(fmt::format("evaluate --model-file {}: a {} model is scored from the "
+                                   "histories of the split's training rows; fit it there with "
+                                   "--models {}",
+                                   a.model_file, external->algorithm, external->algorithm));
     opts.model = &*external;
   }
   const nlohmann::json result = evaluate(input.data, opts, a.device.backend());

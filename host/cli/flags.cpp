@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "host/core/error.hpp"
+#include "host/train/item_models.hpp"
 #include "host/train/model.hpp"
+#include "host/train/planner.hpp"
 #include "host/train/train.hpp"
 
 namespace tailor::cli {
@@ -108,6 +110,71 @@ void SlotModelFlag::apply(RunConfig& config, const char* command) const {
   } catch (const InputError& e) {
     throw InputError(fmt::format("{}: --slot-model: {}", command, e.what()));
   }
+  check_slot_model(config, std::string(command) + ": --slot-model");
+}
+
+void HistoryModelFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--knn-neighbours", neighbours, "Item kNN: neighbours kept per item, K [20]");
+  cmd.add_option("--knn-shrinkage", shrinkage, "Item kNN: s in a.b / (|a||b| + s) [0]");
+  cmd.add_option("--knn-weighting", weighting, "Item kNN: none, tfidf or bm25 [none]")
+      ->check(CLI::IsMember({"none", "tfidf", "bm25"}));
+  cmd.add_option("--knn-bm25-k1", bm25_k1, "Item kNN: BM25 k1 [1.2]");
+  cmd.add_option("--knn-bm25-b", bm25_b, "Item kNN: BM25 b [0.75]");
+  cmd.add_flag("--knn-weighted-scores", weighted_scores,
+               "Item kNN: weight each history item by its interaction weight");
+  cmd.add_option("--ease-lambda", ease_lambda, "EASE: regularisation lambda [500]");
+  cmd.add_flag("--ease-weighted", ease_weighted, "EASE: X holds the weights, not 1 per pair");
+  cmd.add_option("--ease-max-memory", ease_max_memory,
+                 "EASE: largest item x item matrix, e.g. 4GiB [16GiB]");
+  cmd.add_option("--tifu-group-size", tifu_group_size, "TIFU-KNN: baskets per group [7]");
+  cmd.add_option("--tifu-within-decay", tifu_within_decay,
+                 "TIFU-KNN: decay within a group, in (0, 1] [0.9]");
+  cmd.add_option("--tifu-across-decay", tifu_across_decay,
+                 "TIFU-KNN: decay across groups, in (0, 1] [0.7]");
+  cmd.add_option("--tifu-neighbours", tifu_neighbours, "TIFU-KNN: nearest customers k [300]");
+  cmd.add_option("--tifu-alpha", tifu_alpha,
+                 "TIFU-KNN: weight of the customer's own vector, in [0, 1] [0.7]");
+  cmd.add_option("--tifu-basket-window", tifu_basket_window,
+                 "TIFU-KNN: seconds that join rows into one basket [0: one timestamp]");
+}
+
+bool HistoryModelFlags::any_knn() const {
+  return neighbours || shrinkage || weighting || bm25_k1 || bm25_b || weighted_scores;
+}
+bool HistoryModelFlags::any_ease() const { return ease_lambda || ease_weighted || ease_max_memory; }
+bool HistoryModelFlags::any_tifu() const {
+  return tifu_group_size || tifu_neighbours || tifu_within_decay || tifu_across_decay ||
+         tifu_alpha || tifu_basket_window;
+}
+
+namespace {
+
+void apply_tifu(const HistoryModelFlags& f, TifuKnnParams& p) {
+  if (f.tifu_group_size) p.group_size = *f.tifu_group_size;
+  if (f.tifu_neighbours) p.neighbours = *f.tifu_neighbours;
+  if (f.tifu_within_decay) p.within_decay = *f.tifu_within_decay;
+  if (f.tifu_across_decay) p.across_decay = *f.tifu_across_decay;
+  if (f.tifu_alpha) p.alpha = *f.tifu_alpha;
+  if (f.tifu_basket_window) p.basket_window = *f.tifu_basket_window;
+}
+
+}  // namespace
+
+void HistoryModelFlags::apply(HistoryModelParams& p, const std::string& where) const {
+  ItemKnnParams& k = p.itemknn;
+  if (neighbours) k.neighbours = *neighbours;
+  if (shrinkage) k.shrinkage = *shrinkage;
+  if (weighting) k.weighting = parse_knn_weighting(*weighting);
+  if (bm25_k1) k.bm25_k1 = *bm25_k1;
+  if (bm25_b) k.bm25_b = *bm25_b;
+  if (weighted_scores) k.weighted_scores = true;
+  if (ease_lambda) p.ease.regularization = *ease_lambda;
+  if (ease_weighted) p.ease.weighted = true;
+  if (ease_max_memory) p.ease_max_bytes = parse_bytes(*ease_max_memory);
+  apply_tifu(*this, p.tifuknn);
+  validate_item_knn_params(k, where);
+  validate_ease_params(p.ease, where);
+  validate_tifuknn_params(p.tifuknn);
 }
 
 void EvalFlags::add_to(CLI::App& app, const char* split_help, const char* k_help) {
@@ -124,7 +191,12 @@ RunConfig load_run_config(const std::string& path, const ModelFlags& flags,
                           const DeviceFlags& device, const char* command,
                           const BprFlags* bpr) {
   RunConfig config = load_config(path);
-  if (config.algorithm == "bpr") {
+  if (is_history_algorithm(config.algorithm)) {
+    if (flags.any() || (bpr && bpr->any()))
+      throw InputError(fmt::format("{}: [model] algorithm = \"{}\" of {} takes its parameters "
+                                   "from its own section; the model flags are iALS's and BPR's",
+                                   command, config.algorithm, path));
+  } else if (config.algorithm == "bpr") {
     apply_to_bpr(flags, config.bpr, command);
     if (bpr) bpr->apply(config.bpr);
     validate_bpr_params(config.bpr, command);

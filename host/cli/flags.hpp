@@ -28,6 +28,10 @@ struct ModelFlags {
 
   void add_to(CLI::App& app);
   void apply(IalsParams& p) const;
+  [[nodiscard]] bool any() const {
+    return factors || iterations || cg_steps || regularization || alpha || log_epsilon ||
+           confidence || seed;
+  }
 };
 
 // BPR's flags. Unprefixed (train, run): --learning-rate, --epochs, --negatives, --lr-schedule,
@@ -50,6 +54,26 @@ struct BprFlags {
 // Lays the shared model flags over BPR's parameters: --factors, --regularization, --seed; the
 // iALS-only ones are an InputError naming them (`command` heads the message).
 void apply_to_bpr(const ModelFlags& m, BprParams& p, const char* command);
+
+// The history models' flags: --knn-* (item kNN), --ease-* (EASE), --tifu-* (TIFU-KNN); unset
+// ones keep the value from the config or the defaults.
+struct HistoryModelFlags {
+  std::optional<int> neighbours;
+  std::optional<float> shrinkage, bm25_k1, bm25_b;
+  std::optional<std::string> weighting, ease_max_memory;
+  std::optional<double> ease_lambda;
+  bool weighted_scores = false, ease_weighted = false;
+  std::optional<int> tifu_group_size, tifu_neighbours;
+  std::optional<double> tifu_within_decay, tifu_across_decay, tifu_alpha;
+  std::optional<std::int64_t> tifu_basket_window;
+
+  void add_to(CLI::App& app);
+  [[nodiscard]] bool any_knn() const;
+  [[nodiscard]] bool any_ease() const;
+  [[nodiscard]] bool any_tifu() const;
+  // Lays the set flags over p and validates the result (InputError naming `where`).
+  void apply(HistoryModelParams& p, const std::string& where) const;
+};
 
 struct DeviceFlags {
   std::string device = "auto";

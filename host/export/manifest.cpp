@@ -4,6 +4,7 @@
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/fingerprint.hpp"
+#include "host/eval/item_lists.hpp"
 #include "host/io/time.hpp"
 
 namespace tailor {
@@ -55,7 +56,14 @@ nlohmann::json describe_params(const BprParams& p) {
 }
 
 nlohmann::json describe_model_params(const Model& m) {
-  return m.algorithm == "bpr" ? describe_params(m.bpr) : describe_params(m.params);
+  if (!m.history_model())
+    return m.algorithm == "bpr" ? describe_params(m.bpr) : describe_params(m.params);
+  const HistoryModelParams& h = m.history;
+  nlohmann::json j = m.algorithm == "itemknn" ? describe(h.itemknn)
+                     : m.algorithm == "ease"  ? describe(h.ease, h.ease_max_bytes)
+                                              : describe(h.tifuknn);
+  j["algorithm"] = m.algorithm;
+  return j;
 }
 
 nlohmann::json describe_training(const TrainResult& r) {

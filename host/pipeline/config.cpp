@@ -403,6 +403,9 @@ const std::vector<std::string> kIalsOnlyKeys = {"alpha", "iterations", "cg_steps
                                                 "log_epsilon"};
 const std::vector<std::string> kBprOnlyKeys = {"learning_rate", "epochs", "negatives",
                                                "lr_schedule", "item_bias", "bias_regularization"};
+// [model] keys of both factor models, which the history models do not take.
+const std::vector<std::string> kFactorKeys = {"factors", "regularization", "seed",
+                                              "report_objective"};
 
 // InputError for a key of the other algorithm: a BPR config with alpha = 5 must not train
 // something else than its author thinks.
@@ -455,9 +458,16 @@ void parse_bpr_model(const Reader& r, BprParams& p) {
 void parse_model(const Reader& r, RunConfig& c) {
   if (auto p = r.get<std::string>("model", "path")) c.model_path = *p;
   r.set("model", "algorithm", c.algorithm);
-  if (c.algorithm != "ials" && c.algorithm != "bpr")
-    throw InputError(fmt::format("{}: [model] algorithm = \"{}\": must be \"ials\" or \"bpr\"",
+  if (c.algorithm != "ials" && c.algorithm != "bpr" && !is_history_algorithm(c.algorithm))
+    throw InputError(fmt::format("{}: [model] algorithm = \"{}\": must be \"ials\", \"bpr\", "
+                                 "\"itemknn\", \"ease\" or \"tifuknn\"",
                                  r.file(), c.algorithm));
+  if (is_history_algorithm(c.algorithm)) {
+    refuse_keys(r, c.algorithm, kIalsOnlyKeys, "an iALS");
+    refuse_keys(r, c.algorithm, kBprOnlyKeys, "a BPR");
+    refuse_keys(r, c.algorithm, kFactorKeys, "a factor model's");
+    return;  // its parameters are its own section's: [itemknn], [ease] or [tifuknn]
+  }
   const bool bpr = c.algorithm == "bpr";
   if (bpr) {
     refuse_keys(r, c.algorithm, kIalsOnlyKeys, "an iALS");
@@ -531,6 +541,26 @@ SlotModelParams slot_model_params(const RunConfig& c) {
   return {c.itemknn, c.ease, c.ease_max_bytes, c.tifuknn};
 }
 
+void check_slot_model(const RunConfig& c, const std::string& where) {
+  if (!c.campaign || c.campaign->model != SlotModel::ials || !is_history_algorithm(c.algorithm))
+    return;
+  throw InputError(fmt::format("{}: the slot model \"ials\" takes the factors of [model], and "
+                               "algorithm = \"{}\" has none: make the slot model \"{}\"",
+                               where, c.algorithm, c.algorithm));
+}
+
+namespace {
+
+// A campaign without [campaign] model, whose [model] trains a history model, fills its slots
+// with that model.
+void default_slot_model(const Reader& r, RunConfig& c) {
+  if (!c.campaign || !is_history_algorithm(c.algorithm) || r.get<std::string>("campaign", "model"))
+    return;
+  c.campaign->model = parse_slot_model(c.algorithm);
+}
+
+}  // namespace
+
 RunConfig parse_config(const std::string& text, const std::filesystem::path& source) {
   const std::string file = source.string();
   toml::table root;
@@ -564,6 +594,8 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   parse_itemknn(r, c.itemknn);
   parse_ease(r, c.ease, c.ease_max_bytes);
   parse_ranker(r, c);
+  default_slot_model(r, c);
+  check_slot_model(c, file + ": [campaign] model");
   c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
   validate_topn_params(c.topn, file + ": [recommend]");
   return c;

@@ -67,8 +67,13 @@ struct RunConfig {
 // [ranker] horizon, else default_horizon.
 RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon);
 
-// The [itemknn], [ease] and [tifuknn] parameters, for make_score_source.
+// The [itemknn], [ease] and [tifuknn] parameters, for make_score_source and for training a
+// history model ([model] algorithm = "itemknn", "ease" or "tifuknn").
 SlotModelParams slot_model_params(const RunConfig& config);
+
+// InputError when the campaign's slot model is "ials" (the factors of [model]) but [model]
+// trains a history model, which has none; `where` names the config or the flag.
+void check_slot_model(const RunConfig& config, const std::string& where);
 
 // Parses and validates a config. Unknown sections or keys, wrong types and out-of-range values
 // throw InputError naming the file, the key and the value. Relative paths are taken relative to

@@ -18,7 +18,9 @@
 #include "host/export/stream_export.hpp"
 #include "host/io/time.hpp"
 #include "host/rank/ranker_source.hpp"
+#include "host/score/history_lists.hpp"
 #include "host/score/recommend.hpp"
+#include "host/train/history_model.hpp"
 #include "host/train/train.hpp"
 #include "host/train/train_bpr.hpp"
 
@@ -74,7 +76,8 @@ RecommendStage recommend_and_export(const Model& model, const LoadedInput& input
   ropts.topn = topn;
   // Scoring and formatting overlap: each batch of lists goes to the exporter's threads while the
   // next batch is scored; the file is what export_csv would write for all the lists.
-  StreamExporter exporter(output, model);
+  const Model history_ids = model.history_model() ? list_ids(model, input.data) : Model{};
+  StreamExporter exporter(output, model.history_model() ? history_ids : model);
   RecommendStage s{recommend(model, input.data, input.matrices, ropts, backend,
                              [&](std::vector<std::uint32_t> customers, TopNResult lists) {
                                exporter.push(std::move(customers), std::move(lists));
@@ -196,6 +199,8 @@ bool run_trains_model(const RunConfig& c) {
 
 Model train_configured(const RunConfig& c, const LoadedInput& input, const Backend& backend,
                        bool report_objective, bool log_epochs, TrainResult* result) {
+  if (is_history_algorithm(c.algorithm))
+    return fit_history_model(c.algorithm, input, slot_model_params(c), backend, result);
   if (c.algorithm == "bpr") {
     BprTrainOptions o;
     o.bpr = c.bpr;

@@ -32,7 +32,8 @@ void run_campaign_stage(const RunConfig& config, const LoadedInput& input,
 // but that model.
 bool run_trains_model(const RunConfig& config);
 
-// The model of the config's [model] section: iALS or BPR (config.algorithm) on `input`.
+// The model of the config's [model] section (config.algorithm) on `input`: iALS, BPR, or a
+// history model with the parameters of its own section (fit_history_model).
 Model train_configured(const RunConfig& config, const LoadedInput& input, const Backend& backend,
                        bool report_objective, bool log_epochs, TrainResult* result = nullptr);
 

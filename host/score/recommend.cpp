@@ -5,37 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
-#include <unordered_map>
 
 #include "host/core/error.hpp"
 #include "host/core/progress.hpp"
+#include "host/data/ids.hpp"
+#include "host/score/history_lists.hpp"
 
 namespace tailor {
-namespace {
-
-constexpr std::uint32_t kMissing = std::numeric_limits<std::uint32_t>::max();
-
-// For each id of `from`, its index in `to`, or kMissing.
-std::vector<std::uint32_t> map_ids(const std::vector<std::string>& from,
-                                   const std::vector<std::string>& to) {
-  std::vector<std::uint32_t> out(from.size());
-  if (from == to) {
-    for (std::size_t k = 0; k < from.size(); ++k) out[k] = static_cast<std::uint32_t>(k);
-    return out;
-  }
-  std::unordered_map<std::string_view, std::uint32_t> index;
-  index.reserve(to.size());
-  for (std::size_t k = 0; k < to.size(); ++k) index.emplace(to[k], static_cast<std::uint32_t>(k));
-  for (std::size_t k = 0; k < from.size(); ++k) {
-    auto it = index.find(from[k]);
-    out[k] = it == index.end() ? kMissing : it->second;
-  }
-  return out;
-}
-
-}  // namespace
-
 void validate_topn_params(const TopNParams& p, const std::string& where) {
   if (p.n < 1 || p.n > kMaxTopN)
     throw InputError(fmt::format("{}: n = {}: the list length must be in 1..{}", where, p.n, kMaxTopN));
@@ -57,7 +33,7 @@ ToScore customers_to_score(const Model& model, const Dataset& data, const Intera
   const Csr& seen_data = m.customer_items;
   const auto customer_map = map_ids(data.customer_ids, model.customer_ids);
   const auto item_map = map_ids(data.item_ids, model.item_ids);
-  for (auto i : item_map) rec.items_not_in_model += (i == kMissing);
+  for (auto i : item_map) rec.items_not_in_model += (i == kNoItem);
   const int k = model.params.factors;
   ToScore t;
   t.seen.cols = model.items();
@@ -68,7 +44,7 @@ ToScore customers_to_score(const Model& model, const Dataset& data, const Intera
       ++rec.customers_without_history;
       continue;
     }
-    if (customer_map[c] == kMissing) {
+    if (customer_map[c] == kNoItem) {
       ++rec.customers_not_in_model;
       continue;
     }
@@ -77,7 +53,7 @@ ToScore customers_to_score(const Model& model, const Dataset& data, const Intera
     t.x.insert(t.x.end(), row, row + k);
     const std::size_t first = t.seen.indices.size();
     for (std::int64_t j = b; j < e; ++j)
-      if (item_map[seen_data.indices[j]] != kMissing)
+      if (item_map[seen_data.indices[j]] != kNoItem)
         t.seen.indices.push_back(item_map[seen_data.indices[j]]);
     std::sort(t.seen.indices.begin() + static_cast<std::ptrdiff_t>(first), t.seen.indices.end());
     t.seen.indptr.push_back(static_cast<std::int64_t>(t.seen.indices.size()));
@@ -103,6 +79,7 @@ TopNResult score_rows(const ToScore& t, const Model& model, std::int64_t first, 
 Recommendations recommend_to(const Model& model, const Dataset& data,
                              const InteractionMatrices& m, const RecommendOptions& options,
                              const Backend& backend, const ListSink* sink) {
+  if (model.history_model()) return recommend_history(model, data, m, options, backend, sink);
   const auto start = std::chrono::steady_clock::now();
   const int n = options.topn.n;
   if (n < 1 || n > kMaxTopN)

@@ -44,7 +44,8 @@ void validate_topn_params(const TopNParams& p, const std::string& where);
 // Lists for every customer of `data` that has interactions and factors in `model`. Seen items
 // (the customer's interactions in `data`) are excluded when options.topn.exclude_seen.
 // Customers and items are matched by id, so a model may score a newer file of the same shop.
-// Scored on `backend`.
+// Scored on `backend`. A history model (item kNN, EASE, TIFU-KNN) lists every customer with
+// history instead, and its lists index other ids (host/score/history_lists.hpp).
 Recommendations recommend(const Model& model, const Dataset& data, const InteractionMatrices& m,
                           const RecommendOptions& options, const Backend& backend);
 // The same, handing the lists to `sink` batch by batch instead of keeping them (rec.lists stays

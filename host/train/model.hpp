@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/core/names.hpp"
+#include "host/train/history_params.hpp"
 #include "kernels/kernels.hpp"
 
 namespace tailor {
@@ -25,9 +26,18 @@ struct RankerPart {
 };
 
 struct Model {
-  std::string algorithm = "ials";  // "ials" or "bpr"
+  // "ials" and "bpr" (factor models), or "itemknn", "ease" and "tifuknn" (history models).
+  std::string algorithm = "ials";
   IalsParams params;  // iALS parameters; for every algorithm params.factors is the factor width
+                      // (0 for the history models, which have no factors)
   BprParams bpr;      // BPR parameters when algorithm == "bpr"
+  // The history models: their parameters, and item kNN's neighbour lists or EASE's weights over
+  // item_ids (TIFU-KNN keeps only parameters: its personal vectors are the histories of the
+  // file it is applied to). customer_ids are the training customers, for the record; a history
+  // model lists any customer with history in that file.
+  HistoryModelParams history;
+  ItemNeighbours neighbours;  // "itemknn"
+  EaseWeights ease_weights;   // "ease"
   std::vector<std::string> customer_ids;
   std::vector<std::string> item_ids;
   std::vector<float> customer_factors;  // customers x params.factors
@@ -40,6 +50,7 @@ struct Model {
   std::vector<double> epoch_seconds;
   std::optional<RankerPart> ranker;     // /ranker, when the campaign's slot model is the ranker
 
+  [[nodiscard]] bool history_model() const { return is_history_algorithm(algorithm); }
   [[nodiscard]] std::int64_t customers() const { return static_cast<std::int64_t>(customer_ids.size()); }
   [[nodiscard]] std::int64_t items() const { return static_cast<std::int64_t>(item_ids.size()); }
   [[nodiscard]] FactorsView customer_view() const {

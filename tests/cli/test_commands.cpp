@@ -65,7 +65,7 @@ const std::vector<std::pair<std::string, std::set<std::string>>> kCommands = {
     {"import", {"csv", "out", "--customer", "--item", "--delimiter", "--items-id",
                 "--customers-channel", "--items-price-from-value"}},
     {"inspect", {"file", "--top"}},
-    {"train", {"--input", "--model", "--algorithm", "--learning-rate", "--no-objective",
+    {"train", {"--input", "--model", "--algorithm", "--learning-rate", "--no-objective", "--knn-neighbours", "--ease-lambda", "--tifu-alpha",
                "--factors", "--device", "--threads"}},
     {"recommend", {"--input", "--model", "-n", "--output", "--manifest", "--include-seen",
                    "--memory-budget-mb", "--device", "--threads"}},
@@ -408,6 +408,57 @@ TEST_F(BprCommands, SweepSearchesBprAndWritesARunnableBest) {
                                      " --split time:2011-11-15 --model bpr --grid-item-bias yes");
   EXPECT_NE(bias.err.find("--grid-item-bias 'yes': 'yes' is not on or off"), std::string::npos)
       << bias.err;
+}
+
+// The history models through `train`, `recommend` and `run`: the model file carries what
+// recommend needs, and a run with [model] algorithm = "itemknn" exports the lists recommend
+// gives from its model file.
+class HistoryCommands : public BprCommands {};
+
+TEST_F(HistoryCommands, TrainRecommendAndRunAnItemModel) {
+  const Invocation train = tailor_cmd("-q train --device cpu --algorithm ease --ease-lambda 50 "
+                                      "--input " + h5() + " --model " + path("ease.h5"));
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const Invocation rec = tailor_cmd("-q recommend --device cpu -n 5 --input " + h5() +
+                                    " --model " + path("ease.h5") + " --output " +
+                                    path("ease.csv"));
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+  const auto m = nlohmann::json::parse(testing::read_file(path("ease.csv.manifest.json")));
+  EXPECT_EQ(m["model"]["parameters"]["algorithm"], "ease");
+  EXPECT_EQ(m["model"]["parameters"]["lambda"], 50.0);
+  EXPECT_GT(m["recommendations"]["customers_with_list"].get<int>(), 300);
+  EXPECT_EQ(m["recommendations"]["customers_not_in_model"], 0);
+
+  testing::write_text(path("knn.toml"),
+                      "[input]\npath = \"" + h5() + "\"\n[model]\nalgorithm = \"itemknn\"\n"
+                      "path = \"" + path("knn.h5") + "\"\n[itemknn]\nneighbours = 10\n"
+                      "[run]\ndevice = \"cpu\"\n[recommend]\nn = 5\n[output]\npath = \"" +
+                      path("knn_run.csv") + "\"\n");
+  const Invocation run = tailor_cmd("-q run " + path("knn.toml"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Invocation again = tailor_cmd("-q recommend --device cpu -n 5 --input " + h5() +
+                                      " --model " + path("knn.h5") + " --output " +
+                                      path("knn_rec.csv"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const std::string lists = testing::read_file(path("knn_run.csv"));
+  EXPECT_GT(lists.size(), 10000u);
+  EXPECT_TRUE(lists == testing::read_file(path("knn_rec.csv")));
+  EXPECT_TRUE(lists != testing::read_file(path("ease.csv")));
+
+  const Invocation wrong = tailor_cmd("-q train --algorithm itemknn --alpha 3 --input " + h5() +
+                                      " --model " + path("x.h5"));
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("--algorithm itemknn takes only its own flags (--knn-*)"),
+            std::string::npos)
+      << wrong.err;
+  const Invocation eval = tailor_cmd("-q evaluate --device cpu --split time:2011-11-15 --input " +
+                                     h5() + " --model-file " + path("ease.h5"));
+  EXPECT_EQ(eval.exit_code, 2);
+  EXPECT_NE(eval.err.find("fit it there with --models ease"), std::string::npos) << eval.err;
+  const Invocation flags = tailor_cmd("-q run " + path("knn.toml") + " --factors 8");
+  EXPECT_EQ(flags.exit_code, 2);
+  EXPECT_NE(flags.err.find("takes its parameters from its own section"), std::string::npos)
+      << flags.err;
 }
 
 }  // namespace

@@ -284,6 +284,34 @@ TEST(Config, TheExampleConfigIsValid) {
   EXPECT_TRUE(c.model_path.has_value());
 }
 
+// ---- history models in [model] ---------------------------------------------------------------
+
+TEST(ConfigHistoryModel, TakesItsParametersFromItsOwnSection) {
+  const RunConfig c = parse_config(kMinimal + R"([model]
+algorithm = "itemknn"
+[itemknn]
+neighbours = 7
+)",
+                                   "nightly.toml");
+  EXPECT_EQ(c.algorithm, "itemknn");
+  EXPECT_EQ(slot_model_params(c).itemknn.neighbours, 7);
+  expect_error(kMinimal + "[model]\nalgorithm = \"ease\"\nfactors = 8\n",
+               "[model] factors is a factor model's key; algorithm = \"ease\" does not take it");
+  expect_error(kMinimal + "[model]\nalgorithm = \"tifuknn\"\nalpha = 2\n",
+               "[model] alpha is an iALS key; algorithm = \"tifuknn\" does not take it");
+  expect_error(kMinimal + "[model]\nalgorithm = \"ease\"\nepochs = 2\n",
+               "[model] epochs is a BPR key");
+}
+
+TEST(ConfigHistoryModel, ACampaignFillsItsSlotsWithIt) {
+  const std::string head = kMinimal + "[model]\nalgorithm = \"tifuknn\"\n[campaign]\nid = \"x\"\n";
+  EXPECT_EQ(parse_config(head, "c.toml").campaign->model, SlotModel::tifuknn);
+  EXPECT_EQ(parse_config(head + "model = \"ease\"\n", "c.toml").campaign->model, SlotModel::ease);
+  expect_error(head + "model = \"ials\"\n",
+               "the slot model \"ials\" takes the factors of [model], and algorithm = "
+               "\"tifuknn\" has none: make the slot model \"tifuknn\"");
+}
+
 // ---- BPR in [model] ---------------------------------------------------------------------------
 
 const std::string kBprHead = "[input]\npath = \"in.h5\"\n[output]\npath = \"r.csv\"\n[model]\n";
@@ -323,7 +351,8 @@ TEST(ConfigBpr, DefaultsAreBprsOwn) {
 
 TEST(ConfigBpr, BadValuesAndOtherAlgorithmsKeysAreRefused) {
   expect_error(kBprHead + "algorithm = \"sgd\"\n",
-               "[model] algorithm = \"sgd\": must be \"ials\" or \"bpr\"");
+               "[model] algorithm = \"sgd\": must be \"ials\", \"bpr\", \"itemknn\", \"ease\" "
+               "or \"tifuknn\"");
   expect_error(kBprHead + "algorithm = \"bpr\"\nalpha = 5\n",
                "[model] alpha is an iALS key; algorithm = \"bpr\" does not take it");
   expect_error(kBprHead + "algorithm = \"bpr\"\niterations = 5\n", "[model] iterations is an iALS key");
