@@ -4,6 +4,7 @@
 
 #include "host/core/atomic_file.hpp"
 #include "host/core/fingerprint.hpp"
+#include "host/eval/evaluate.hpp"
 #include "host/eval/item_lists.hpp"
 #include "host/io/time.hpp"
 
@@ -42,18 +43,7 @@ nlohmann::json describe_params(const IalsParams& p) {
           {"seed", p.seed}};
 }
 
-nlohmann::json describe_params(const BprParams& p) {
-  return {{"algorithm", "bpr"},
-          {"factors", p.factors},
-          {"learning_rate", decimal(p.learning_rate)},
-          {"regularization", decimal(p.regularization)},
-          {"epochs", p.epochs},
-          {"negatives", to_string(p.negatives)},
-          {"lr_schedule", to_string(p.schedule)},
-          {"item_bias", p.item_bias},
-          {"bias_regularization", decimal(p.bias_regularization)},
-          {"seed", p.seed}};
-}
+nlohmann::json describe_params(const BprParams& p) { return bpr_parameters(p); }
 
 nlohmann::json describe_model_params(const Model& m) {
   if (!m.history_model())
