@@ -36,8 +36,10 @@ std::vector<std::string> split_path(const std::string& object) {
 }
 
 // Creation properties for a 1-D chunked, shuffled, gzip-compressed dataset of n elements.
+// Objects carry no creation or modification times, so the same data gives the same bytes.
 Handle chunked_plist(std::int64_t n, std::int64_t row_width = 1) {
   Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(plist.get(), false);
   if (row_width == 1) {
     hsize_t chunk = static_cast<hsize_t>(std::clamp<std::int64_t>(n, 1, kChunkElements));
     H5Pset_chunk(plist.get(), 1, &chunk);
@@ -90,7 +92,9 @@ File File::open(const std::filesystem::path& path) {
 
 File File::create(const std::filesystem::path& path) {
   silence_hdf5();
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(fcpl.get(), false);  // the root group: no times, as every object
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT);
   if (id < 0) throw RunError(fmt::format("{}: cannot create HDF5 file", path.string()));
   return File(path, Handle(id, H5Fclose));
 }
@@ -239,7 +243,9 @@ void File::ensure_parent_groups(const std::string& object) {
   for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
     prefix += "/" + parts[k];
     if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) > 0) continue;
-    Handle g(H5Gcreate2(file_.get(), prefix.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+    H5Pset_obj_track_times(gcpl.get(), false);
+    Handle g(H5Gcreate2(file_.get(), prefix.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
              H5Gclose);
     if (!g.valid()) throw RunError(fmt::format("{}: cannot create group", where(prefix)));
   }

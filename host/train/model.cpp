@@ -131,7 +131,6 @@ void save_model(const std::filesystem::path& path, const Model& m) {
   h5::create_atomically(path, kModelFormat, kModelFormatVersion, [&](h5::File& f) {
     f.set_attr("/", "algorithm", m.algorithm);
     f.set_attr("/", "tailor_version", m.tailor_version);
-    f.set_attr("/", "created_at", m.created_at);
     f.set_attr("/", "data_fingerprint", m.data_fingerprint);
     f.set_attr("/", "training_input", m.training_input);
     f.set_attr("/", "factors", std::int64_t{m.params.factors});
@@ -149,8 +148,6 @@ void save_model(const std::filesystem::path& path, const Model& m) {
       f.write_matrix("/items/factors", m.item_factors.data(), m.items(), m.params.factors);
     }
     f.write("/training/objective", m.objective.data(), static_cast<std::int64_t>(m.objective.size()));
-    f.write("/training/epoch_seconds", m.epoch_seconds.data(),
-            static_cast<std::int64_t>(m.epoch_seconds.size()));
     if (m.ranker) write_ranker(f, *m.ranker);
   });
 }

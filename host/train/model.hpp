@@ -44,7 +44,9 @@ struct Model {
   std::vector<float> item_factors;      // items x params.factors
   std::string data_fingerprint;         // data_fingerprint() of the training matrix
   std::string training_input;           // path of the training file, as given
-  std::string created_at;               // ISO 8601 UTC
+  // ISO 8601 UTC, and each epoch's seconds: kept in memory and in the manifest, not in the file
+  // (the same training gives the same bytes); files written before this read them back.
+  std::string created_at;
   std::string tailor_version = TAILOR_VERSION;
   std::vector<double> objective;        // per epoch (empty when not computed)
   std::vector<double> epoch_seconds;

@@ -52,8 +52,25 @@ TEST(ModelFile, RoundTrips) {
   EXPECT_EQ(back.params.seed, 99u);
   EXPECT_EQ(back.data_fingerprint, m.data_fingerprint);
   EXPECT_EQ(back.objective, m.objective);
-  EXPECT_EQ(back.epoch_seconds, m.epoch_seconds);
+  EXPECT_TRUE(back.epoch_seconds.empty());  // timings stay in the manifest
   EXPECT_EQ(back.tailor_version, std::string(TAILOR_VERSION));
+}
+
+// The same model gives the same bytes: no object times, no wall-clock values in the file, so a
+// night's fingerprint changes only when its model does.
+TEST(ModelFile, TheSameModelGivesTheSameBytes) {
+  testing::TempDir dir;
+  Model m = small_model();
+  save_model(dir / "a.h5", m);
+  m.created_at = "2026-01-02T03:04:05Z";
+  m.epoch_seconds = {0.3, 0.4};
+  save_model(dir / "b.h5", m);
+  const std::string a = testing::read_file(dir / "a.h5");
+  EXPECT_FALSE(a.empty());
+  EXPECT_TRUE(a == testing::read_file(dir / "b.h5"));
+  m.item_factors[0] += 1.0f;
+  save_model(dir / "c.h5", m);
+  EXPECT_FALSE(a == testing::read_file(dir / "c.h5"));
 }
 
 // A BPR model with the item bias: 3 columns, 2 factors and the bias; `factors` in the file is
