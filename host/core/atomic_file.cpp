@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -83,6 +85,29 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view t
   AtomicTextFile f(path);
   f.write(text);
   f.commit();
+}
+
+void fsync_folder(const std::filesystem::path& folder) { fsync_path(folder, true); }
+
+bool process_alive(long pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+int remove_stale_temporaries(const std::filesystem::path& final_path) {
+  const auto dir = final_path.has_parent_path() ? final_path.parent_path() : std::filesystem::path(".");
+  const std::string prefix = "." + final_path.filename().string() + ".tmp-";
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (process_alive(pid)) continue;
+    std::error_code rm;
+    if (std::filesystem::remove(entry.path(), rm)) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace tailor

@@ -52,4 +52,14 @@ class AtomicTextFile {
 // Writes a whole small text file atomically.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 
+// fsync of a folder (after a rename in it); RunError naming it on failure.
+void fsync_folder(const std::filesystem::path& folder);
+
+// Whether process `pid` is alive on this machine (a temporary's writer, e.g.).
+bool process_alive(long pid);
+
+// Removes the temporaries of `final_path` ("<dir>/.<name>.tmp-<pid>-<random>") whose writer is
+// no longer running: what a killed run left. Returns how many were removed; never throws.
+int remove_stale_temporaries(const std::filesystem::path& final_path);
+
 }  // namespace tailor
