@@ -2,6 +2,7 @@
 # Configures and builds tailor into build/ (or $TAILOR_BUILD_DIR). The CUDA backend is built when
 # nvcc is found (on PATH or in /usr/local/cuda); TAILOR_CUDA=OFF|ON forces it.
 #   scripts/build.sh [extra cmake arguments...]
+# TAILOR_TARGET=NAME builds only that target (the demo builds just the `tailor` binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,4 +14,6 @@ fi
 cmake -S . -B "$build_dir" "${args[@]}" "$@" >"$build_dir.configure.log" 2>&1 || {
   cat "$build_dir.configure.log" >&2; exit 1; }
 grep -E "tailor: CUDA backend" "$build_dir.configure.log" || true
-cmake --build "$build_dir" -j "$(nproc)"
+target=()
+[ -n "${TAILOR_TARGET:-}" ] && target=(--target "$TAILOR_TARGET")
+cmake --build "$build_dir" -j "$(nproc)" "${target[@]}"
