@@ -38,7 +38,7 @@ cases() {  # tailor out_dir
       --items "$root/data/online_retail_items.csv.gz" --items-id StockCode --items-name name \
       --items-category category --items-price price > out/import.txt
     "$t" -q run "$root/data/campaign.example.toml" --device cpu --threads $threads > out/run.txt
-    "$t" -q recommend --input out/sample.h5 --model out/model.h5 -n 20 --output out/recs.csv \
+    "$t" -q recommend --input out/sample.h5 --model out/night/model.h5 -n 20 --output out/recs.csv \
       --device cpu --threads $threads > out/recommend.txt
     "$t" -q evaluate --input out/sample.h5 --split last:2 --k 5,10 --protocol all \
       --device cpu --threads $threads --json out/evaluate.json > out/evaluate.txt

@@ -497,7 +497,7 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
         "negatives", "lr_schedule", "item_bias", "bias_regularization"}},
       {"run", {"device", "threads"}},
       {"recommend", {"n", "exclude_seen", "memory_budget_mb"}},
-      {"output", {"path", "jsonl", "h5", "manifest"}},
+      {"output", {"path", "jsonl", "h5", "manifest", "folder"}},
       {"campaign", {"id", "date", "control_fraction", "model"}},
       {"recipe", {"repeat", "discovery", "model", "popular", "repeat_fallback",
                   "discovery_fallback", "model_fallback", "popular_fallback"}},
@@ -526,6 +526,60 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
 }
 
 }  // namespace
+
+namespace {
+
+// InputError when two outputs are one file, or an output is the input (a run would overwrite
+// its own data), or, with [output] folder, an export or the manifest lies outside the folder.
+void check_output_paths(const RunConfig& c, const std::string& file) {
+  namespace fs = std::filesystem;
+  const auto same = [](const fs::path& a, const fs::path& b) {
+    return fs::weakly_canonical(a) == fs::weakly_canonical(b);
+  };
+  const std::vector<fs::path> out = output_paths(c);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (same(out[i], c.input))
+      throw InputError(fmt::format("{}: the output {} is the input file; it would be overwritten",
+                                   file, out[i].string()));
+    for (std::size_t j = i + 1; j < out.size(); ++j)
+      if (same(out[i], out[j]))
+        throw InputError(fmt::format("{}: two outputs write {}; give each its own path", file,
+                                     out[i].string()));
+  }
+  if (!c.output_folder) return;
+  const fs::path folder = c.output_folder->lexically_normal();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const bool model = c.model_path && out[i] == *c.model_path;
+    if (!model && out[i].parent_path().lexically_normal() != folder)
+      throw InputError(fmt::format("{}: {} lies outside [output] folder = \"{}\"; every export "
+                                   "and the manifest of a night are published in it",
+                                   file, out[i].string(), c.output_folder->string()));
+  }
+}
+
+// [output]: the exports, the manifest, the folder they are published in.
+void parse_output(const Reader& r, RunConfig& c) {
+  c.output = r.require<std::string>("output", "path");
+  if (auto p = r.get<std::string>("output", "jsonl")) c.output_jsonl = *p;
+  if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
+  if (auto p = r.get<std::string>("output", "folder")) c.output_folder = *p;
+  c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
+  c.rejected_manifest = c.output_folder
+                            ? std::filesystem::path(c.output_folder->lexically_normal().string() +
+                                                    ".rejected.json")
+                            : std::filesystem::path(c.manifest.string() + ".rejected.json");
+  check_output_paths(c, r.file());
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> output_paths(const RunConfig& c) {
+  std::vector<std::filesystem::path> out = {c.output, c.manifest};
+  if (c.output_jsonl) out.push_back(*c.output_jsonl);
+  if (c.output_h5) out.push_back(*c.output_h5);
+  if (c.model_path) out.push_back(*c.model_path);
+  return out;
+}
 
 RankerParams ranker_params(const RunConfig& c, std::int64_t default_horizon) {
   RankerParams p = c.ranker;
@@ -586,9 +640,6 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
     if (*mb < 1) throw InputError(fmt::format("{}: [recommend] memory_budget_mb must be >= 1", file));
     c.topn.memory_budget = static_cast<std::size_t>(*mb) << 20;
   }
-  c.output = r.require<std::string>("output", "path");
-  if (auto p = r.get<std::string>("output", "jsonl")) c.output_jsonl = *p;
-  if (auto p = r.get<std::string>("output", "h5")) c.output_h5 = *p;
   parse_campaign(r, c);
   parse_tifuknn(r, c.tifuknn);
   parse_itemknn(r, c.itemknn);
@@ -596,7 +647,7 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   parse_ranker(r, c);
   default_slot_model(r, c);
   check_slot_model(c, file + ": [campaign] model");
-  c.manifest = r.get<std::string>("output", "manifest").value_or(c.output.string() + ".manifest.json");
+  parse_output(r, c);
   validate_topn_params(c.topn, file + ": [recommend]");
   return c;
 }

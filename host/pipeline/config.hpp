@@ -61,7 +61,16 @@ struct RunConfig {
   std::optional<std::filesystem::path> output_jsonl;  // campaign runs: JSON lines export
   std::optional<std::filesystem::path> output_h5;     // campaign runs: HDF5 export
   std::filesystem::path manifest;  // default: <output>.manifest.json
+  // [output] folder: the link a night is published through as one unit (host/export/night.hpp);
+  // every output above lies inside it. Unset: each output is replaced on its own.
+  std::optional<std::filesystem::path> output_folder;
+  // Where a run the QA gates reject writes its manifest: <manifest>.rejected.json, or with a
+  // folder <folder>.rejected.json beside it (a rejected night publishes nothing in it).
+  std::filesystem::path rejected_manifest;
 };
+
+// Every path the config writes: the exports, the manifest and the model file.
+std::vector<std::filesystem::path> output_paths(const RunConfig& config);
 
 // The ranker's parameters with its sources' from the config's sections, and the label window
 // [ranker] horizon, else default_horizon.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "host/core/atomic_file.hpp"
 #include "host/core/error.hpp"
 #include "host/core/fingerprint.hpp"
 #include "host/core/progress.hpp"
@@ -15,6 +16,7 @@
 #include "host/export/campaign_export.hpp"
 #include "host/export/export.hpp"
 #include "host/export/manifest.hpp"
+#include "host/export/night.hpp"
 #include "host/export/stream_export.hpp"
 #include "host/io/time.hpp"
 #include "host/rank/ranker_source.hpp"
@@ -40,7 +42,7 @@ void run_campaign_stage(const RunConfig& c, const LoadedInput& input, const Scor
   manifest["qa"] = qa.to_json();
   if (previous_path) manifest["qa"]["previous"] = previous_path->string();
   if (!qa.passed()) {
-    const std::filesystem::path rejected = c.manifest.string() + ".rejected.json";
+    const std::filesystem::path& rejected = c.rejected_manifest;
     manifest["status"] = "rejected by QA gates; nothing was published";
     manifest["finished_at"] = utc_now_iso8601();
     write_manifest(rejected, manifest);
@@ -238,7 +240,12 @@ nlohmann::json run_recommend(const RecommendJob& job, const Backend& backend) {
   return manifest;
 }
 
-nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
+namespace {
+
+// The night itself: load, train, save, recommend or campaign, export, manifest. With a night
+// folder the config's outputs are already the staged ones, and the manifest names them through
+// the link.
+nlohmann::json run_night(const RunConfig& c, const Backend& backend, const NightFolder* night) {
   const auto start = std::chrono::steady_clock::now();
   nlohmann::json manifest = new_manifest("run " + c.source.string());
   manifest["config"] = c.source.string();
@@ -268,8 +275,55 @@ nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
   timings["train"] = trained ? trained->train_seconds : 0.0;
   timings["save_model"] = trained ? trained->save_seconds : 0.0;
   timings["total"] = seconds_since(start);
+  if (night) night->rebase(manifest);
   finish_manifest(c.manifest, manifest);
-  spdlog::info("manifest: {}", c.manifest.string());
+  return manifest;
+}
+
+// InputError before any work when an output's folder is missing or cannot be written.
+void check_writable(const std::vector<std::filesystem::path>& outputs) {
+  for (const auto& p : outputs) {
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+    if (!std::filesystem::is_directory(dir))
+      throw InputError(fmt::format("{}: the output folder {} does not exist", p.string(),
+                                   dir.string()));
+    if (::access(dir.c_str(), W_OK) != 0)
+      throw InputError(fmt::format("{}: the output folder {} cannot be written", p.string(),
+                                   dir.string()));
+  }
+}
+
+// The config with every output inside the night folder moved into the new night; the QA gates
+// compare with last night's JSON lines, read through the link.
+RunConfig staged_config(const RunConfig& c, const NightFolder& night) {
+  RunConfig s = c;
+  if (!s.qa_previous && c.output_jsonl && std::filesystem::exists(*c.output_jsonl))
+    s.qa_previous = c.output_jsonl;
+  s.output = night.staged(c.output);
+  s.manifest = night.staged(c.manifest);
+  if (c.output_jsonl) s.output_jsonl = night.staged(*c.output_jsonl);
+  if (c.output_h5) s.output_h5 = night.staged(*c.output_h5);
+  if (c.model_path && night.holds(*c.model_path)) s.model_path = night.staged(*c.model_path);
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json run_pipeline(const RunConfig& c, const Backend& backend) {
+  if (!c.output_folder) {
+    const std::vector<std::filesystem::path> outputs = output_paths(c);
+    check_writable(outputs);
+    for (const auto& p : outputs) remove_stale_temporaries(p);
+    nlohmann::json manifest = run_night(c, backend, nullptr);
+    spdlog::info("manifest: {}", c.manifest.string());
+    return manifest;
+  }
+  if (c.model_path && !NightFolder::inside(*c.output_folder, *c.model_path))
+    check_writable({*c.model_path});
+  NightFolder night(*c.output_folder);
+  nlohmann::json manifest = run_night(staged_config(c, night), backend, &night);
+  night.publish();
+  spdlog::info("published {} (manifest {})", c.output_folder->string(), c.manifest.string());
   return manifest;
 }
 

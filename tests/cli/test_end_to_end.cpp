@@ -224,7 +224,7 @@ TEST(EndToEnd, FailuresExitNonZeroAndPublishNothing) {
   EXPECT_EQ(bad.exit_code, 2) << bad.log;
   EXPECT_NE(bad.log.find("factors = 0"), std::string::npos) << bad.log;
 
-  // A run whose export folder does not exist fails after training and leaves no manifest.
+  // A run whose export folder does not exist is refused before it loads or trains anything.
   const auto h5 = dir / "s.h5";
   ASSERT_EQ(run_tailor("import " + (kSource / "data/online_retail_sample.csv.gz").string() + " " +
                            h5.string() + " --customer CustomerID --item StockCode",
@@ -236,7 +236,9 @@ TEST(EndToEnd, FailuresExitNonZeroAndPublishNothing) {
   cfg.replace(cfg.find(good_out), good_out.size(), (dir / "missing" / "recs.csv").string());
   write_text(dir / "c.toml", cfg);
   Result fail = run_tailor("run " + (dir / "c.toml").string(), dir);
-  EXPECT_EQ(fail.exit_code, 1) << fail.log;
+  EXPECT_EQ(fail.exit_code, 2) << fail.log;
+  EXPECT_NE(fail.log.find("missing does not exist"), std::string::npos) << fail.log;
+  EXPECT_EQ(fail.log.find("train:"), std::string::npos) << fail.log;
   EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
   EXPECT_FALSE(std::filesystem::exists(dir / "recs.csv.manifest.json"));
 

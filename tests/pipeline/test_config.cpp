@@ -284,6 +284,36 @@ TEST(Config, TheExampleConfigIsValid) {
   EXPECT_TRUE(c.model_path.has_value());
 }
 
+// ---- [output]: paths that would overwrite each other or the input, the night folder ----------
+
+TEST(ConfigOutput, OverlappingPathsAreRefusedUpFront) {
+  const std::string in = "[input]\npath = \"d/in.h5\"\n";
+  expect_error(in + "[output]\npath = \"d/r.csv\"\njsonl = \"d/./r.csv\"\n",
+               "two outputs write d/r.csv; give each its own path");
+  expect_error(in + "[output]\npath = \"d/r.csv\"\nh5 = \"d/in.h5\"\n",
+               "the output d/in.h5 is the input file; it would be overwritten");
+  expect_error(in + "[model]\npath = \"d/in.h5\"\n[output]\npath = \"d/r.csv\"\n",
+               "the output d/in.h5 is the input file");
+  expect_error(in + "[output]\npath = \"d/r.csv\"\nmanifest = \"d/r.csv\"\n",
+               "two outputs write d/r.csv");
+}
+
+TEST(ConfigOutput, ANightFolderHoldsEveryExportAndTheManifest) {
+  const std::string in = "[input]\npath = \"in.h5\"\n[model]\npath = \"m/model.h5\"\n";
+  const RunConfig c = parse_config(
+      in + "[output]\nfolder = \"out/night\"\npath = \"out/night/r.csv\"\njsonl = "
+           "\"out/night/r.jsonl\"\n",
+      "c.toml");
+  ASSERT_TRUE(c.output_folder.has_value());
+  EXPECT_EQ(c.rejected_manifest, std::filesystem::path("out/night.rejected.json"));
+  EXPECT_EQ(c.manifest, std::filesystem::path("out/night/r.csv.manifest.json"));
+  expect_error(in + "[output]\nfolder = \"out/night\"\npath = \"out/night/r.csv\"\njsonl = "
+                    "\"out/r.jsonl\"\n",
+               "out/r.jsonl lies outside [output] folder = \"out/night\"");
+  EXPECT_EQ(parse_config(kMinimal, "c.toml").rejected_manifest,
+            std::filesystem::path("out/recs.csv.manifest.json.rejected.json"));
+}
+
 // ---- history models in [model] ---------------------------------------------------------------
 
 TEST(ConfigHistoryModel, TakesItsParametersFromItsOwnSection) {
