@@ -84,8 +84,8 @@ void apply_to_bpr(const ModelFlags& m, BprParams& p, const char* command) {
 
 void DeviceFlags::add_to(CLI::App& app, bool from_config) {
   app.add_option("--device", device, "Where to compute: auto, cpu, cuda or cuda:N [auto]");
-  app.add_option("--threads", threads, "CPU threads, 0 = all cores [0]")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", threads, "CPU threads, 0 = all cores (at most 1024) [0]")
+      ->check(CLI::Range(0, kMaxThreads));
   if (from_config) device.clear();
 }
 

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   CLI::App app{fmt::format("tailor {}: batch recommendations for one-to-one marketing",
                            TAILOR_VERSION)};
   app.require_subcommand(1);
+  // -q and --log-level also after the subcommand: `tailor run nightly.toml -q`.
+  app.fallthrough();
   app.set_version_flag("--version", [] { return version_text(tailor::probe_cuda()); });
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off [info]")

@@ -19,7 +19,7 @@ void declare(CLI::App& cmd, SplitArgs& a) {
       ->required();
   cmd.add_option("--train", a.train, "Training rows go here")->required();
   cmd.add_option("--test", a.test, "Test rows go here")->required();
-  cmd.add_option("--seed", a.seed, "Seed of random and customer splits [42]");
+  cmd.add_option("--split-seed,--seed", a.seed, "Seed of random and customer splits (as evaluate's and sweep's --split-seed) [42]");
 }
 
 int run(const SplitArgs& a) {

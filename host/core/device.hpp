@@ -43,6 +43,9 @@ inline Device device_of(const Backend& backend) {
   return backend.is_cuda() ? Device::cuda : Device::cpu;
 }
 
+// The most CPU threads a command accepts: far more would only overflow OpenMP's stacks.
+inline constexpr int kMaxThreads = 1024;
+
 // All cores when threads <= 0.
 int resolve_threads(int threads);
 

@@ -21,6 +21,7 @@
 #include "host/core/fingerprint.hpp"
 #include "host/data/dataset.hpp"
 #include "host/io/h5.hpp"
+#include "host/io/time.hpp"
 
 namespace tailor {
 namespace {
@@ -301,6 +302,13 @@ void read_time_column(const Reader& r, const Column& c, std::vector<std::int64_t
     std::int64_t* dst = out.data() + offset;
 #pragma omp parallel for num_threads(r.threads) schedule(static)
     for (std::int64_t j = 0; j < count; ++j) dst[j] = static_cast<std::int64_t>(v[j]);
+    const std::int64_t bad =
+        first_bad(count, r.threads, [&](std::int64_t j) { return !time_in_range(dst[j]); });
+    if (bad >= 0)
+      throw InputError(fmt::format("{}: row {}: time {} is outside the accepted range, 1900-01-01 "
+                                   "to 2199-12-31 UTC ({} to {} unix seconds)",
+                                   r.where(c.name), offset + bad, dst[bad], kMinUnixTime,
+                                   kMaxUnixTime - 1));
   });
 }
 

@@ -25,6 +25,12 @@ std::int64_t parse_horizon_seconds(const std::string& text);
 // "2011-11-02" for a unix time.
 std::string utc_date(std::int64_t unix_seconds);
 
+// The interaction times tailor accepts: 1900-01-01 up to (not including) 2200-01-01 UTC. Far
+// outside, day arithmetic (campaign dates, recency, tiers) would overflow or mean nothing.
+inline constexpr std::int64_t kMinUnixTime = -2208988800;  // 1900-01-01
+inline constexpr std::int64_t kMaxUnixTime = 7258118400;   // 2200-01-01
+inline bool time_in_range(std::int64_t t) { return t >= kMinUnixTime && t < kMaxUnixTime; }
+
 // The current time as "2026-12-02T01:16:13Z".
 std::string utc_now_iso8601();
 

@@ -633,7 +633,9 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
   parse_model(r, c);
   if (auto d = r.get<std::string>("run", "device")) c.device = parse_device(*d);
   r.set("run", "threads", c.threads);
-  if (c.threads < 0) throw InputError(fmt::format("{}: [run] threads must be >= 0 (0 = all cores)", file));
+  if (c.threads < 0 || c.threads > kMaxThreads)
+    throw InputError(fmt::format("{}: [run] threads = {}: must be in 0..{} (0 = all cores)", file,
+                                 c.threads, kMaxThreads));
   r.set("recommend", "n", c.topn.n);
   r.set("recommend", "exclude_seen", c.topn.exclude_seen);
   if (auto mb = r.get<std::int64_t>("recommend", "memory_budget_mb")) {
@@ -653,6 +655,8 @@ RunConfig parse_config(const std::string& text, const std::filesystem::path& sou
 }
 
 RunConfig load_config(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path))
+    throw InputError(fmt::format("{}: no such config file", path.string()));
   std::ifstream in(path);
   if (!in) throw InputError(fmt::format("{}: cannot read config file", path.string()));
   std::stringstream ss;

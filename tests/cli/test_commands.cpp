@@ -72,7 +72,7 @@ const std::vector<std::pair<std::string, std::set<std::string>>> kCommands = {
     {"run", {"config", "--factors", "--seed", "--learning-rate", "--item-bias", "--device",
              "--threads"}},
     {"backtest", {"config", "--as-of", "--horizon", "--report", "--markdown", "--device"}},
-    {"split", {"--input", "--split", "--train", "--test", "--seed"}},
+    {"split", {"--input", "--split", "--train", "--test", "--seed", "--split-seed"}},
     {"evaluate", {"--input", "--split", "--split-seed", "--k", "--protocol", "--config",
                   "--model-file", "--model-name", "--no-epoch-metrics", "--bpr-epochs",
                   "--bpr-item-bias", "--device"}},
@@ -408,6 +408,22 @@ TEST_F(BprCommands, SweepSearchesBprAndWritesARunnableBest) {
                                      " --split time:2011-11-15 --model bpr --grid-item-bias yes");
   EXPECT_NE(bias.err.find("--grid-item-bias 'yes': 'yes' is not on or off"), std::string::npos)
       << bias.err;
+}
+
+// What a new user trips over: -q after the subcommand, a config that is not there, absurd
+// thread counts.
+TEST(CommandLine, QuietAfterTheSubcommandMissingConfigAndThreadCap) {
+  const Invocation missing = tailor_cmd("run /nonexistent/nightly.toml -q");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/nightly.toml: no such config file"), std::string::npos)
+      << missing.err;
+  const Invocation threads = tailor_cmd("train --input x.h5 --model m.h5 --threads 100000");
+  EXPECT_EQ(threads.exit_code, 2);
+  EXPECT_NE(threads.err.find("--threads"), std::string::npos) << threads.err;
+  const Invocation quiet = tailor_cmd("inspect --top -1 /nonexistent.h5 -q");
+  EXPECT_EQ(quiet.err.find("[info]"), std::string::npos) << quiet.err;
+  EXPECT_EQ(quiet.err.find("The following argument was not expected"), std::string::npos)
+      << quiet.err;
 }
 
 // The history models through `train`, `recommend` and `run`: the model file carries what

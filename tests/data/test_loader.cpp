@@ -135,7 +135,7 @@ Dataset sample_dataset() {
   l.customer = {0, 1, 0, 3, 3, 2, 0, 1, 3, 0};
   l.item = {1, 4, 1, 0, 2, 2, 3, 4, 0, 1};
   l.time = {1700000000, 1700000100, -5, 1700000300, 1700000400, 1700000500, 1700000600,
-            1700000700, 1700000800, std::numeric_limits<std::int64_t>::max()};
+            1700000700, 1700000800, 7258118399};  // the last second accepted
   l.quantity = {1, 2, 3, 0.5f, 1, 0, 4, 1, 2, 7};
   l.value = {3.5f, -1.25f, 10, 0, 2, 2, 99.99f, 1, 1, -20};
   l.event = {2, 0, 2, 1, 2, 2, 0, 2, 1, 2};
@@ -312,6 +312,11 @@ std::vector<BadCase> bad_cases() {
        {"/interactions/customer", "row 10:", "index -3 is negative", "0..4"}},
       {"NaN quantity", [=](Standard& s) { s.quantity = with_nan; }, nullptr,
        {"/interactions/quantity", "row 9:", "nan", "not a finite number"}},
+      {"time far beyond any date", [](Standard& s) { s.time[4] = 9223372036854775807; }, nullptr,
+       {"/interactions/time", "row 4:", "time 9223372036854775807 is outside the accepted range",
+        "1900-01-01 to 2199-12-31"}},
+      {"time before 1900", [](Standard& s) { s.time[2] = -2208988801; }, nullptr,
+       {"/interactions/time", "row 2:", "-2208988801"}},
       {"negative quantity", [](Standard& s) { s.quantity[6] = -2.5; }, nullptr,
        {"/interactions/quantity", "row 6:", "-2.5", "negative"}},
       {"infinite value", [=](Standard& s) { s.value = with_inf; }, nullptr,
