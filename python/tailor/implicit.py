@@ -168,7 +168,7 @@ class _Facade:
 
 class AlternatingLeastSquares(_Facade):
     """implicit.als.AlternatingLeastSquares's constructor and calls over tailor's iALS (conjugate
-    gradient, confidence 1 + alpha * weight, as implicit's use_cg=True). random_state: an int
+    gradient as implicit's use_cg=True, confidence alpha * weight). random_state: an int
     seed (None: 42, so runs repeat). calculate_training_loss computes the full objective after
     every epoch (tailor's model history)."""
 
@@ -178,12 +178,21 @@ class AlternatingLeastSquares(_Facade):
                  num_threads: int = 0, random_state=None, cg_steps: int = 3):
         if np.dtype(dtype) != np.float32:
             raise NotImplementedError("tailor.implicit: factors are float32 only")
-        model = IALS(factors=factors, regularization=regularization, alpha=alpha,
+        model = IALS(factors=factors, regularization=regularization, alpha=1.0,
                      iterations=iterations, cg_steps=cg_steps, seed=_seed(random_state),
                      objective=calculate_training_loss)
         super().__init__(model, num_threads, "cuda" if use_gpu else "cpu")
         self.factors, self.regularization, self.alpha = factors, regularization, alpha
         self.iterations = iterations
+
+    def fit(self, user_items, show_progress: bool = True,
+            callback: Callable[..., Any] | None = None) -> None:
+        """As implicit: a stored weight w is the confidence alpha * w (tailor's confidence is
+        1 + alpha * w, so it trains on max(alpha * w - 1, 0) with alpha 1: the same objective
+        wherever alpha * w >= 1)."""
+        m = _csr(user_items, "user_items").astype(np.float64)
+        m.data = np.maximum(self.alpha * m.data - 1.0, 0.0)
+        super().fit(m, show_progress, callback)
 
 
 class BayesianPersonalizedRanking(_Facade):
