@@ -52,8 +52,13 @@ using Int64Array = py::array_t<std::int64_t, py::array::c_style | py::array::for
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
+// Lists padded to n: (items: lists x n int64, -1 past a short list's end; scores: lists x n
+// float32, NaN there).
+py::tuple padded_lists(const TopNResult& lists, int n);
+
 void bind_data(py::module_& m);
 void bind_models(py::module_& m);
 void bind_lists(py::module_& m);
+void bind_item_models(py::module_& m);
 
 }  // namespace tailor::py_bind

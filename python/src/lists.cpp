@@ -18,8 +18,9 @@ namespace {
 
 using UInt32Array = py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>;
 
-// (items: rows x n int64, scores: rows x n float32), padded.
-py::tuple padded(const TopNResult& l, int n) {
+}  // namespace
+
+py::tuple padded_lists(const TopNResult& l, int n) {
   const auto rows = static_cast<py::ssize_t>(l.customers());
   py::array_t<std::int64_t> items({rows, static_cast<py::ssize_t>(n)});
   py::array_t<float> scores({rows, static_cast<py::ssize_t>(n)});
@@ -34,6 +35,8 @@ py::tuple padded(const TopNResult& l, int n) {
     }
   return py::make_tuple(items, scores);
 }
+
+namespace {
 
 // The data restricted to the given customers (by id, in that order), for recommend(): the ids
 // and the customer x item matrix; recommend() reads nothing else.
@@ -84,7 +87,7 @@ py::tuple recommend_lists(const Fitted& f, const DataPtr& given,
       rec = recommend(f.model, data->data, data->matrices, o, backend);
     }
   }
-  py::tuple lists = padded(rec.lists, n);
+  py::tuple lists = padded_lists(rec.lists, n);
   return py::make_tuple(py::array(py::cast(rec.customers)), lists[0], lists[1]);
 }
 
@@ -141,7 +144,7 @@ py::tuple topn_rows(const FloatArray& queries, const FloatArray& items,
     py::gil_scoped_release unlocked;
     lists = make_call_backend(device, threads).topn(q, y, seen ? &*seen : nullptr, p);
   }
-  return padded(lists, n);
+  return padded_lists(lists, n);
 }
 
 }  // namespace

@@ -46,4 +46,5 @@ PYBIND11_MODULE(_tailor, m) {
   bind_data(m);
   bind_models(m);
   bind_lists(m);
+  bind_item_models(m);
 }

@@ -28,6 +28,28 @@ def as_dataset(data: Any) -> Dataset:
     raise TypeError(f"expected a tailor.Dataset or a scipy sparse matrix, got {type(data).__name__}")
 
 
+def id_texts(customers: Sequence | None) -> list[str] | None:
+    """Customer ids as the engine matches them (text)."""
+    if customers is None:
+        return None
+    return [str(c) for c in np.asarray(customers, dtype=object).ravel()]
+
+
+def lists_result(customer_ids: np.ndarray, item_ids: np.ndarray, items: np.ndarray,
+                 scores: np.ndarray, as_frame: bool):
+    """(customer ids, item ids, scores) of padded lists, or the export's long DataFrame."""
+    item_ids = _ids.take(item_ids, items)
+    if not as_frame:
+        return customer_ids, item_ids, scores
+    keep = items >= 0
+    return pd.DataFrame({
+        "customer_id": np.repeat(customer_ids, keep.sum(axis=1)),
+        "rank": np.nonzero(keep)[1] + 1,
+        "item_id": item_ids[keep],
+        "score": scores[keep],
+    })
+
+
 class _Model:
     _name = ""
 
@@ -103,22 +125,10 @@ class _Model:
         (lists x n) and float32 scores (lists x n); a short list is padded with -1 (integer
         ids) or None and NaN scores. With ``as_frame=True``, a DataFrame with the columns of
         the CLI's export: customer_id, rank (from 1), item_id, score, without padding."""
-        fitted = self._model()
-        given = data._data if data is not None else None
-        if customers is not None:
-            customers = [str(c) for c in np.asarray(customers, dtype=object).ravel()]
-        rows, items, scores = _tailor.recommend(fitted, given, customers, n, exclude_seen, device,
+        rows, items, scores = _tailor.recommend(self._model(), data._data if data else None,
+                                                id_texts(customers), n, exclude_seen, device,
                                                 threads)
-        customer_ids, item_ids = self.customer_ids[rows], _ids.take(self.item_ids, items)
-        if not as_frame:
-            return customer_ids, item_ids, scores
-        keep = items >= 0
-        return pd.DataFrame({
-            "customer_id": np.repeat(customer_ids, keep.sum(axis=1)),
-            "rank": np.nonzero(keep)[1] + 1,
-            "item_id": item_ids[keep],
-            "score": scores[keep],
-        })
+        return lists_result(self.customer_ids[rows], self.item_ids, items, scores, as_frame)
 
     # ---- the model file ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
