@@ -118,3 +118,39 @@ def recommend(model: Fitted, data: Optional[Data], customers: Optional[list[str]
 def topn(queries: np.ndarray, items: np.ndarray, seen_indptr: Optional[np.ndarray],
          seen_indices: Optional[np.ndarray], n: int, device: str, threads: int
          ) -> tuple[np.ndarray, np.ndarray]: ...
+
+class ItemKnnParams:
+    neighbours: int
+    shrinkage: float
+    weighting: str
+    bm25_k1: float
+    bm25_b: float
+    weighted_scores: bool
+    def __init__(self) -> None: ...
+
+class EaseParams:
+    regularization: float
+    weighted: bool
+    def __init__(self) -> None: ...
+
+class TifuKnnParams:
+    group_size: int
+    within_decay: float
+    across_decay: float
+    neighbours: int
+    alpha: float
+    basket_window: int
+    def __init__(self) -> None: ...
+
+class ItemFitted:
+    algorithm: str
+    seconds: float
+    data: Data
+
+def fit_itemknn(data: Data, params: ItemKnnParams, device: str, threads: int) -> ItemFitted: ...
+def fit_ease(data: Data, params: EaseParams, max_bytes: int, device: str, threads: int
+             ) -> ItemFitted: ...
+def fit_tifuknn(data: Data, params: TifuKnnParams) -> ItemFitted: ...
+def recommend_items(model: ItemFitted, data: Optional[Data], customers: Optional[list[str]],
+                    n: int, exclude_seen: bool, threads: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
