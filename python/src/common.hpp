@@ -60,5 +60,6 @@ void bind_data(py::module_& m);
 void bind_models(py::module_& m);
 void bind_lists(py::module_& m);
 void bind_item_models(py::module_& m);
+void bind_workflows(py::module_& m);
 
 }  // namespace tailor::py_bind

@@ -47,4 +47,5 @@ PYBIND11_MODULE(_tailor, m) {
   bind_models(m);
   bind_lists(m);
   bind_item_models(m);
+  bind_workflows(m);
 }

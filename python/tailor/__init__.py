@@ -15,6 +15,7 @@ from . import _tailor
 from ._dataset import Dataset
 from ._item_models import EASE, TIFUKNN, ItemKNN
 from ._models import BPR, IALS, NotFittedError, load_model
+from ._workflows import Evaluation, evaluate
 
 __version__: str = _tailor.__version__
 
@@ -24,5 +25,6 @@ set_log_level = _tailor.set_log_level
 cuda_built: bool = _tailor.cuda_built
 cuda_devices = _tailor.cuda_devices
 
-__all__ = ["Dataset", "IALS", "BPR", "ItemKNN", "EASE", "TIFUKNN", "load_model", "NotFittedError", "InputError", "RunError",
+__all__ = ["Dataset", "IALS", "BPR", "ItemKNN", "EASE", "TIFUKNN", "load_model", "evaluate",
+           "Evaluation", "NotFittedError", "InputError", "RunError",
            "set_log_level", "cuda_built", "cuda_devices", "__version__"]

@@ -154,3 +154,21 @@ def fit_tifuknn(data: Data, params: TifuKnnParams) -> ItemFitted: ...
 def recommend_items(model: ItemFitted, data: Optional[Data], customers: Optional[list[str]],
                     n: int, exclude_seen: bool, threads: int
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+class EvaluateArgs:
+    split: str
+    split_seed: int
+    protocol: str
+    cold_start: str
+    ks: list[int]
+    epoch_metrics: bool
+    ials: Optional[IalsParams]
+    bpr: Optional[BprParams]
+    itemknn: Optional[ItemKnnParams]
+    ease: Optional[EaseParams]
+    ease_max_bytes: int
+    tifuknn: Optional[TifuKnnParams]
+    report: Optional[str]
+    def __init__(self) -> None: ...
+
+def evaluate(data: Data, args: EvaluateArgs, device: str, threads: int) -> tuple[str, str]: ...
