@@ -40,3 +40,17 @@ def test_evaluate_refuses_what_the_cli_refuses(sample_h5):
         tailor.evaluate(data, "time:2011-11-01", models=["ials"])
     with pytest.raises(ValueError, match="split"):
         tailor.evaluate(data, "time:2031-01-01")
+
+
+def test_the_example_notebook_runs():
+    import os
+    import subprocess
+    import sys
+
+    from conftest import SOURCE_DIR
+
+    script = SOURCE_DIR / "examples" / "notebook.py"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr
+    assert "customers with a list" in done.stdout and "precision@10" in done.stdout
