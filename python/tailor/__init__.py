@@ -13,6 +13,7 @@
 
 from . import _tailor
 from ._dataset import Dataset
+from ._exports import read_export
 from ._item_models import EASE, TIFUKNN, ItemKNN
 from ._models import BPR, IALS, NotFittedError, load_model
 from ._workflows import Evaluation, evaluate
@@ -26,5 +27,5 @@ cuda_built: bool = _tailor.cuda_built
 cuda_devices = _tailor.cuda_devices
 
 __all__ = ["Dataset", "IALS", "BPR", "ItemKNN", "EASE", "TIFUKNN", "load_model", "evaluate",
-           "Evaluation", "NotFittedError", "InputError", "RunError",
+           "Evaluation", "read_export", "NotFittedError", "InputError", "RunError",
            "set_log_level", "cuda_built", "cuda_devices", "__version__"]

@@ -30,8 +30,9 @@ def cli():
     if not binary or not os.access(binary, os.X_OK):
         pytest.skip("TAILOR_BINARY does not name the tailor CLI (ctest sets it)")
 
-    def run(*args, check=True):
-        done = subprocess.run([binary, "-q", *map(str, args)], capture_output=True, text=True)
+    def run(*args, check=True, cwd=None):
+        done = subprocess.run([binary, "-q", *map(str, args)], capture_output=True, text=True,
+                              cwd=cwd)
         if check and done.returncode != 0:
             raise AssertionError(f"tailor {' '.join(map(str, args))} exited {done.returncode}:\n"
                                  f"{done.stderr}")
