@@ -17,7 +17,10 @@ ITEMS_CSV = SOURCE_DIR / "data" / "online_retail_items.csv.gz"
 
 
 def import_tailor():
-    """The package, or a skip that says how to build it."""
+    """The package, or a skip that says what is missing: numpy, pandas and scipy (Debian's
+    python3-numpy, python3-pandas, python3-scipy) or the built module."""
+    for module in ("numpy", "pandas", "scipy"):
+        pytest.importorskip(module, reason=f"{module} is not installed for this interpreter")
     return pytest.importorskip(
         "tailor", reason="the tailor Python module is not importable: build it (cmake option "
         "TAILOR_PYTHON, needs python3-dev and pybind11-dev) and put <build>/python on PYTHONPATH")

@@ -2,13 +2,13 @@
 
 import re
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import import_tailor
 
 tailor = import_tailor()
+import numpy as np  # noqa: E402 (after the skip checks)
+import pandas as pd  # noqa: E402 (after the skip checks)
 sp = pytest.importorskip("scipy.sparse")
 
 
@@ -19,9 +19,11 @@ def frame(ids="str"):
     df = pd.DataFrame({
         "customer": customers,
         "item": items,
-        "time": pd.to_datetime(["2021-03-01 10:00", "2021-03-02", "2021-03-02 12:30",
-                                "2021-03-05", "2021-03-07", "2021-03-08", "2021-03-09",
-                                "2021-03-10", "2021-03-11 23:59:59"]),
+        "time": pd.to_datetime(["2021-03-01 10:00:00", "2021-03-02 00:00:00",
+                                "2021-03-02 12:30:00", "2021-03-05 00:00:00",
+                                "2021-03-07 00:00:00", "2021-03-08 00:00:00",
+                                "2021-03-09 00:00:00", "2021-03-10 00:00:00",
+                                "2021-03-11 23:59:59"]),
         "quantity": [1.0, 2.0, 1.0, 3.0, 1.0, 1.0, 2.0, 1.0, 4.0],
         "value": [2.5, 4.0, 1.0, 7.5, -1.0, 3.0, 5.0, 2.0, 8.0],
         "event": ["purchase", "purchase", "view", "purchase", "return", "purchase", "purchase",

@@ -3,13 +3,13 @@ the CLI's own where both can meet it; nothing crashes."""
 
 import re
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import import_tailor
 
 tailor = import_tailor()
+import numpy as np  # noqa: E402 (after the skip checks)
+import pandas as pd  # noqa: E402 (after the skip checks)
 sp = pytest.importorskip("scipy.sparse")
 
 
@@ -81,14 +81,15 @@ def test_bad_values_name_column_and_row(column, value, message):
     (lambda df: df.assign(c=[1.5, 2.0, 1.5, 3.0]), "column 'c': has dtype float64; ids must be"),
     (lambda df: df.assign(c=[True, False, True, False]), "column 'c': has dtype bool"),
     (lambda df: df.assign(c=["a", 1.5, "a", "b"]), "column 'c': id 1.5 has type float"),
-    (lambda df: df.assign(q=["1", "2", "3", "4"]), "column 'q' has dtype object; it must be numeric"),
-    (lambda df: df.assign(t=["2021-01-01"] * 4), "column 't' has dtype object; time must be"),
+    (lambda df: df.assign(q=["1", "2", "3", "4"]), "column 'q' has dtype (object|str); it must be "
+     "numeric"),
+    (lambda df: df.assign(t=["2021-01-01"] * 4), "column 't' has dtype (object|str); time must be"),
     (lambda df: df.assign(t=pd.to_datetime(["2021-01-01", None, "2021-01-02", "2021-01-03"])),
      "column 't': row 1: missing time"),
 ])
 def test_wrong_dtypes_are_refused(change, message):
     df = change(small().assign(t=pd.to_datetime(["2021-01-01"] * 4)))
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=message):  # the messages as regular expressions
         tailor.Dataset.from_pandas(df, customer="c", item="i", quantity="q", time="t")
 
 

@@ -3,12 +3,12 @@
 
 import shutil
 
-import numpy as np
 import pytest
 
 from conftest import SOURCE_DIR, import_tailor
 
 tailor = import_tailor()
+import numpy as np  # noqa: E402 (after the skip checks)
 
 
 def test_campaign_exports_read_the_same(sample_h5, tmp_path, cli):

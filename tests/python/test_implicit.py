@@ -1,12 +1,12 @@
 """tailor.implicit against implicit itself: the same calls give the same shapes and, on the same
 matrix and settings, lists of the same quality within noise (skipped without implicit)."""
 
-import numpy as np
 import pytest
 
 from conftest import import_tailor
 
 tailor = import_tailor()
+import numpy as np  # noqa: E402 (after the skip checks)
 sp = pytest.importorskip("scipy.sparse")
 from tailor.implicit import AlternatingLeastSquares  # noqa: E402
 

@@ -1,12 +1,12 @@
 """tailor.ItemKNN, tailor.EASE and tailor.TIFUKNN against their definitions, in numpy."""
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import import_tailor
 
 tailor = import_tailor()
+import numpy as np  # noqa: E402 (after the skip checks)
+import pandas as pd  # noqa: E402 (after the skip checks)
 sp = pytest.importorskip("scipy.sparse")
 
 

@@ -4,13 +4,13 @@ and each reads the other's model files."""
 import threading
 import time
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import import_tailor
 
 tailor = import_tailor()
+import numpy as np  # noqa: E402 (after the skip checks)
+import pandas as pd  # noqa: E402 (after the skip checks)
 
 IALS_FLAGS = {"factors": 16, "regularization": 0.1, "alpha": 2.0, "iterations": 4, "seed": 11}
 BPR_FLAGS = {"factors": 8, "learning_rate": 0.05, "epochs": 3, "seed": 5}
