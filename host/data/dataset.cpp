@@ -339,11 +339,8 @@ void read_float_column(const Reader& r, const Column& c, const char* noun, const
 // quantity (finite, >= 0) or value (finite, any sign).
 void read_amount_column(const Reader& r, const Column& c, bool allow_negative,
                         std::vector<float>& out) {
-  read_float_column(r, c, "value", [allow_negative](double x) -> const char* {
-    if (!std::isfinite(x)) return "is not a finite number";
-    if (std::abs(x) > kMaxFloat) return "does not fit in float32";
-    if (!allow_negative && x < 0) return "is negative (quantities must be >= 0)";
-    return nullptr;
+  read_float_column(r, c, "value", [allow_negative](double x) {
+    return amount_problem(x, allow_negative);
   }, out);
 }
 
@@ -720,6 +717,13 @@ std::string data_fingerprint(const Csr& m, const std::vector<std::string>& custo
   f.add(customer_ids);
   f.add(item_ids);
   return f.hex();
+}
+
+const char* amount_problem(double x, bool allow_negative) {
+  if (!std::isfinite(x)) return "is not a finite number";
+  if (std::abs(x) > kMaxFloat) return "does not fit in float32";
+  if (!allow_negative && x < 0) return "is negative (quantities must be >= 0)";
+  return nullptr;
 }
 
 int Dataset::event_index(std::string_view name) const {

@@ -84,6 +84,11 @@ struct LoadOptions {
   std::int64_t chunk_rows = std::int64_t{1} << 20;  // rows read per HDF5 call
 };
 
+// The rule of the amount columns, in a file or in memory: a quantity (allow_negative false) is
+// finite and >= 0, a value finite; both fit in float32. nullptr when x passes, else what is wrong
+// ("is not a finite number"), for the message "{where}: row R: value X {why}".
+const char* amount_problem(double x, bool allow_negative);
+
 // Reads and validates a file against the contract. Every violation throws InputError naming the
 // file, the dataset and, for bad values, the first offending row and its value.
 Dataset load_dataset(const std::filesystem::path& path, const LoadOptions& options);
