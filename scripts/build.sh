@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 
 build_dir=${TAILOR_BUILD_DIR:-build}
 args=(-DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} -DTAILOR_CUDA=${TAILOR_CUDA:-AUTO})
+# The Python module and its tests use Debian's Python, which scripts/setup.sh equips (pybind11,
+# pandas, scipy, pytest); pass -DPython3_EXECUTABLE=... to build for another interpreter.
+if [ -x /usr/bin/python3 ]; then
+  args+=(-DPython3_EXECUTABLE=/usr/bin/python3)
+fi
 if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
   args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
 fi
