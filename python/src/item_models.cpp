@@ -11,6 +11,7 @@
 #include "host/core/error.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/item_models.hpp"
+#include "host/train/model.hpp"
 #include "host/train/tifuknn.hpp"
 #include "python/src/common.hpp"
 
@@ -126,6 +127,24 @@ py::tuple recommend_items(const ItemFitted& f, const DataPtr& given,
   return py::make_tuple(py::array(py::cast(rows)), out[0], out[1]);
 }
 
+// The model file of `tailor train --algorithm NAME` (docs/model-format.md#history-models).
+void save_item_model(const ItemFitted& f, const std::string& path) {
+  Model m;
+  m.algorithm = f.algorithm;
+  m.params.factors = 0;
+  m.customer_ids = f.data->data.customer_ids;
+  m.item_ids = f.data->data.item_ids;
+  m.data_fingerprint = f.data->matrices.fingerprint;
+  m.training_input = f.data->path.string();
+  m.history.itemknn = f.knn.params;
+  m.history.ease = f.ease.params;
+  m.history.tifuknn = f.tifu;
+  m.neighbours = f.knn.neighbours;
+  m.ease_weights = f.ease.weights;
+  py::gil_scoped_release unlocked;
+  save_model(path, m);
+}
+
 void bind_params(py::module_& m) {
   py::class_<ItemKnnParams>(m, "ItemKnnParams", "Item kNN parameters (--knn-* flags).")
       .def(py::init<>())
@@ -164,6 +183,7 @@ void bind_item_models(py::module_& m) {
   m.def("fit_ease", &fit_ease_model, py::arg("data"), py::arg("params"), py::arg("max_bytes"),
         py::arg("device"), py::arg("threads"));
   m.def("fit_tifuknn", &fit_tifu, py::arg("data"), py::arg("params"));
+  m.def("save_item_model", &save_item_model, py::arg("model"), py::arg("path"));
   m.def("recommend_items", &recommend_items, py::arg("model"), py::arg("data"),
         py::arg("customers"), py::arg("n"), py::arg("exclude_seen"), py::arg("threads"));
 }

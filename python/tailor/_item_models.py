@@ -55,6 +55,13 @@ class _HistoryModel:
         return lists_result(source.customer_ids[rows], self._data.item_ids, items, scores,
                             as_frame)
 
+    def save(self, path) -> None:
+        """Writes the model file ``tailor train --algorithm NAME`` writes, which ``tailor
+        recommend --model`` reads (docs/model-format.md#history-models)."""
+        if self._fitted is None:
+            raise NotFittedError(f"{self._name}: not fitted; call fit(data) first")
+        _tailor.save_item_model(self._fitted, str(path))
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"tailor.{self._name}({params})"

@@ -16,9 +16,9 @@ def test_campaign_exports_read_the_same(sample_h5, tmp_path, cli):
     (tmp_path / "out").mkdir()
     shutil.copy(sample_h5, tmp_path / "out" / "sample.h5")
     cli("run", SOURCE_DIR / "data" / "campaign.example.toml", cwd=tmp_path)
-    csv = tailor.read_export(tmp_path / "out" / "campaign.csv")
-    jsonl = tailor.read_export(tmp_path / "out" / "campaign.jsonl")
-    h5 = tailor.read_export(tmp_path / "out" / "campaign.h5")
+    csv = tailor.read_export(tmp_path / "out" / "night" / "campaign.csv")
+    jsonl = tailor.read_export(tmp_path / "out" / "night" / "campaign.jsonl")
+    h5 = tailor.read_export(tmp_path / "out" / "night" / "campaign.h5")
     assert list(csv.columns) == ["customer_id", "rank", "item_id", "score", "slot", "reason",
                                  "tier", "group"]
     assert len(csv) > 100 and set(csv["group"]) <= {"treatment", "control"}

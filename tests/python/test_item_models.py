@@ -76,3 +76,18 @@ def test_tifuknn_lists_recent_baskets_first():
     customers, items, _ = model.recommend(customers=[1], n=3, exclude_seen=False)
     assert items[0][0] == "c"  # the most recent basket weighs most
     assert set(items[0]) == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize("cls", ["ItemKNN", "EASE", "TIFUKNN"])
+def test_a_saved_history_model_gives_the_cli_the_same_lists(cls, cli, sample_h5, tmp_path):
+    data = tailor.Dataset.from_h5(sample_h5)
+    model = getattr(tailor, cls)().fit(data, device="cpu")
+    model.save(tmp_path / "m.h5")
+    cli("recommend", "--device", "cpu", "--input", sample_h5, "--model", tmp_path / "m.h5",
+        "-n", 5, "--output", tmp_path / "recs.csv")
+    got = pd.read_csv(tmp_path / "recs.csv", dtype={"customer_id": str, "item_id": str})
+    ours = model.recommend(n=5, as_frame=True)
+    ours = ours.dropna(subset=["item_id"])
+    assert len(got) == len(ours) > 0
+    assert list(got["item_id"]) == [str(i) for i in ours["item_id"]]
+    np.testing.assert_allclose(got["score"], ours["score"], rtol=1e-6)
