@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "host/core/atomic_file.hpp"
+#include "host/io/h5_heap_check.hpp"
 
 namespace tailor::h5 {
 namespace {
@@ -20,6 +21,7 @@ void silence_hdf5() {
 
 constexpr std::int64_t kChunkElements = 1 << 18;  // 1 MiB chunks for 4-byte columns
 constexpr unsigned kGzipLevel = 4;
+constexpr std::size_t kMaxFixedString = std::size_t{1} << 20;  // bytes per fixed-length string
 
 Handle type_handle(hid_t id) { return Handle(id, H5Tclose); }
 
@@ -176,18 +178,25 @@ std::vector<std::string> File::read_strings(const std::string& dataset, std::int
   if (count < 0) count = ci.length() - offset;
   std::vector<std::string> out;
   if (count <= 0) return out;
+  if (offset < 0 || offset + count > ci.length())
+    throw InputError(fmt::format("{}: rows {}..{} are outside the dataset's {} rows",
+                                 where(dataset), offset, offset + count, ci.length()));
   out.reserve(static_cast<std::size_t>(count));
 
   Handle ds = open_dataset(dataset);
   Handle file_type = type_handle(H5Dget_type(ds.get()));
   Handle space(H5Dget_space(ds.get()), H5Sclose);
-  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
-  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
-  Handle mem_space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem_space = select_rows<InputError>(space.get(), offset, count, where(dataset));
   Handle mem_type = type_handle(H5Tcopy(H5T_C_S1));
-  H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));
+  const H5T_cset_t cset = H5Tget_cset(file_type.get());
+  if (cset != H5T_CSET_ASCII && cset != H5T_CSET_UTF8)
+    throw InputError(fmt::format("{}: damaged file or unsupported string encoding (character "
+                                 "set {})", where(dataset), static_cast<int>(cset)));
+  H5Tset_cset(mem_type.get(), cset);
 
   if (ci.variable_length) {
+    // libhdf5 trusts the string heap; a damaged one must fail here, not inside its read.
+    check_vlen_heap(file_.get(), ds.get(), path_.string(), where(dataset), offset, count);
     H5Tset_size(mem_type.get(), H5T_VARIABLE);
     std::vector<char*> raw(static_cast<std::size_t>(count), nullptr);
     if (H5Dread(ds.get(), mem_type.get(), mem_space.get(), space.get(), H5P_DEFAULT, raw.data()) < 0)
@@ -201,6 +210,10 @@ std::vector<std::string> File::read_strings(const std::string& dataset, std::int
 #endif
   } else {
     const std::size_t width = ci.bytes;
+    if (width > kMaxFixedString)
+      throw InputError(fmt::format("{}: strings of {} bytes each; at most {} are supported (a "
+                                   "damaged file?)",
+                                   where(dataset), width, kMaxFixedString));
     H5Tset_size(mem_type.get(), width);
     H5Tset_strpad(mem_type.get(), H5T_STR_NULLPAD);
     std::vector<char> raw(width * static_cast<std::size_t>(count));
@@ -415,6 +428,7 @@ std::optional<std::string> File::attr_string(const std::string& object,
   Handle mem = type_handle(H5Tcopy(H5T_C_S1));
   H5Tset_cset(mem.get(), H5Tget_cset(a.type.get()));
   if (H5Tis_variable_str(a.type.get()) > 0) {
+    check_vlen_attribute_heap(file_.get(), a.obj.get(), path_.string(), at, name);
     H5Tset_size(mem.get(), H5T_VARIABLE);
     char* s = nullptr;
     read_attr(a, mem.get(), &s, at, name);
