@@ -105,6 +105,8 @@ bool File::exists(const std::string& object) const {
   if (object == "/") return true;
   std::string prefix;
   for (const auto& part : split_path(object)) {
+    check_group_heap(file_.get(), prefix.empty() ? "/" : prefix, path_.string(),
+                     where(prefix.empty() ? "/" : prefix));
     prefix += "/" + part;
     if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
   }

@@ -212,7 +212,10 @@ void check_ids(const Storage& s, const Bytes& ids, std::size_t n, std::int64_t f
   std::unordered_map<std::uint64_t, Objects> collections;
   for (std::size_t r = 0; r < n; ++r) {
     const HeapId id = decode_id(ids.data() + r * layout.id_bytes(), layout);
-    if (id.address == 0) continue;  // a null string
+    if (id.address == 0 && id.length == 0) continue;  // a null string
+    if (id.address == 0)  // libhdf5 would size a buffer by the length anyway
+      throw InputError(fmt::format("{}: row {}: damaged file: a null string of {} bytes", where,
+                                   first_row + static_cast<std::int64_t>(r), id.length));
     auto it = collections.find(id.address);
     if (it == collections.end())
       it = collections.emplace(id.address, read_collection(s, id.address)).first;
@@ -232,6 +235,7 @@ bool usable(const Layout& l) { return l.addr >= 1 && l.addr <= 8 && l.len >= 1 &
 constexpr std::uint16_t kContinuationMessage = 0x10;
 constexpr std::uint16_t kAttributeMessage = 0x0C;
 constexpr std::uint16_t kDatatypeMessage = 0x03;
+constexpr std::uint16_t kSymbolTableMessage = 0x11;
 constexpr unsigned kVlenClass = 9;
 constexpr int kMaxHeaderBlocks = 64;  // continuation blocks followed; more is a damaged header
 
@@ -248,10 +252,14 @@ std::optional<Bytes> attribute_ids(const unsigned char* m, std::size_t size,
   auto step = [&](std::size_t n) { return padded ? pad8(n) : n; };
   const std::size_t at_name = m[0] == 3 ? 9 : 8, at_type = at_name + step(name_size),
                     at_data = at_type + step(type_size) + step(space_size);
-  if (at_data > size || type_size < 1) return std::nullopt;
+  if (at_name + name_size > size) return std::nullopt;
   const std::string stored(reinterpret_cast<const char*>(m + at_name),
                            strnlen(reinterpret_cast<const char*>(m + at_name), name_size));
-  if (stored != name || (m[at_type] & 0x0F) != kVlenClass) return std::nullopt;
+  if (stored != name) return std::nullopt;
+  if (at_data > size || type_size < 1)  // libhdf5 would parse it anyway, and trust the result
+    throw InputError(fmt::format("{}: damaged file: the attribute's parts overrun its message",
+                                 where));
+  if ((m[at_type] & 0x0F) != kVlenClass) return std::nullopt;
   if (type_size < 16 || little_endian(m + at_type + 12, 4) != 1)  // see check_string_type
     throw InputError(fmt::format("{}: damaged file: the string type is not one of 1-byte "
                                  "characters", where));
@@ -313,6 +321,32 @@ void check_vlen_heap(hid_t file, hid_t dataset, const std::string& path, const s
   const auto first = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
   if (const std::optional<Bytes> ids = stored_ids(s, first, n))
     check_ids(s, *ids, static_cast<std::size_t>(n), offset);
+}
+
+void check_group_heap(hid_t file, const std::string& group, const std::string& path,
+                      const std::string& where) {
+  const Layout layout = file_layout(file);
+  H5O_info_t info;
+  if (!usable(layout) ||
+      H5Oget_info_by_name2(file, group.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    return;
+  const Storage s{H5I_INVALID_HID, layout, path, where};
+  std::error_code ec;
+  const std::uint64_t file_size = std::filesystem::file_size(path, ec);
+  for_each_message(s, info.addr, [&](std::uint16_t type, const unsigned char* data,
+                                     std::size_t size) {
+    if (type != kSymbolTableMessage || size < 2 * layout.addr || ec) return;
+    // Local heap: "HEAP", version, 3 reserved, data size, free list offset, data address.
+    const std::uint64_t heap = little_endian(data + layout.addr, layout.addr);
+    const std::optional<Bytes> h = read_file_bytes(path, layout.base + heap, 8 + 2 * layout.len + layout.addr);
+    const std::uint64_t bytes = h ? little_endian(h->data() + 8, layout.len) : 0;
+    const std::uint64_t at = h ? little_endian(h->data() + 8 + 2 * layout.len, layout.addr) : 0;
+    if (!h || std::memcmp(h->data(), "HEAP", 4) != 0 || bytes > file_size ||
+        at > file_size - bytes)
+      throw InputError(fmt::format("{}: damaged file: the group's name heap at byte {} is not "
+                                   "whole",
+                                   where, heap));
+  });
 }
 
 void check_vlen_attribute_heap(hid_t file, hid_t object, const std::string& path,

@@ -19,6 +19,12 @@ namespace tailor::h5 {
 void check_vlen_heap(hid_t file, hid_t dataset, const std::string& path, const std::string& where,
                      std::int64_t offset, std::int64_t count);
 
+// The local heap of group `group`'s link names (version 1 object headers, symbol tables), which
+// libhdf5 allocates by its stored size before any lookup in the group; InputError when it is
+// not whole.
+void check_group_heap(hid_t file, const std::string& group, const std::string& path,
+                      const std::string& where);
+
 // The same for the variable-length attribute `name` of `object` (found in the object's header,
 // version 1 as libhdf5 and h5py write by default; other versions are left to libhdf5).
 void check_vlen_attribute_heap(hid_t file, hid_t object, const std::string& path,
