@@ -68,7 +68,7 @@ void declare(CLI::App& cmd, ImportArgs& a) {
   cmd.add_option("--quantity", o.quantity_col, "Quantity column");
   cmd.add_option("--price", o.price_col, "Unit price column (value = quantity x price)");
   cmd.add_option("--event", o.event_col, "Event type column (view, cart, purchase, ...)");
-  cmd.add_option("--delimiter", a.delimiter, "Field delimiter [,]");
+  cmd.add_option("--delimiter", a.delimiter, "Field delimiter, one character or \\t for a tab [,]");
   cmd.add_option("--exclude-items", o.exclude_items, "Item ids to drop (e.g. POST,M)")
       ->delimiter(',');
   cmd.add_option("--cancel-column", o.cancel_col,
@@ -86,9 +86,8 @@ void declare(CLI::App& cmd, ImportArgs& a) {
 
 // The import options with the delimiter checked and the side files attached when given.
 ImportOptions import_options(const ImportArgs& a) {
-  if (a.delimiter.size() != 1) throw InputError("--delimiter must be one character");
   ImportOptions o = a.options;
-  o.delimiter = a.delimiter[0];
+  o.delimiter = parse_delimiter(a.delimiter);
   if (!a.items_path.empty()) {
     o.items_file = a.items_file;
     o.items_file->path = a.items_path;

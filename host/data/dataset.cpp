@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <unordered_map>
 
@@ -37,6 +39,8 @@ constexpr const char* kEventColumn = "/interactions/event";
 constexpr const char* kCustomerIds = "/customers/id";
 constexpr const char* kItemIds = "/items/id";
 constexpr const char* kEventNames = "/events/name";
+// On an integer customer or item column without its id list: the integers are the ids.
+constexpr const char* kRawIdsAttr = "raw_ids";
 
 // Indices are stored as uint32, so an id list holds at most this many ids.
 constexpr std::int64_t kMaxIds = std::numeric_limits<std::uint32_t>::max();
@@ -88,11 +92,26 @@ std::string shape_text(const ColumnInfo& info) {
   return fmt::format("shape ({})", fmt::join(info.dims, ", "));
 }
 
+// The most bytes a column can expand to from a file of `file_bytes`: gzip compresses at most
+// about 1000:1, and any column fits in the slack.
+std::uintmax_t max_column_bytes(std::uintmax_t file_bytes) {
+  return file_bytes * 2048 + (std::uintmax_t{1} << 20);
+}
+
 Column open_column(const Reader& r, const std::string& name) {
   Column c{name, r.file.info(name)};
   if (c.info.rank != 1)
     throw InputError(fmt::format("{}: expected a 1-D column, found rank {} ({})", r.where(name),
                                  c.info.rank, shape_text(c.info)));
+  // A damaged dataspace can claim any length; chunks never written read as 0, so HDF5 would
+  // hand out that many rows.
+  std::error_code ec;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(r.file.path(), ec);
+  const auto rows = static_cast<std::uintmax_t>(c.info.length());
+  if (!ec && rows > max_column_bytes(file_bytes) / std::max<std::size_t>(c.info.bytes, 1))
+    throw InputError(fmt::format("{}: {} rows of {} bytes cannot come from a file of {} bytes "
+                                 "(a damaged file?)",
+                                 r.where(name), rows, c.info.bytes, file_bytes));
   return c;
 }
 
@@ -529,6 +548,14 @@ void check_key_type(const Reader& r, const Column& c, bool has_list, const char*
                                : std::string());
   } else if (!c.is_integer() && !c.is_string()) {
     wrong_type(r, c, fmt::format("{} ids per row, since {} is absent", kAcceptIds, list));
+  } else if (c.is_integer() && r.file.attr_int(c.name, kRawIdsAttr) != 1) {
+    // Integers without their id list are most often indices whose list was forgotten; taken as
+    // ids they would put indices into every export.
+    throw InputError(fmt::format(
+        "{}: required dataset is missing (the external ids that the integer indices in {} refer "
+        "to); integer ids stored per row instead need the attribute {} = 1 on {} (data/README.md, "
+        "Raw ids per row)",
+        r.where(list), c.name, kRawIdsAttr, c.name));
   }
 }
 

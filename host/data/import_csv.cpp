@@ -112,10 +112,24 @@ std::vector<std::string> read_header(CsvFile& reader, const std::string& file) {
   if (!reader.next(rec)) throw InputError(fmt::format("{}: empty file (no header row)", file));
   if (rec.bad_quotes)
     throw InputError(fmt::format("{}: line 1: text after a closing quote in the header", file));
-  std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
-  if (!header.empty() && header[0].starts_with("\xEF\xBB\xBF")) header[0].erase(0, 3);  // BOM
-  return header;
+  return std::vector<std::string>(rec.fields.begin(), rec.fields.end());  // BOM: CsvFile drops it
 }
+
+namespace {
+
+// A header read as one field that holds another common delimiter was most likely written with
+// that one: a hint naming the flag, or "".
+std::string delimiter_hint(const std::vector<std::string>& header) {
+  if (header.size() != 1) return {};
+  for (const char* d : {";", "\t", "|", ","})
+    if (header[0].find(d[0]) != std::string::npos) {
+      const char* shown = d[0] == '\t' ? "\\t" : d;
+      return fmt::format(" (is the file separated by '{0}'? then give --delimiter '{0}')", shown);
+    }
+  return {};
+}
+
+}  // namespace
 
 int find_column(const std::vector<std::string>& header, const std::string& wanted, const char* role,
                 const std::string& file) {
@@ -133,8 +147,9 @@ int find_column(const std::vector<std::string>& header, const std::string& wante
     std::string available;
     for (size_t k = 0; k < header.size(); ++k)
       available += fmt::format("{}'{}'", k ? ", " : "", header[k]);
-    throw InputError(fmt::format("{}: line 1: no {} column '{}'; the header has {} columns: {}",
-                                 file, role, wanted, header.size(), available));
+    throw InputError(fmt::format("{}: line 1: no {} column '{}'; the header has {} columns: {}{}",
+                                 file, role, wanted, header.size(), available,
+                                 delimiter_hint(header)));
   }
   return found;
 }
@@ -221,6 +236,32 @@ Reason RowClassifier::check_amounts(const CsvRecord& rec, Row& row) const {
 
 namespace {
 
+// A record's place in its file, for messages.
+struct Where {
+  const std::string& file;
+  int64_t line;
+};
+
+// An id or name as it goes into the file; InputError for a NUL byte, where HDF5 strings end (an
+// id "\0x" would be stored as "", and "a\0b" as "a").
+string_view checked_text(string_view text, const char* what, const Where& at) {
+  if (text.find('\0') == string_view::npos) return text;
+  std::string shown;
+  for (char ch : text) shown += ch == '\0' ? std::string("\\0") : std::string(1, ch);
+  throw InputError(fmt::format("{}: line {}: {} \"{}\" holds a NUL byte, which HDF5 strings "
+                               "cannot store",
+                               at.file, at.line, what, shown));
+}
+
+// An amount as float32, as the contract stores it; InputError when it does not fit (it would be
+// stored as infinity, which the loader refuses).
+float to_float(double x, const char* what, const std::string& detail, const Where& at) {
+  if (std::fabs(x) <= std::numeric_limits<float>::max()) return static_cast<float>(x);
+  throw InputError(fmt::format("{}: line {}: {} {}{} does not fit in float32 (at most {})",
+                               at.file, at.line, what, x, detail,
+                               std::numeric_limits<float>::max()));
+}
+
 // The event a kept row is recorded as: its event column, or with a cancel event that event for
 // a cancellation and the event column (else "purchase") for every other row.
 string_view event_name(const Row& row, const Columns& col, const ImportOptions& options) {
@@ -242,19 +283,24 @@ std::uint8_t intern_event(Dictionary& events, string_view name, const std::strin
 
 void KeptRows::add(const Row& row, const Columns& col, const ImportOptions& options,
                    const std::string& file, int64_t line) {
-  log.customer.push_back(customers.intern(row.customer));
-  log.item.push_back(items.intern(row.item));
+  const Where at{file, line};
+  log.customer.push_back(customers.intern(checked_text(row.customer, "customer id", at)));
+  log.item.push_back(items.intern(checked_text(row.item, "item id", at)));
   if (col.time >= 0) log.time.push_back(row.time);
-  if (col.quantity >= 0) log.quantity.push_back(static_cast<float>(row.quantity));
+  if (col.quantity >= 0) log.quantity.push_back(to_float(row.quantity, "quantity", "", at));
   // value in double, stored as float32 like every amount in the contract
-  if (col.price >= 0) log.value.push_back(static_cast<float>(row.quantity * row.price));
-  if (col.value >= 0) log.value.push_back(static_cast<float>(row.value));
+  if (col.price >= 0)
+    log.value.push_back(to_float(row.quantity * row.price, "value",
+                                 fmt::format(" (quantity {} x price {})", row.quantity, row.price),
+                                 at));
+  if (col.value >= 0) log.value.push_back(to_float(row.value, "value", "", at));
   if (options.item_price_from_value)  // value / quantity in double, before the float32 rounding
     unit_price.push_back(static_cast<float>(
         col.price >= 0 ? row.price : row.value < 0 ? -1.0 : row.value / row.quantity));
   if (options.cancel_event) cancel_events += row.cancelled;
   if (col.event >= 0 || options.cancel_event)
-    log.event.push_back(intern_event(events, event_name(row, col, options), file, line));
+    log.event.push_back(
+        intern_event(events, checked_text(event_name(row, col, options), "event", at), file, line));
 }
 
 int64_t read_rows(CsvFile& reader, const RowClassifier& classify, const std::string& file,
@@ -268,6 +314,8 @@ int64_t read_rows(CsvFile& reader, const RowClassifier& classify, const std::str
     ++rows_read;
     if (progress && rows_read % kProgressEvery == 0) progress(rows_read);
     if (const Reason r = classify(rec, row); r != kept) {
+      if (r == unparsable_time && drops.rows[r] == 0)
+        drops.first_time = field(rec, classify.columns().time);
       drops.count(r, rec.line);
       continue;
     }
@@ -286,6 +334,7 @@ void count_rows(const DropCounts& drops, int64_t rows_read, const KeptRows& kept
     report.dropped[kReasonNames[r]] = drops.rows[r];
     report.first_dropped_line[kReasonNames[r]] = drops.first_line[r];
   }
+  if (drops.rows[unparsable_time] > 0) report.first_unparsable_time = drops.first_time;
   // Every record is kept or counted under one reason; checked in release builds too.
   if (report.rows_read != report.rows_kept + report.rows_dropped())
     throw RunError(fmt::format("{}: internal error: {} rows read but {} kept + {} dropped",
@@ -295,15 +344,31 @@ void count_rows(const DropCounts& drops, int64_t rows_read, const KeptRows& kept
   report.items = static_cast<int64_t>(kept.items.size());
 }
 
+namespace {
+
+// "; the first unparsable time, at line 2, is '...' (--time-format '...')", or "".
+std::string time_sample(const ImportReport& report) {
+  if (!report.first_unparsable_time) return {};
+  const auto format = report.columns.find("time_format");
+  return fmt::format("; the first unparsable time, at line {}, is '{}' ({})",
+                     report.first_dropped_line.at("unparsable_time"), *report.first_unparsable_time,
+                     format != report.columns.end()
+                         ? fmt::format("--time-format '{}'", format->second)
+                         : std::string("recognised without --time-format: ISO 8601, unix "
+                                       "seconds, M/D/YYYY H:MM"));
+}
+
+}  // namespace
+
 void check_rows_kept(const ImportReport& report, const std::string& file,
                      const std::filesystem::path& out_h5) {
   if (report.rows_kept != 0) return;
   std::string why;
   for (const auto& [reason, count] : report.dropped)
     why += fmt::format("{}{} {}", why.empty() ? "" : ", ", count, reason);
-  throw InputError(fmt::format("{}: no row kept out of {} ({}); nothing written to {}", file,
+  throw InputError(fmt::format("{}: no row kept out of {} ({}); nothing written to {}{}", file,
                                report.rows_read, why.empty() ? "no data rows" : why,
-                               out_h5.string()));
+                               out_h5.string(), time_sample(report)));
 }
 
 // ---- side files -------------------------------------------------------------------------------
@@ -452,8 +517,9 @@ struct ItemRows {
 
   void operator()(std::uint32_t i, const std::vector<string_view>& v, int64_t line) {
     size_t k = 0;
-    if (o.category_col) set_code(v[k++], categories, im.category[i]);
-    if (o.name_col) im.name[i] = std::string(trim(v[k++]));
+    const Where at{f.file(), line};
+    if (o.category_col) set_code(checked_text(v[k++], "category", at), categories, im.category[i]);
+    if (o.name_col) im.name[i] = std::string(trim(checked_text(v[k++], "name", at)));
     if (o.price_col) {
       im.price[i] = parse_price(v[k], f.file(), line, f.column(k));
       ++k;
@@ -494,8 +560,9 @@ struct CustomerRows {
       cm.opt_out[c] = parse_flag(v[k], 0, f.file(), line, f.column(k));
       ++k;
     }
-    if (o.segment_col) set_code(v[k++], segments, cm.segment[c]);
-    if (o.channel_col) set_code(v[k++], channels, cm.channel[c]);
+    const Where at{f.file(), line};
+    if (o.segment_col) set_code(checked_text(v[k++], "segment", at), segments, cm.segment[c]);
+    if (o.channel_col) set_code(checked_text(v[k++], "channel", at), channels, cm.channel[c]);
   }
 };
 
@@ -626,6 +693,7 @@ std::string ImportReport::to_json() const {
   for (const auto& [reason, count] : dropped) j["dropped"][reason] = count;
   j["first_dropped_line"] = nlohmann::ordered_json::object();
   for (const auto& [reason, line] : first_dropped_line) j["first_dropped_line"][reason] = line;
+  if (first_unparsable_time) j["first_unparsable_time"] = *first_unparsable_time;
   j["columns"] = nlohmann::ordered_json::object();
   for (const auto& [role, name] : columns) j["columns"][role] = name;
   j["customers"] = customers;
@@ -635,7 +703,15 @@ std::string ImportReport::to_json() const {
   if (item_prices_from_value) j["item_prices_from_value"] = *item_prices_from_value;
   j["seconds"] = seconds;
   j["tailor_version"] = TAILOR_VERSION;
-  return j.dump();
+  // Names and values are the file's bytes, which need not be UTF-8.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+char parse_delimiter(const std::string& text) {
+  if (text.size() == 1) return text[0];
+  if (text == "\\t" || text == "tab") return '\t';
+  throw InputError(fmt::format(
+      "--delimiter '{}': must be one character, or \\t (or tab) for a tab", text));
 }
 
 ImportReport import_csv(const std::filesystem::path& csv, const std::filesystem::path& out_h5,

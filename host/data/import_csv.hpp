@@ -142,6 +142,7 @@ struct ImportReport {
   std::int64_t cancel_events = 0;  // kept rows recorded as the cancel event (with cancel_event)
   std::map<std::string, std::int64_t> dropped;             // reason (snake_case, see above) -> rows
   std::map<std::string, std::int64_t> first_dropped_line;  // reason -> line of its first row
+  std::optional<std::string> first_unparsable_time;  // the time text of the first such row
   std::map<std::string, std::string> columns;  // role (customer, item, time, ...) -> column name
   std::int64_t customers = 0;                  // distinct customer ids among the kept rows
   std::int64_t items = 0;
@@ -156,6 +157,10 @@ struct ImportReport {
   // One JSON object with all of the above; stored as the root attribute `import_report`.
   [[nodiscard]] std::string to_json() const;
 };
+
+// The character of `--delimiter TEXT`: TEXT itself when it is one character, a tab for the
+// escape "\t" or "tab". InputError otherwise.
+char parse_delimiter(const std::string& text);
 
 // Imports `csv` and writes `out_h5` atomically with write_dataset. progress, when set, is called
 // now and then with the number of data records read so far, and once at the end.

@@ -149,6 +149,7 @@ class RowClassifier {
 struct DropCounts {
   std::int64_t rows[kReasons] = {};
   std::int64_t first_line[kReasons] = {};
+  std::string first_time;  // the time field of the first unparsable_time record
 
   void count(Reason r, std::int64_t line) {
     if (rows[r]++ == 0) first_line[r] = line;

@@ -333,6 +333,7 @@ class CsvReader {
 
   // The record is complete: advance past it and hand out its fields.
   void publish(CsvRecord& rec, const Scan& s) {
+    bom_checked_ = true;  // only before the first record
     pos_ = s.p;
     line_ += s.embedded_newlines + (s.ended_with_newline ? 1 : 0);
     rec.bad_quotes = s.bad_quotes;
@@ -369,6 +370,15 @@ class CsvReader {
     size_t got = source_.read(buf_.data() + end_, buf_.size() - end_);
     if (got == 0) eof_ = true;
     end_ += got;
+    skip_byte_order_mark();
+  }
+
+  // A UTF-8 byte order mark before the first record is no part of it (even when the first field
+  // is quoted: "\xEF\xBB\xBF\"id\"" is the field id). Decided once the first 3 bytes are in.
+  void skip_byte_order_mark() {
+    if (bom_checked_ || (end_ < 3 && !eof_)) return;
+    bom_checked_ = true;
+    if (end_ - pos_ >= 3 && std::memcmp(buf_.data() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
   }
 
   ByteSource& source_;
@@ -378,6 +388,7 @@ class CsvReader {
   size_t pos_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
+  bool bom_checked_ = false;
   int64_t line_ = 1;
   std::vector<Span> spans_;
 };
@@ -421,15 +432,11 @@ void read_csv_records(
     const std::function<void(const std::vector<string_view>& fields, std::int64_t line)>& record) {
   CsvFile reader(path, delimiter, false);
   CsvRecord rec;
-  bool first = true;
   while (reader.next(rec)) {
     if (rec.blank) continue;
     if (rec.bad_quotes)
       throw InputError(
           fmt::format("{}: line {}: text after a closing quote", path.string(), rec.line));
-    if (first && !rec.fields.empty() && rec.fields[0].starts_with("\xEF\xBB\xBF"))
-      rec.fields[0].remove_prefix(3);
-    first = false;
     record(rec.fields, rec.line);
   }
 }

@@ -19,7 +19,7 @@ struct CsvRecord {
   bool blank = false;                    // an empty line
 };
 
-// The records of one file, in order. With `threaded`, zlib decompresses ahead on a second
+// The records of one file, in order, a leading UTF-8 byte order mark dropped. With `threaded`, zlib decompresses ahead on a second
 // thread. InputError for a missing file, damaged gzip data, a quoted field never closed or a
 // record longer than 64 MiB, naming the file and line.
 class CsvFile {

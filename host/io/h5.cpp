@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "host/core/atomic_file.hpp"
+#include "host/io/h5_heap_check.hpp"
 
 namespace tailor::h5 {
 namespace {
@@ -20,6 +21,7 @@ void silence_hdf5() {
 
 constexpr std::int64_t kChunkElements = 1 << 18;  // 1 MiB chunks for 4-byte columns
 constexpr unsigned kGzipLevel = 4;
+constexpr std::size_t kMaxFixedString = std::size_t{1} << 20;  // bytes per fixed-length string
 
 Handle type_handle(hid_t id) { return Handle(id, H5Tclose); }
 
@@ -107,6 +109,8 @@ bool File::exists(const std::string& object) const {
   if (object == "/") return true;
   std::string prefix;
   for (const auto& part : split_path(object)) {
+    check_group_heap(file_.get(), prefix.empty() ? "/" : prefix, path_.string(),
+                     where(prefix.empty() ? "/" : prefix));
     prefix += "/" + part;
     if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
   }
@@ -171,52 +175,85 @@ std::vector<T> File::read_all(const std::string& dataset) const {
   return out;
 }
 
+namespace {
+
+// One read of a string selection: the dataset, its file and memory spaces, the memory type
+// (character set set) and what the messages name.
+struct StringRead {
+  hid_t ds, file_space, mem_space, mem_type;
+  std::int64_t offset, count;
+  const std::string& where;
+
+  void read(void* out) const {
+    if (H5Dread(ds, mem_type, mem_space, file_space, H5P_DEFAULT, out) < 0)
+      throw InputError(
+          fmt::format("{}: cannot read strings {}..{}", where, offset, offset + count));
+  }
+};
+
+void read_vlen_strings(const StringRead& r, std::vector<std::string>& out) {
+  H5Tset_size(r.mem_type, H5T_VARIABLE);
+  std::vector<char*> raw(static_cast<std::size_t>(r.count), nullptr);
+  r.read(raw.data());
+  for (char* s : raw) out.emplace_back(s ? s : "");
+#if H5_VERSION_GE(1, 12, 0)
+  H5Treclaim(r.mem_type, r.mem_space, H5P_DEFAULT, raw.data());
+#else
+  H5Dvlen_reclaim(r.mem_type, r.mem_space, H5P_DEFAULT, raw.data());
+#endif
+}
+
+void read_fixed_strings(const StringRead& r, std::size_t width, std::vector<std::string>& out) {
+  if (width > kMaxFixedString)
+    throw InputError(fmt::format("{}: strings of {} bytes each; at most {} are supported (a "
+                                 "damaged file?)",
+                                 r.where, width, kMaxFixedString));
+  H5Tset_size(r.mem_type, width);
+  H5Tset_strpad(r.mem_type, H5T_STR_NULLPAD);
+  std::vector<char> raw(width * static_cast<std::size_t>(r.count));
+  r.read(raw.data());
+  for (std::int64_t k = 0; k < r.count; ++k) {
+    const char* s = raw.data() + static_cast<std::size_t>(k) * width;
+    std::size_t len = strnlen(s, width);
+    while (len > 0 && s[len - 1] == ' ') --len;  // space-padded strings (Fortran style)
+    out.emplace_back(s, len);
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> File::read_strings(const std::string& dataset, std::int64_t offset,
                                             std::int64_t count) const {
   ColumnInfo ci = info(dataset);
+  const std::string at = where(dataset);
   if (ci.kind != ColumnInfo::Kind::string || ci.rank != 1)
-    throw InputError(fmt::format("{}: expected a 1-D string dataset, found {} of rank {}",
-                                 where(dataset), ci.type_name(), ci.rank));
+    throw InputError(fmt::format("{}: expected a 1-D string dataset, found {} of rank {}", at,
+                                 ci.type_name(), ci.rank));
   if (count < 0) count = ci.length() - offset;
   std::vector<std::string> out;
   if (count <= 0) return out;
+  if (offset < 0 || offset + count > ci.length())
+    throw InputError(fmt::format("{}: rows {}..{} are outside the dataset's {} rows", at, offset,
+                                 offset + count, ci.length()));
   out.reserve(static_cast<std::size_t>(count));
 
   Handle ds = open_dataset(dataset);
   Handle file_type = type_handle(H5Dget_type(ds.get()));
   Handle space(H5Dget_space(ds.get()), H5Sclose);
-  hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
-  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
-  Handle mem_space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle mem_space = select_rows<InputError>(space.get(), offset, count, at);
   Handle mem_type = type_handle(H5Tcopy(H5T_C_S1));
-  H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));
-
+  const H5T_cset_t cset = H5Tget_cset(file_type.get());
+  if (cset != H5T_CSET_ASCII && cset != H5T_CSET_UTF8)
+    throw InputError(fmt::format("{}: damaged file or unsupported string encoding (character "
+                                 "set {})", at, static_cast<int>(cset)));
+  H5Tset_cset(mem_type.get(), cset);
+  const StringRead r{ds.get(), space.get(), mem_space.get(), mem_type.get(), offset, count, at};
   if (ci.variable_length) {
-    H5Tset_size(mem_type.get(), H5T_VARIABLE);
-    std::vector<char*> raw(static_cast<std::size_t>(count), nullptr);
-    if (H5Dread(ds.get(), mem_type.get(), mem_space.get(), space.get(), H5P_DEFAULT, raw.data()) < 0)
-      throw InputError(fmt::format("{}: cannot read strings {}..{}", where(dataset), offset,
-                                   offset + count));
-    for (char* s : raw) out.emplace_back(s ? s : "");
-#if H5_VERSION_GE(1, 12, 0)
-    H5Treclaim(mem_type.get(), mem_space.get(), H5P_DEFAULT, raw.data());
-#else
-    H5Dvlen_reclaim(mem_type.get(), mem_space.get(), H5P_DEFAULT, raw.data());
-#endif
+    // libhdf5 trusts the string heap; a damaged one must fail here, not inside its read.
+    check_vlen_heap(file_.get(), ds.get(), path_.string(), at, offset, count);
+    read_vlen_strings(r, out);
   } else {
-    const std::size_t width = ci.bytes;
-    H5Tset_size(mem_type.get(), width);
-    H5Tset_strpad(mem_type.get(), H5T_STR_NULLPAD);
-    std::vector<char> raw(width * static_cast<std::size_t>(count));
-    if (H5Dread(ds.get(), mem_type.get(), mem_space.get(), space.get(), H5P_DEFAULT, raw.data()) < 0)
-      throw InputError(fmt::format("{}: cannot read strings {}..{}", where(dataset), offset,
-                                   offset + count));
-    for (std::int64_t k = 0; k < count; ++k) {
-      const char* s = raw.data() + static_cast<std::size_t>(k) * width;
-      std::size_t len = strnlen(s, width);
-      while (len > 0 && s[len - 1] == ' ') --len;  // space-padded strings (Fortran style)
-      out.emplace_back(s, len);
-    }
+    read_fixed_strings(r, ci.bytes, out);
   }
   return out;
 }
@@ -421,6 +458,7 @@ std::optional<std::string> File::attr_string(const std::string& object,
   Handle mem = type_handle(H5Tcopy(H5T_C_S1));
   H5Tset_cset(mem.get(), H5Tget_cset(a.type.get()));
   if (H5Tis_variable_str(a.type.get()) > 0) {
+    check_vlen_attribute_heap(file_.get(), a.obj.get(), path_.string(), at, name);
     H5Tset_size(mem.get(), H5T_VARIABLE);
     char* s = nullptr;
     read_attr(a, mem.get(), &s, at, name);

@@ -148,7 +148,9 @@ TEST(Commands, BadInputExitsTwoAndNamesIt) {
   EXPECT_NE(r.err.find("recommend"), std::string::npos) << r.err;
   const Invocation delimiter = tailor_cmd("import a.csv b.h5 --customer c --item i --delimiter ab");
   EXPECT_EQ(delimiter.exit_code, 2);
-  EXPECT_NE(delimiter.err.find("--delimiter must be one character"), std::string::npos);
+  EXPECT_NE(delimiter.err.find("--delimiter 'ab': must be one character, or \\t"),
+            std::string::npos)
+      << delimiter.err;
 }
 
 TEST(Commands, VersionReportsTheCudaSetup) {

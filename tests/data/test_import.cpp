@@ -30,6 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using testing::write_gzip;
 using testing::write_text;
@@ -361,6 +362,101 @@ TEST(Import, StructuralErrorsNameFileAndLine) {
   write_text(dir / "in.csv", hand_csv());
   EXPECT_THROW(import_csv(dir / "in.csv", dir / "out.h5", bad_format), InputError);
   EXPECT_FALSE(fs::exists(dir / "out.h5"));
+}
+
+// The message of the InputError importing `text` with `o` throws; "no error" when there is none.
+std::string import_error(const std::string& text, const ImportOptions& o) {
+  testing::TempDir dir;
+  write_text(dir / "in.csv", text);
+  try {
+    import_csv(dir / "in.csv", dir / "out.h5", o);
+  } catch (const InputError& e) {
+    EXPECT_FALSE(fs::exists(dir / "out.h5"));
+    return e.what();
+  }
+  return "no error";
+}
+
+// Amounts beyond float32 would be stored as infinity, which the loader refuses.
+TEST(Import, AmountsBeyondFloat32AreRefusedWithLineAndValue) {
+  const ImportOptions o = hand_options();
+  const std::string header = kRows[0] + "\n";
+  EXPECT_THAT(import_error(header + "1,c1,i1,x,1e39,2011-01-02,1,UK\n", o),
+              HasSubstr("in.csv: line 2: quantity 1e+39 does not fit in float32"));
+  EXPECT_THAT(import_error(header + "1,c1,i1,x,1,2011-01-02,1,UK\n2,c1,i1,x,3e20,2011-01-02,2e20,UK\n",
+                           o),
+              HasSubstr("line 3: value 6e+40 (quantity 3e+20 x price 2e+20) does not fit in float32"));
+  ImportOptions v = hand_options();
+  v.price_col.reset();
+  v.value_col = "Price";
+  EXPECT_THAT(import_error(header + "1,c1,i1,x,1,2011-01-02,-4e38,UK\n", v),
+              HasSubstr("line 2: value -4e+38 does not fit in float32"));
+  // The largest float32 itself is kept.
+  EXPECT_EQ(import_error(header + "1,c1,i1,x,3.4e38,2011-01-02,1,UK\n", o), "no error");
+}
+
+// HDF5 strings end at a NUL byte: "\0x" would become an empty id and "a\0b" the id "a".
+TEST(Import, IdsWithANulByteAreRefusedWithLine) {
+  const ImportOptions o = hand_options();
+  const std::string header = kRows[0] + "\n";
+  const std::string nul_customer = std::string("1,") + '\0' + "c1,i1,x,1,2011-01-02,1,UK\n";
+  EXPECT_THAT(import_error(header + nul_customer, o),
+              HasSubstr("in.csv: line 2: customer id \"\\0c1\" holds a NUL byte"));
+  const std::string nul_item = std::string("1,c1,i") + '\0' + "1,x,1,2011-01-02,1,UK\n";
+  EXPECT_THAT(import_error(header + "1,c1,i1,x,1,2011-01-02,1,UK\n" + nul_item, o),
+              HasSubstr("line 3: item id \"i\\01\" holds a NUL byte"));
+  // A NUL in a column that is not stored does not matter.
+  EXPECT_EQ(import_error(header + std::string("1,c1,i1,") + '\0' + ",1,2011-01-02,1,UK\n", o),
+            "no error");
+}
+
+TEST(Import, QuotedHeaderAfterAByteOrderMark) {
+  testing::TempDir dir;
+  write_text(dir / "in.csv", "\xEF\xBB\xBF\"CustomerID\",\"StockCode\"\r\n\"17850\",\"85123A\"\r\n");
+  ImportOptions o;
+  o.customer_col = "CustomerID";
+  o.item_col = "StockCode";
+  const ImportReport r = import_csv(dir / "in.csv", dir / "out.h5", o);
+  EXPECT_EQ(r.rows_kept, 1);
+  const Dataset d = load_dataset(dir / "out.h5", {});
+  EXPECT_THAT(d.customer_ids, ElementsAre("17850"));
+  EXPECT_THAT(d.item_ids, ElementsAre("85123A"));
+}
+
+TEST(Import, DelimiterEscapesAndHints) {
+  EXPECT_EQ(parse_delimiter(";"), ';');
+  EXPECT_EQ(parse_delimiter("\\t"), '\t');
+  EXPECT_EQ(parse_delimiter("tab"), '\t');
+  EXPECT_EQ(parse_delimiter("\t"), '\t');
+  EXPECT_THROW(parse_delimiter(";;"), InputError);
+  EXPECT_THROW(parse_delimiter(""), InputError);
+  ImportOptions o;
+  o.customer_col = "c";
+  o.item_col = "i";
+  EXPECT_THAT(import_error("c;i\nx;y\n", o),
+              HasSubstr("(is the file separated by ';'? then give --delimiter ';')"));
+  EXPECT_THAT(import_error("c\ti\nx\ty\n", o), HasSubstr("then give --delimiter '\\t'"));
+  // A header of several fields gets no guess.
+  EXPECT_THAT(import_error("a;b,c\n1,2\n", o), Not(HasSubstr("is the file separated")));
+  o.delimiter = parse_delimiter("\\t");
+  EXPECT_EQ(import_error("c\ti\nx\ty\n", o), "no error");
+}
+
+TEST(Import, UnparsableTimesShowASampleAndTheFormat) {
+  ImportOptions o = hand_options();
+  o.time_format = "%d.%m.%Y";
+  const std::string text = crlf({kRows[0], kRows[1], kRows[2]});
+  EXPECT_THAT(import_error(text, o),
+              HasSubstr("the first unparsable time, at line 2, is '2011-01-02 10:00:00' "
+                        "(--time-format '%d.%m.%Y')"));
+  o.time_format.reset();
+  EXPECT_THAT(import_error(crlf({kRows[0], kRows[9]}), o),
+              HasSubstr("is 'yesterday' (recognised without --time-format"));
+  // Stored in the report when rows are kept.
+  testing::TempDir dir;
+  write_text(dir / "in.csv", hand_csv());
+  EXPECT_EQ(import_csv(dir / "in.csv", dir / "out.h5", hand_options()).first_unparsable_time,
+            "yesterday");
 }
 
 TEST(Import, RecordsAcrossBufferBoundaries) {

@@ -1,6 +1,7 @@
 // The HDF5 loader against the contract in data/README.md: round trips through write_dataset,
 // one malformed file per error class (each message checked for dataset, row and value), the
 // dtypes and string layouts other writers produce (raw HDF5 and h5py), and build_matrices.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
@@ -275,6 +276,11 @@ std::vector<BadCase> bad_cases() {
   return {
       {"missing item column", [](Standard& s) { s.skip.insert("/interactions/item"); }, nullptr,
        {"/interactions/item", "required dataset is missing"}},
+      // Integer indices without their id list would be exported as ids.
+      {"missing item ids", [](Standard& s) { s.skip.insert("/items/id"); }, nullptr,
+       {"/items/id: required dataset is missing", "/interactions/item", "raw_ids = 1"}},
+      {"missing customer ids", [](Standard& s) { s.skip.insert("/customers/id"); }, nullptr,
+       {"/customers/id: required dataset is missing", "/interactions/customer"}},
       {"missing customer column", [](Standard& s) { s.skip.insert("/interactions/customer"); },
        nullptr, {"/interactions/customer", "required dataset is missing"}},
       {"float customer index", [](Standard& s) { s.skip.insert("/interactions/customer"); },
@@ -537,6 +543,9 @@ TEST(LoaderCompat, RawIntegerIdsPerRow) {
                  std::vector<std::int64_t>{42, 7, 42, -3, 7, 1000000000000});
     write_column(f.id(), "/interactions/item", std::vector<std::uint16_t>{5, 5, 6, 5, 9, 6},
                  H5T_STD_U16BE);
+    // Integers without an id list are ids only when the column says so.
+    f.set_attr("/interactions/customer", "raw_ids", std::int64_t{1});
+    f.set_attr("/interactions/item", "raw_ids", std::int64_t{1});
   });
   Dataset d = load_dataset(path, small_chunks());
   EXPECT_EQ(d.customer_ids, (std::vector<std::string>{"42", "7", "-3", "1000000000000"}));
@@ -681,6 +690,59 @@ with h5py.File(sys.argv[1], "w") as f:
   EXPECT_EQ(d.log.customer, (std::vector<std::uint32_t>{2, 2, 0, 1}));
   EXPECT_EQ(d.log.item, (std::vector<std::uint32_t>{0, 1, 0, 2}));
   EXPECT_EQ(d.log.quantity, (std::vector<float>{1, 2, 3, 4}));
+}
+
+// ---- damaged files ----------------------------------------------------------------------------
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Loads `path` with one byte changed: a Dataset or an InputError, never a crash or another
+// exception. Returns whether it loaded.
+bool loads_damaged(const fs::path& path, const std::string& bytes, std::size_t at, char value) {
+  std::string damaged = bytes;
+  damaged[at] = value;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
+  try {
+    load_dataset(path, {});
+    return true;
+  } catch (const InputError&) {
+    return false;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "byte " << at << " = " << int(value) << ": not an InputError: " << e.what();
+    return false;
+  }
+}
+
+// Ids are variable-length strings, kept in a global heap that libhdf5 reads without checking
+// its object sizes and indices: each byte of the heap changed in turn must give an InputError or
+// a file that still loads (a byte of string data), never a SIGSEGV.
+TEST(LoaderDamage, EveryByteOfTheStringHeapChanged) {
+  testing::TempDir dir;
+  Dataset d = sample_dataset();
+  for (int k = 0; k < 60; ++k) d.customer_ids.push_back(fmt::format("customer-{}", k));
+  write_dataset(dir / "ok.h5", d);
+  const std::string bytes = read_bytes(dir / "ok.h5");
+  const std::size_t heap = bytes.find("GCOL");
+  ASSERT_NE(heap, std::string::npos);
+  int refused = 0;
+  for (std::size_t at = heap; at < std::min(bytes.size(), heap + 1200); ++at)
+    for (char value : {'\x00', '\xff', '\x13'})
+      refused += !loads_damaged(dir / "bad.h5", bytes, at, value);
+  EXPECT_GT(refused, 0);
+}
+
+// The same for every 11th byte of the whole file.
+TEST(LoaderDamage, BytesAcrossTheFileChanged) {
+  testing::TempDir dir;
+  write_dataset(dir / "ok.h5", sample_dataset());
+  const std::string bytes = read_bytes(dir / "ok.h5");
+  int refused = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += 11)
+    refused += !loads_damaged(dir / "bad.h5", bytes, at, '\xa5');
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace

@@ -118,12 +118,14 @@ TEST(Csv, BlankLinesAreReportedAsBlank) {
   EXPECT_TRUE(parse("").empty());
 }
 
-TEST(Csv, ByteOrderMarkStaysForTheCallerAndReadCsvRecordsDropsIt) {
+TEST(Csv, ByteOrderMarkIsDroppedBeforeTheFirstRecordOnly) {
   testing::TempDir dir;
   write_text(dir / "bom.csv", "\xEF\xBB\xBF" "id,name\n\nx,\"y\"\n");
   const auto raw = read_all(dir / "bom.csv");
   ASSERT_EQ(raw.size(), 3u);
-  EXPECT_EQ(raw[0].fields[0], "\xEF\xBB\xBF" "id");
+  EXPECT_EQ(raw[0].fields[0], "id");
+  // A mark on a later line is data.
+  EXPECT_EQ(parse("a\n\xEF\xBB\xBF" "b\n")[1].fields[0], "\xEF\xBB\xBF" "b");
   std::vector<std::vector<std::string>> fields;
   std::vector<std::int64_t> lines;
   read_csv_records(dir / "bom.csv", ',',
@@ -133,6 +135,23 @@ TEST(Csv, ByteOrderMarkStaysForTheCallerAndReadCsvRecordsDropsIt) {
                    });
   EXPECT_EQ(fields, (std::vector<std::vector<std::string>>{{"id", "name"}, {"x", "y"}}));
   EXPECT_THAT(lines, ElementsAre(1, 3));  // the blank line is skipped
+}
+
+// Excel's "CSV UTF-8" quotes every header field: the mark comes before the opening quote.
+TEST(Csv, ByteOrderMarkBeforeAQuotedFirstField) {
+  const auto records = parse("\xEF\xBB\xBF\"CustomerID\",\"Item\"\r\n\"1\",\"a\"\r\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_THAT(records[0].fields, ElementsAre("CustomerID", "Item"));
+  EXPECT_FALSE(records[0].bad_quotes);
+  EXPECT_THAT(records[1].fields, ElementsAre("1", "a"));
+  // Plain and gzip, threaded or not.
+  testing::TempDir dir;
+  write_gzip(dir / "bom.csv.gz", "\xEF\xBB\xBF\"id\"\nx\n");
+  for (bool threaded : {false, true}) {
+    const auto gz = read_all(dir / "bom.csv.gz", ',', threaded);
+    ASSERT_EQ(gz.size(), 2u);
+    EXPECT_THAT(gz[0].fields, ElementsAre("id"));
+  }
 }
 
 TEST(Csv, TextAfterAClosingQuoteFlagsTheRecord) {
