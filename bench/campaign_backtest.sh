@@ -4,11 +4,20 @@
 # campaign dates each with a 30-day horizon; and bench/campaign/<data>_rebuy.toml, the same with
 # every category repurchasable, for the later date. Writes bench/results/campaign_backtest_<data>_<date>
 # .{md,json} and a sample of exported lines with reasons to bench/results/campaign_sample_lines.txt.
-#   bench/campaign_backtest.sh [path/to/tailor]
+#   bench/campaign_backtest.sh [path/to/tailor] [DATA_DIR]
+# DATA_DIR (default $TAILOR_DATASETS, else ../shared/datasets) holds
+# online-retail/online_retail.csv.gz (the UCI Online Retail file,
+# https://archive.ics.uci.edu/dataset/352/online+retail) and dunnhumby-sample/
+# (transactions_sample.csv.gz and products.csv.gz, a sample of dunnhumby's "The Complete
+# Journey").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tailor=${1:-build/tailor}
-data=../shared/datasets
+data=${2:-${TAILOR_DATASETS:-../shared/datasets}}
+for f in online-retail/online_retail.csv.gz dunnhumby-sample/transactions_sample.csv.gz \
+         dunnhumby-sample/products.csv.gz; do
+  [ -f "$data/$f" ] || { echo "campaign_backtest.sh: $data/$f not found; give the data folder as the second argument" >&2; exit 2; }
+done
 out=out/campaign_bench
 mkdir -p "$out" bench/results
 

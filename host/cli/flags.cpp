@@ -12,7 +12,7 @@ namespace tailor::cli {
 
 void ModelFlags::add_to(CLI::App& app) {
   app.add_option("--factors", factors, "Embedding size k (1..1024) [64]");
-  app.add_option("--regularization", regularization, "L2 regularisation lambda [0.05]");
+  app.add_option("--regularization", regularization, "L2 regularisation lambda [iALS 0.05; BPR 0.01]");
   app.add_option("--alpha", alpha, "Confidence weight: c = 1 + alpha * w [1]");
   app.add_option("--iterations", iterations, "Training epochs [15]");
   app.add_option("--cg-steps", cg_steps, "Conjugate-gradient steps per row and half-step [3]");
