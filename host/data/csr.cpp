@@ -6,6 +6,8 @@
 #include <cassert>
 #include <utility>
 
+#include "host/data/ids.hpp"
+
 namespace tailor {
 namespace {
 
@@ -134,6 +136,20 @@ Csr select_rows(const Csr& m, std::span<const std::uint32_t> rows) {
     out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
   }
   return out;
+}
+
+void append_mapped_row(const Csr& m, std::int64_t r, std::span<const std::uint32_t> col_map,
+                       Csr& out) {
+  std::vector<std::pair<std::uint32_t, float>> row;
+  for (std::int64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e)
+    if (col_map[m.indices[e]] != kNoItem) row.emplace_back(col_map[m.indices[e]], m.data[e]);
+  std::sort(row.begin(), row.end());
+  if (out.indptr.empty()) out.indptr.push_back(0);
+  for (const auto& [col, weight] : row) {
+    out.indices.push_back(col);
+    out.data.push_back(weight);
+  }
+  out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
 }
 
 }  // namespace tailor

@@ -36,4 +36,10 @@ Csr transpose(const Csr& m, int threads);
 // The given rows of m, in that order (repeats allowed), as a rows.size() x m.cols matrix.
 Csr select_rows(const Csr& m, std::span<const std::uint32_t> rows);
 
+// Appends row r of m to out as one more row (out.rows is the caller's): each column j becomes
+// col_map[j], entries whose column maps to kNoItem (host/data/ids.hpp) are left out, and the
+// row is sorted by its new columns, weights kept. How a file's rows meet a model's item list.
+void append_mapped_row(const Csr& m, std::int64_t r, std::span<const std::uint32_t> col_map,
+                       Csr& out);
+
 }  // namespace tailor

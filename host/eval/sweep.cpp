@@ -52,6 +52,15 @@ std::string chosen_metric(const Evaluation& ev, const SweepOptions& o) {
   return metric;
 }
 
+// With o.random_trials, that many distinct points of the grid, drawn with o.seed.
+template <class Params>
+void keep_random_trials(std::vector<Params>& grid, const SweepOptions& o) {
+  if (o.random_trials <= 0 || o.random_trials >= static_cast<int>(grid.size())) return;
+  std::mt19937_64 rng(o.seed);
+  std::shuffle(grid.begin(), grid.end(), rng);
+  grid.resize(static_cast<std::size_t>(o.random_trials));
+}
+
 // The trials: the whole grid (factors, then regularization, alpha, iterations, the last one
 // varying fastest), or o.random_trials distinct points of it drawn with o.seed.
 std::vector<IalsParams> trial_grid(const SweepOptions& o) {
@@ -68,11 +77,7 @@ std::vector<IalsParams> trial_grid(const SweepOptions& o) {
           validate_ials_params(p, "sweep");
           grid.push_back(p);
         }
-  if (o.random_trials > 0 && o.random_trials < static_cast<int>(grid.size())) {
-    std::mt19937_64 rng(o.seed);
-    std::shuffle(grid.begin(), grid.end(), rng);
-    grid.resize(static_cast<std::size_t>(o.random_trials));
-  }
+  keep_random_trials(grid, o);
   return grid;
 }
 
@@ -97,11 +102,7 @@ std::vector<BprParams> bpr_trial_grid(const SweepOptions& o) {
               validate_bpr_params(p, "sweep");
               grid.push_back(p);
             }
-  if (o.random_trials > 0 && o.random_trials < static_cast<int>(grid.size())) {
-    std::mt19937_64 rng(o.seed);
-    std::shuffle(grid.begin(), grid.end(), rng);
-    grid.resize(static_cast<std::size_t>(o.random_trials));
-  }
+  keep_random_trials(grid, o);
   return grid;
 }
 

@@ -29,21 +29,12 @@ Profiles item_profiles(const Model& model, const Dataset& data, const Csr& x,
   Profiles p;
   p.rows.cols = model.items();
   p.rows.indptr.push_back(0);
-  std::vector<std::pair<std::uint32_t, float>> row;
   for (std::int64_t c = 0; c < x.rows; ++c) {
     if (x.indptr[c] == x.indptr[c + 1]) {
       ++rec.customers_without_history;
       continue;
     }
-    row.clear();
-    for (std::int64_t e = x.indptr[c]; e < x.indptr[c + 1]; ++e)
-      if (item_map[x.indices[e]] != kNoItem) row.emplace_back(item_map[x.indices[e]], x.data[e]);
-    std::sort(row.begin(), row.end());
-    for (const auto& [item, weight] : row) {
-      p.rows.indices.push_back(item);
-      p.rows.data.push_back(weight);
-    }
-    p.rows.indptr.push_back(static_cast<std::int64_t>(p.rows.indices.size()));
+    append_mapped_row(x, c, item_map, p.rows);
     p.customers.push_back(static_cast<std::uint32_t>(c));
   }
   p.rows.rows = static_cast<std::int64_t>(p.customers.size());

@@ -39,8 +39,7 @@ ToScore customers_to_score(const Model& model, const Dataset& data, const Intera
   t.seen.cols = model.items();
   t.seen.indptr.push_back(0);
   for (std::int64_t c = 0; c < data.customers(); ++c) {
-    const std::int64_t b = seen_data.indptr[c], e = seen_data.indptr[c + 1];
-    if (b == e) {
+    if (seen_data.indptr[c] == seen_data.indptr[c + 1]) {
       ++rec.customers_without_history;
       continue;
     }
@@ -51,12 +50,7 @@ ToScore customers_to_score(const Model& model, const Dataset& data, const Intera
     rec.customers.push_back(customer_map[c]);
     const float* row = model.customer_factors.data() + static_cast<std::size_t>(customer_map[c]) * k;
     t.x.insert(t.x.end(), row, row + k);
-    const std::size_t first = t.seen.indices.size();
-    for (std::int64_t j = b; j < e; ++j)
-      if (item_map[seen_data.indices[j]] != kNoItem)
-        t.seen.indices.push_back(item_map[seen_data.indices[j]]);
-    std::sort(t.seen.indices.begin() + static_cast<std::ptrdiff_t>(first), t.seen.indices.end());
-    t.seen.indptr.push_back(static_cast<std::int64_t>(t.seen.indices.size()));
+    append_mapped_row(seen_data, c, item_map, t.seen);
   }
   t.seen.rows = static_cast<std::int64_t>(rec.customers.size());
   t.seen.data.assign(t.seen.indices.size(), 1.0f);

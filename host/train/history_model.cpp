@@ -1,6 +1,5 @@
 #include "host/train/history_model.hpp"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -15,19 +14,6 @@ namespace tailor {
 bool is_history_algorithm(const std::string& algorithm) {
   return algorithm == "itemknn" || algorithm == "ease" || algorithm == "tifuknn";
 }
-
-namespace {
-
-// TIFU-KNN's training: the checks its lists would fail on later.
-void check_tifuknn_input(const Dataset& data, const TifuKnnParams& p) {
-  validate_tifuknn_params(p);
-  if (data.log.time.empty())
-    throw InputError(fmt::format("{}: tifuknn needs the time of each interaction "
-                                 "(/interactions/time), which this file does not have",
-                                 data.path.string()));
-}
-
-}  // namespace
 
 Model fit_history_model(const std::string& algorithm, const LoadedInput& input,
                         const HistoryModelParams& params, const Backend& backend,
@@ -47,8 +33,10 @@ Model fit_history_model(const std::string& algorithm, const LoadedInput& input,
     m.neighbours = fit_item_knn(x, params.itemknn, backend).neighbours;
   else if (algorithm == "ease")
     m.ease_weights = fit_ease(x, params.ease, params.ease_max_bytes, backend).weights;
-  else
-    check_tifuknn_input(input.data, params.tifuknn);
+  else {  // nothing to fit: the checks its lists would fail on later
+    validate_tifuknn_params(params.tifuknn);
+    check_tifuknn_times(input.data);
+  }
   r.seconds = seconds_since(start);
   spdlog::info("train: {} on {} customers x {} items in {:.2f}s on {}", algorithm,
                input.data.customers(), input.data.items(), r.seconds, r.backend);

@@ -102,14 +102,18 @@ std::vector<std::pair<std::uint32_t, double>> personal_vector(
 
 }  // namespace
 
-Csr tifu_personal_vectors(const Dataset& data, const std::vector<bool>& rows,
-                          const TifuKnnParams& p) {
-  validate_tifuknn_params(p);
-  const InteractionLog& log = data.log;
-  if (log.time.empty())
+void check_tifuknn_times(const Dataset& data) {
+  if (data.log.time.empty())
     throw InputError(fmt::format("{}: tifuknn needs the time of each interaction "
                                  "(/interactions/time), which this file does not have",
                                  data.path.string()));
+}
+
+Csr tifu_personal_vectors(const Dataset& data, const std::vector<bool>& rows,
+                          const TifuKnnParams& p) {
+  validate_tifuknn_params(p);
+  check_tifuknn_times(data);
+  const InteractionLog& log = data.log;
   if (rows.size() != static_cast<std::size_t>(log.size()))
     throw InputError(fmt::format("tifuknn: {} row flags for {} interactions", rows.size(),
                                  log.size()));

@@ -37,6 +37,9 @@ struct TifuKnnParams {
 // InputError naming the first parameter out of range.
 void validate_tifuknn_params(const TifuKnnParams& p);
 
+// InputError when `data` has no interaction times, which TIFU-KNN's baskets are made of.
+void check_tifuknn_times(const Dataset& data);
+
 // The personal vectors u, one row per customer of `data` (items as columns), from the rows r
 // with rows[r] true. InputError without a time column.
 Csr tifu_personal_vectors(const Dataset& data, const std::vector<bool>& rows,

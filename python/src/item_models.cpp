@@ -5,10 +5,10 @@
 #include <pybind11/stl.h>
 
 #include <optional>
-#include <unordered_map>
 
 #include "host/core/device.hpp"
 #include "host/core/error.hpp"
+#include "host/data/ids.hpp"
 #include "host/score/recommend.hpp"
 #include "host/train/item_models.hpp"
 #include "host/train/model.hpp"
@@ -77,9 +77,7 @@ std::vector<std::uint32_t> rows_to_list(const LoadedInput& data,
       if (m.indptr[c + 1] > m.indptr[c]) rows.push_back(static_cast<std::uint32_t>(c));
     return rows;
   }
-  std::unordered_map<std::string_view, std::uint32_t> index;
-  for (std::size_t k = 0; k < data.data.customer_ids.size(); ++k)
-    index.emplace(data.data.customer_ids[k], static_cast<std::uint32_t>(k));
+  const IdIndex index = index_of(data.data.customer_ids);
   for (const std::string& c : *customers) {
     auto it = index.find(c);
     if (it == index.end())
