@@ -48,12 +48,13 @@ struct CgProblem {
   bool zero_empty_rows = false;  // customer half-step: rows without interactions become 0
 };
 
-// One row's interactions: columns and their confidences c and c - 1 (kept separately so that
-// c - 1 = alpha * w keeps its precision when alpha * w is small).
+// One row's interactions: columns and the terms f of their confidences, c - 1 = scale * f[j]
+// and c = 1 + (c - 1) (c - 1 formed first, so a small alpha * w keeps its precision). f is the
+// matrix's own weights for linear confidence, log(1 + w / epsilon) for log confidence.
 struct CgRow {
   const std::uint32_t* idx = nullptr;
-  const float* conf = nullptr;
-  const float* conf_m1 = nullptr;
+  const float* f = nullptr;
+  float scale = 1.0f;
   std::int64_t nnz = 0;
 };
 
@@ -88,7 +89,8 @@ struct IalsKernels {
   void (*solve_row)(const CgProblem&, const CgRow&, float*, const CgScratch&);
   void (*gram_tile)(const float*, int, std::int64_t, std::int64_t, int, int, int, int, double*,
                     int);
-  void (*observed_terms)(const CsrView&, const float*, std::int64_t, const float*, const float*,
+  void (*observed_terms)(const CsrView&, const float*, float, std::int64_t, const float*,
+                         const float*,
                          int, std::int64_t, std::int64_t, double*, double*);
 };
 
@@ -176,8 +178,8 @@ class CpuIalsEngine final : public IalsEngine {
       for (std::int64_t pos = m->indptr[0]; pos < m->indptr[m->rows]; ++pos)
         assert(m->indices[pos] < m->cols && "interaction column out of range");
 #endif
-    fill_confidence(ci_, conf_ci_, conf_m1_ci_);
-    fill_confidence(ic_, conf_ic_, conf_m1_ic_);
+    confidence_terms(ci_, log_ci_);
+    confidence_terms(ic_, log_ic_);
 
     // Until set_factors: uniform [0, 0.01) from the seed, customers first (implicit's start).
     X_.resize(static_cast<std::size_t>(ci_.rows) * static_cast<std::size_t>(k_));
@@ -215,10 +217,10 @@ class CpuIalsEngine final : public IalsEngine {
   }
 
   void solve_customers() override {
-    half_step(ci_, conf_ci_, conf_m1_ci_, X_.data(), Y_.data(), ic_.rows, true);
+    half_step(ci_, terms(ci_, log_ci_), X_.data(), Y_.data(), ic_.rows, true);
   }
   void solve_items() override {
-    half_step(ic_, conf_ic_, conf_m1_ic_, Y_.data(), X_.data(), ci_.rows, false);
+    half_step(ic_, terms(ic_, log_ic_), Y_.data(), X_.data(), ci_.rows, false);
   }
 
   [[nodiscard]] Objective objective() override {
@@ -241,7 +243,8 @@ class CpuIalsEngine final : public IalsEngine {
     for (std::int64_t c = 0; c < chunks; ++c) {
       const std::int64_t u0 = c * kObjectiveChunk;
       const std::int64_t u1 = std::min(ci_.rows, u0 + kObjectiveChunk);
-      kern_.observed_terms(ci_, conf_ci_.data(), base, X_.data(), Y_.data(), k_, u0, u1,
+      kern_.observed_terms(ci_, terms(ci_, log_ci_), p_.alpha, base, X_.data(), Y_.data(), k_,
+                           u0, u1,
                            &loss[static_cast<std::size_t>(c)], &conf[static_cast<std::size_t>(c)]);
     }
     double observed = 0.0, conf_sum = 0.0;
@@ -273,30 +276,28 @@ class CpuIalsEngine final : public IalsEngine {
                                   " factors = " + std::to_string(want));
   }
 
-  // c and c - 1 for every stored pair of m, indexed like m.indices minus m.indptr[0].
-  void fill_confidence(const CsrView& m, std::vector<float>& conf, std::vector<float>& conf_m1) {
+  // Log confidence: log(1 + w / epsilon) for every stored pair of m, indexed like m.indices
+  // minus m.indptr[0]; linear confidence reads the weights themselves (nothing is stored).
+  void confidence_terms(const CsrView& m, std::vector<float>& log_terms) {
+    if (p_.scaling == ConfidenceScaling::linear) return;
     const std::int64_t base = m.rows > 0 ? m.indptr[0] : 0;
     const std::int64_t n = m.nnz();
-    conf.resize(static_cast<std::size_t>(n));
-    conf_m1.resize(static_cast<std::size_t>(n));
-    const IalsParams p = p_;
+    log_terms.resize(static_cast<std::size_t>(n));
+    const float epsilon = p_.log_epsilon;
 #pragma omp parallel for num_threads(threads_) schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float c = confidence(m.data[base + i], p);
-      conf[static_cast<std::size_t>(i)] = c;
-      // confidence() is 1 + alpha * f(w); recompute alpha * f(w) rather than c - 1, which would
-      // lose the low bits of a small alpha * w.
-      conf_m1[static_cast<std::size_t>(i)] =
-          p.scaling == ConfidenceScaling::linear
-              ? p.alpha * m.data[base + i]
-              : p.alpha * std::log1p(m.data[base + i] / p.log_epsilon);
-    }
+    for (std::int64_t i = 0; i < n; ++i)
+      log_terms[static_cast<std::size_t>(i)] = std::log1p(m.data[base + i] / epsilon);
+  }
+
+  // The confidence terms f of m (CgRow): its weights, or the stored log terms.
+  const float* terms(const CsrView& m, const std::vector<float>& log_terms) const {
+    const std::int64_t base = m.rows > 0 ? m.indptr[0] : 0;
+    return p_.scaling == ConfidenceScaling::linear ? m.data + base : log_terms.data();
   }
 
   // Solves every row of m (target: rows x k) given the other side's factors (other_rows x k);
   // with zero_empty_rows, rows without interactions are set to 0 (cg_solve_row).
-  void half_step(const CsrView& m, const std::vector<float>& conf,
-                 const std::vector<float>& conf_m1, float* target, const float* other,
+  void half_step(const CsrView& m, const float* f, float* target, const float* other,
                  std::int64_t other_rows, bool zero_empty_rows) {
     gram_.compute(kern_, other, other_rows, k_, threads_, gram_d_);
     gram_f_.resize(gram_d_.size());
@@ -322,8 +323,8 @@ class CpuIalsEngine final : public IalsEngine {
 #pragma omp for schedule(dynamic, kRowChunk)
       for (std::int64_t r = 0; r < m.rows; ++r) {
         const std::int64_t begin = m.indptr[r];
-        const CgRow row{m.indices + begin, conf.data() + (begin - base),
-                        conf_m1.data() + (begin - base), m.indptr[r + 1] - begin};
+        const CgRow row{m.indices + begin, f + (begin - base), p_.alpha,
+                        m.indptr[r + 1] - begin};
         kern.solve_row(problem, row, target + static_cast<std::size_t>(r) * krow, s);
       }
     }
@@ -334,7 +335,7 @@ class CpuIalsEngine final : public IalsEngine {
   int threads_;
   int k_;
   IalsKernels kern_;
-  std::vector<float> conf_ci_, conf_m1_ci_, conf_ic_, conf_m1_ic_;
+  std::vector<float> log_ci_, log_ic_;  // log confidence terms (confidence_terms)
   std::vector<float> X_, Y_;
   std::vector<double> gram_d_;
   std::vector<float> gram_f_;

@@ -94,7 +94,10 @@ inline void cg_solve_row(const CgProblem& P, const CgRow& row, float* x, const C
 
   // r = b - A x = sum_j (c_j - (c_j - 1) y_j.x) y_j - (Y^T Y + lambda I) x
   row_dots(P.other, k, row.idx, row.nnz, x, t);
-  for (std::int64_t j = 0; j < row.nnz; ++j) t[j] = row.conf[j] - row.conf_m1[j] * t[j];
+  for (std::int64_t j = 0; j < row.nnz; ++j) {
+    const float m1 = row.scale * row.f[j];  // c - 1
+    t[j] = (1.0f + m1) - m1 * t[j];
+  }
   gram_plus_rows(P.gram, -1.0f, x, P.other, k, row.idx, t, row.nnz, r);
   std::memcpy(p, r, sizeof(float) * static_cast<std::size_t>(k));
   float rsold = dot(r, r, k);
@@ -102,7 +105,7 @@ inline void cg_solve_row(const CgProblem& P, const CgRow& row, float* x, const C
 
   for (int it = 0; it < P.cg_steps; ++it) {
     row_dots(P.other, k, row.idx, row.nnz, p, t);
-    for (std::int64_t j = 0; j < row.nnz; ++j) t[j] *= row.conf_m1[j];
+    for (std::int64_t j = 0; j < row.nnz; ++j) t[j] *= row.scale * row.f[j];
     gram_plus_rows(P.gram, 1.0f, p, P.other, k, row.idx, t, row.nnz, ap);
     const float pap = dot(p, ap, k);
     // A is positive definite when lambda > 0; a zero or negative (or NaN) curvature can only come
@@ -176,17 +179,18 @@ inline void gram_tile(const float* Y, int k, std::int64_t r0, std::int64_t r1, i
 
 // The observed-pair part of the objective for rows [u0, u1) of m, in double:
 //   loss += sum c (1 - s)^2 - s^2,  conf_sum += sum c,  s = x_u . y_i.
-// conf is indexed like m.indices minus `base` (= m.indptr[0]).
-inline void observed_terms(const CsrView& m, const float* conf, std::int64_t base, const float* X,
-                           const float* Y, int k, std::int64_t u0, std::int64_t u1, double* loss,
-                           double* conf_sum) {
+// c = 1 + scale * f[pos - base] (CgRow), f indexed like m.indices minus `base` (= m.indptr[0]).
+inline void observed_terms(const CsrView& m, const float* f, float scale, std::int64_t base,
+                           const float* X, const float* Y, int k, std::int64_t u0,
+                           std::int64_t u1, double* loss, double* conf_sum) {
   const auto krow = static_cast<std::size_t>(k);
   double l_sum = 0.0, c_sum = 0.0;
   for (std::int64_t u = u0; u < u1; ++u) {
     const float* x = X + static_cast<std::size_t>(u) * krow;
     for (std::int64_t pos = m.indptr[u]; pos < m.indptr[u + 1]; ++pos) {
       const double s = dot_f64(x, Y + static_cast<std::size_t>(m.indices[pos]) * krow, k);
-      const double c = conf[pos - base];
+      const float m1 = scale * f[pos - base];
+      const double c = 1.0f + m1;
       l_sum += c * (1.0 - s) * (1.0 - s) - s * s;
       c_sum += c;
     }
