@@ -57,9 +57,11 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 py::tuple padded_lists(const TopNResult& lists, int n);
 
 void bind_data(py::module_& m);
+void bind_matrix(py::module_& m);
 void bind_models(py::module_& m);
 void bind_lists(py::module_& m);
 void bind_item_models(py::module_& m);
 void bind_workflows(py::module_& m);
+void bind_nightly(py::module_& m);
 
 }  // namespace tailor::py_bind

@@ -44,8 +44,10 @@ PYBIND11_MODULE(_tailor, m) {
   m.def("cuda_devices", &tailor::cuda_device_count, "Usable CUDA devices (0 without a CUDA build).");
   spdlog::set_level(spdlog::level::warn);
   bind_data(m);
+  bind_matrix(m);
   bind_models(m);
   bind_lists(m);
   bind_item_models(m);
   bind_workflows(m);
+  bind_nightly(m);
 }

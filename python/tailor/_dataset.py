@@ -71,7 +71,14 @@ class Dataset:
 
     def to_h5(self, path: str | os.PathLike) -> None:
         """Writes the file as ``tailor import`` does (atomically: temporary name, then rename)."""
-        _tailor.save(self._data, os.fspath(path))
+        _tailor.save(self._rows("to_h5"), os.fspath(path))
+
+    def _rows(self, what: str) -> "_tailor.Data":
+        """The engine's data, which must hold its log of rows for ``what``."""
+        if self._data.rows == 0:
+            raise ValueError(f"{what}: this Dataset holds only its matrix, not the rows "
+                             "(from_csr(..., rows=False)); make it with rows=True")
+        return self._data
 
     @classmethod
     def from_pandas(cls, df: pd.DataFrame, customer: Any, item: Any, time: Any = None,
@@ -107,25 +114,32 @@ class Dataset:
 
     @classmethod
     def from_csr(cls, matrix: Any, customer_ids: Sequence | None = None,
-                 item_ids: Sequence | None = None, threads: int = 0) -> "Dataset":
+                 item_ids: Sequence | None = None, rows: bool = True,
+                 threads: int = 0, _weight_map: tuple[float, float] = (1.0, 0.0)) -> "Dataset":
         """A customers x items scipy sparse matrix (any format) whose stored entries are the
-        training weights (finite, >= 0). Ids default to the row and column numbers."""
+        training weights (finite, >= 0). Ids default to the row and column numbers.
+
+        A CSR matrix with int32/int64 indices and float32/float64 data is read in place: the
+        engine's own matrix is the one copy (other formats and dtypes are converted first).
+        Repeated entries of a row are summed. ``rows=False`` keeps only the matrices training
+        and scoring use, without the log of rows (about half the memory; such a dataset cannot
+        be split, written or evaluated)."""
         import scipy.sparse as sp
 
         source = "from_csr"
         if not sp.issparse(matrix):
             raise TypeError(f"{source}: expected a scipy sparse matrix, got {type(matrix).__name__}")
-        m = sp.csr_matrix(matrix, copy=True)
-        m.sum_duplicates()
-        rows, cols = m.shape
-        c = _tailor.Columns()
-        c.source = source
-        c.customer_ids, customer_kind = _ids.id_list(customer_ids, rows, "customer_ids", source)
-        c.item_ids, item_kind = _ids.id_list(item_ids, cols, "item_ids", source)
-        c.customer = np.repeat(np.arange(rows, dtype=np.int64), np.diff(m.indptr))
-        c.item = m.indices.astype(np.int64)
-        c.quantity, c.quantity_name = m.data.astype(np.float64), "matrix.data"
-        return cls(_tailor.from_columns(c, threads), customer_kind, item_kind)
+        m = matrix if matrix.format == "csr" else matrix.tocsr()
+        n_rows, n_cols = m.shape
+        customers, customer_kind = _ids.id_list(customer_ids, n_rows, "customer_ids", source)
+        items, item_kind = _ids.id_list(item_ids, n_cols, "item_ids", source)
+        data = m.data
+        if data.dtype.kind in "biuf" and data.dtype not in (np.float32, np.float64):
+            data = data.astype(np.float64)  # ints, bools, float16: as numbers (the engine checks)
+        made = _tailor.from_csr(np.ascontiguousarray(m.indptr), np.ascontiguousarray(m.indices),
+                                np.ascontiguousarray(data), n_rows, n_cols, customers, items,
+                                rows, *_weight_map, threads=threads)
+        return cls(made, customer_kind, item_kind)
 
     def to_csr(self):
         """The customers x items training matrix (duplicates summed) as a scipy CSR matrix."""
@@ -141,7 +155,7 @@ class Dataset:
         ``last:K``, ``random:F`` or ``customers:F``. Both keep every id. The test set's
         ``roles`` are 1 for test rows and 2 for fold-in rows (customer splits); ``split_info``
         is the split's description, as the CLI prints it."""
-        train, test, roles, info = _tailor.split(self._data, spec, seed)
+        train, test, roles, info = _tailor.split(self._rows("split"), spec, seed)
         kinds = (self._customer_kind, self._item_kind)
         out_train, out_test = Dataset(train, *kinds), Dataset(test, *kinds)
         out_test.roles = roles
@@ -172,6 +186,10 @@ class Dataset:
     def item_ids(self) -> np.ndarray:
         return _ids.as_array(self._data.item_ids, self._item_kind)
 
+    def _item_ids_as(self, ids: Sequence[str]) -> np.ndarray:
+        """Item ids (engine text) as this dataset's item id kind."""
+        return _ids.as_array(list(ids), self._item_kind)
+
     @property
     def event_names(self) -> list[str]:
         return list(self._data.event_names)
@@ -194,7 +212,7 @@ class Dataset:
     def to_pandas(self) -> pd.DataFrame:
         """The log, one row per interaction: customer and item ids, and the optional columns the
         data has (time as UTC datetime64, quantity, value, event)."""
-        d = self._data
+        d = self._rows("to_pandas")
         frame = {"customer": self.customer_ids[d.customer], "item": self.item_ids[d.item]}
         if d.time.size:
             frame["time"] = pd.to_datetime(d.time.astype(np.int64), unit="s")  # a copy: pandas 1.5 wants it writable
@@ -205,6 +223,13 @@ class Dataset:
         if d.event.size:
             frame["event"] = pd.Categorical.from_codes(d.event, self.event_names)
         return pd.DataFrame(frame)
+
+    def to_parquet(self, path: str | os.PathLike):
+        """Writes ``to_pandas()`` (one row per interaction, with the ids) as Parquet through
+        pyarrow, atomically (tailor.to_parquet)."""
+        from ._exports import to_parquet
+
+        return to_parquet(self.to_pandas(), path)
 
     @property
     def items(self) -> pd.DataFrame:

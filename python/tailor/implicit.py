@@ -8,7 +8,9 @@ that code written for implicit switches by changing one import:
 
 Users and items are the rows and columns of ``user_items`` (indices, not ids). Lists shorter
 than N (a user who has almost every item) are padded with id -1 and score NaN, where implicit
-would return fewer or arbitrary items. ``recalculate_user`` and ``items`` are not offered.
+would return fewer or arbitrary items. ``recalculate_user`` solves the users' rows of
+``user_items`` against the item factors (ALS only, as implicit); ``recalculate_item`` is not
+offered.
 """
 
 from __future__ import annotations
@@ -18,18 +20,23 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _tailor
+from ._dataset import Dataset
 from ._models import BPR, IALS, NotFittedError
 
 __all__ = ["AlternatingLeastSquares", "BayesianPersonalizedRanking"]
 
 
 def _csr(matrix: Any, what: str):
+    """matrix as CSR in canonical form (sorted columns, no repeats, as the top-N exclusion
+    needs): the matrix itself when it already is one, else a converted copy."""
     import scipy.sparse as sp
 
     if not sp.issparse(matrix):
         raise TypeError(f"{what} must be a scipy sparse matrix, got {type(matrix).__name__}")
+    if matrix.format == "csr" and matrix.has_canonical_format:
+        return matrix
     m = sp.csr_matrix(matrix, copy=True)
-    m.sum_duplicates()  # also sorts each row's columns, as the top-N exclusion needs
+    m.sum_duplicates()
     return m
 
 
@@ -55,10 +62,13 @@ class _Facade:
     def fit(self, user_items, show_progress: bool = True,
             callback: Callable[..., Any] | None = None) -> None:
         """Trains on a users x items sparse matrix of weights (implicit's layout since 0.5).
-        ``callback(epoch, seconds)`` is called after every epoch; show_progress is ignored
-        (tailor logs to stderr, see tailor.set_log_level)."""
+        ``callback(epoch, seconds)`` is called after every epoch; show_progress shows a tqdm
+        bar of the epochs when tqdm is installed, as implicit does."""
         hook = None if callback is None else (lambda e: callback(e["epoch"], e["seconds"]))
-        self._model.fit(user_items, device=self.device, callback=hook, threads=self.num_threads)
+        data = Dataset.from_csr(_csr(user_items, "user_items"), rows=False,
+                                threads=self.num_threads, _weight_map=self._weight_map())
+        self._model.fit(data, device=self.device, callback=hook, threads=self.num_threads,
+                        progress=None if show_progress else False)
 
     @property
     def user_factors(self) -> np.ndarray:
@@ -78,16 +88,18 @@ class _Facade:
                   filter_items=None, recalculate_user: bool = False, items=None):
         """(ids, scores) of the N best items for userid (an int or an array of them); the rows
         of user_items are those users' items (``user_items[userid]``), excluded when
-        filter_already_liked_items. filter_items: item ids never returned."""
-        _unsupported("recalculate_user", recalculate_user, False)
-        _unsupported("items", items)
+        filter_already_liked_items. filter_items: item ids never returned; items: the only
+        item ids that may be returned. recalculate_user: the users' factors are solved from
+        their rows of user_items (for users the model never saw) instead of read from the
+        model."""
         users = np.atleast_1d(np.asarray(userid, dtype=np.int64))
         rows = _csr(user_items, "user_items")
         if rows.shape[0] != users.size:
             raise ValueError("user_items must contain 1 row for every user in userids")
         self._check_items(rows)
-        seen = self._seen(rows, filter_already_liked_items, filter_items)
-        ids, scores = self._lists(self._user_rows(users), self.item_factors, seen, N)
+        seen = self._seen(rows, filter_already_liked_items, self._filtered(filter_items, items))
+        queries = self._recalculated(rows) if recalculate_user else self._user_rows(users)
+        ids, scores = self._lists(queries, self.item_factors, seen, N)
         return (ids[0], scores[0]) if np.ndim(userid) == 0 else (ids, scores)
 
     def recommend_all(self, user_items, N: int = 10, filter_already_liked_items: bool = True,
@@ -107,8 +119,7 @@ class _Facade:
         """(ids, scores) of the N items most similar to itemid by cosine of the item factors
         (the item itself first), as implicit's matrix-factorisation models."""
         _unsupported("recalculate_item", recalculate_item, False)
-        _unsupported("items", items)
-        return self._similar(self.item_factors, itemid, N, filter_items)
+        return self._similar(self.item_factors, itemid, N, self._filtered(filter_items, items))
 
     def similar_users(self, userid, N: int = 10, filter_users=None, users=None):
         """(ids, scores) of the N users most similar to userid by cosine of the user factors."""
@@ -116,6 +127,26 @@ class _Facade:
         return self._similar(self.user_factors, userid, N, filter_users)
 
     # ---- helpers -----------------------------------------------------------------------------
+    def _weight_map(self) -> tuple[float, float]:
+        """(scale, shift): the engine trains on max(scale * w + shift, 0)."""
+        return 1.0, 0.0
+
+    def _recalculated(self, rows) -> np.ndarray:
+        raise NotImplementedError("tailor.implicit: recalculate_user is offered for "
+                                  "AlternatingLeastSquares only")
+
+    def _filtered(self, filter_items, items):
+        """filter_items with every item outside ``items`` (when given) added."""
+        if items is None:
+            return filter_items
+        n_items = self.item_factors.shape[0]
+        allowed = np.asarray(items, dtype=np.int64).ravel()
+        bad = allowed[(allowed < 0) | (allowed >= n_items)]
+        if bad.size:
+            raise ValueError(f"items: item {bad[0]} is out of range: the model has {n_items} items")
+        outside = np.setdiff1d(np.arange(n_items), allowed)
+        return outside if filter_items is None else np.union1d(outside, filter_items)
+
     def _check_items(self, rows) -> None:
         if rows.shape[1] != self.item_factors.shape[0]:
             raise ValueError(f"user_items has {rows.shape[1]} columns, the model "
@@ -189,10 +220,17 @@ class AlternatingLeastSquares(_Facade):
             callback: Callable[..., Any] | None = None) -> None:
         """As implicit: a stored weight w is the confidence alpha * w (tailor's confidence is
         1 + alpha * w, so it trains on max(alpha * w - 1, 0) with alpha 1: the same objective
-        wherever alpha * w >= 1)."""
-        m = _csr(user_items, "user_items").astype(np.float64)
-        m.data = np.maximum(self.alpha * m.data - 1.0, 0.0)
-        super().fit(m, show_progress, callback)
+        wherever alpha * w >= 1). The mapped weights go straight into the engine's copy."""
+        super().fit(user_items, show_progress, callback)
+
+    def _weight_map(self) -> tuple[float, float]:
+        return float(self.alpha), -1.0
+
+    def _recalculated(self, rows) -> np.ndarray:
+        data = rows.data if rows.data.dtype in (np.float32, np.float64) else rows.data.astype(np.float64)
+        return _tailor.fold_in(self._model._model(), np.ascontiguousarray(rows.indptr),
+                               np.ascontiguousarray(rows.indices), np.ascontiguousarray(data),
+                               rows.shape[0], *self._weight_map(), self.device, self.num_threads)
 
 
 class BayesianPersonalizedRanking(_Facade):

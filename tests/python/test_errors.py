@@ -130,7 +130,7 @@ def test_non_contiguous_arrays_give_the_same_results():
 
 
 def test_csr_input_is_checked():
-    with pytest.raises(ValueError, match=r"^from_csr: matrix.data: row 1: value nan is not a finite"):
+    with pytest.raises(ValueError, match=r"^from_csr: matrix.data: row 1, column 1: value nan is not a finite"):
         tailor.Dataset.from_csr(sp.csr_matrix(np.array([[1.0, 0], [0, np.nan]])))
     with pytest.raises(ValueError, match=r'^from_csr: customer_ids: duplicate id "a" at rows 0 and 1$'):
         tailor.Dataset.from_csr(sp.eye(2, format="csr"), customer_ids=["a", "a"])
@@ -138,6 +138,12 @@ def test_csr_input_is_checked():
         tailor.Dataset.from_csr(sp.eye(2, format="csr"), item_ids=["a"])
     with pytest.raises(ValueError, match=r"^from_csr: no interactions"):
         tailor.Dataset.from_csr(sp.csr_matrix((3, 3)))
+    bad_column = sp.csr_matrix((np.ones(1), np.array([5]), np.array([0, 1])), shape=(1, 9))
+    bad_column.indices[0] = 12  # past the shape, as a hand-made matrix can be
+    with pytest.raises(ValueError, match=r"^from_csr: entry 0: column 12 is outside 0..8$"):
+        tailor.Dataset.from_csr(bad_column)
+    with pytest.raises(ValueError, match=r"^from_csr: data must be float32 or float64, not complex"):
+        tailor.Dataset.from_csr(sp.csr_matrix(np.array([[1j, 0]])))
 
 
 def test_lists_refuse_bad_requests():

@@ -8,7 +8,7 @@ from conftest import import_tailor
 tailor = import_tailor()
 import numpy as np  # noqa: E402 (after the skip checks)
 sp = pytest.importorskip("scipy.sparse")
-from tailor.implicit import AlternatingLeastSquares  # noqa: E402
+from tailor.implicit import AlternatingLeastSquares, BayesianPersonalizedRanking  # noqa: E402
 
 SETTINGS = {"factors": 32, "regularization": 0.05, "alpha": 2.0, "iterations": 10}
 
@@ -55,8 +55,34 @@ def test_facade_calls_and_shapes(holdout):
     assert similar[0] == 7 and sim_scores[0] == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(ValueError, match="user_items must contain 1 row for every user"):
         model.recommend(np.array([1, 2]), train[1], N=3)
+    only, _ = model.recommend(5, train[5], N=4, items=ids[[1, 4, 6, 8, 9]])
+    np.testing.assert_array_equal(only, ids[[1, 4, 6, 8]])  # the best of the allowed, in order
+    with pytest.raises(ValueError, match="items: item -1 is out of range"):
+        model.recommend(5, train[5], items=[-1])
+
+
+def test_recalculate_user_solves_the_users_row(holdout):
+    """recalculate_user: the exact minimiser of the user's row objective with the item factors
+    fixed, x = (Y'Y + Y'(C - I)Y + lambda I)^-1 Y'Cp, as numpy solves it; the lists follow."""
+    train, _ = holdout
+    model = AlternatingLeastSquares(factors=8, regularization=0.1, alpha=2.0, iterations=4)
+    model.fit(train, show_progress=False)
+    users = np.array([2, 11, 40])
+    rows = train[users]
+    ids, _ = model.recommend(users, rows, N=5, recalculate_user=True)
+    Y = model.item_factors.astype(np.float64)
+    for row, user in enumerate(users):
+        cols = rows[row].indices
+        c_m1 = np.maximum(2.0 * rows[row].data - 1.0, 0.0)  # the facade's confidence - 1
+        A = Y.T @ Y + (Y[cols].T * c_m1) @ Y[cols] + 0.1 * np.eye(8)
+        x = np.linalg.solve(A, Y[cols].T @ (1.0 + c_m1))
+        expected, _ = model._lists(x[None].astype(np.float32), model.item_factors,
+                                   rows[row], 5)
+        np.testing.assert_array_equal(ids[row], expected[0])
+    bpr = BayesianPersonalizedRanking(factors=4, iterations=2)
+    bpr.fit(train, show_progress=False)
     with pytest.raises(NotImplementedError, match="recalculate_user"):
-        model.recommend(1, train[1], recalculate_user=True)
+        bpr.recommend(1, train[1], recalculate_user=True)
 
 
 def test_same_seed_same_model(holdout):
