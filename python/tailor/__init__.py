@@ -13,10 +13,11 @@
 
 from . import _tailor
 from ._dataset import Dataset
-from ._exports import read_export
+from ._exports import read_export, to_parquet
 from ._item_models import EASE, TIFUKNN, ItemKNN
 from ._models import BPR, IALS, NotFittedError, load_model
-from ._workflows import Evaluation, evaluate
+from ._nightly import Backtest, Campaign, backtest, campaign
+from ._workflows import Evaluation, Sweep, evaluate, sweep
 
 __version__: str = _tailor.__version__
 
@@ -27,5 +28,6 @@ cuda_built: bool = _tailor.cuda_built
 cuda_devices = _tailor.cuda_devices
 
 __all__ = ["Dataset", "IALS", "BPR", "ItemKNN", "EASE", "TIFUKNN", "load_model", "evaluate",
-           "Evaluation", "read_export", "NotFittedError", "InputError", "RunError",
+           "Evaluation", "sweep", "Sweep", "campaign", "Campaign", "backtest", "Backtest",
+           "read_export", "to_parquet", "NotFittedError", "InputError", "RunError",
            "set_log_level", "cuda_built", "cuda_devices", "__version__"]

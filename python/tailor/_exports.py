@@ -68,3 +68,26 @@ def read_export(path: str | os.PathLike) -> pd.DataFrame:
     if path.endswith((".h5", ".hdf5")):
         return _h5(path)
     return _csv(path)
+
+
+def to_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> "os.PathLike":
+    """Writes ``frame`` as Parquet at ``path`` through pyarrow, atomically: into a temporary
+    file beside it, then renamed over it, so a reader never sees half a file. ImportError
+    saying so when pyarrow is not installed."""
+    import pathlib
+    import tempfile
+
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as e:
+        raise ImportError("to_parquet needs pyarrow (pip install pyarrow)") from e
+    target = pathlib.Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent or ".")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, engine="pyarrow", index=False)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return target

@@ -54,3 +54,50 @@ def test_the_example_notebook_runs():
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr
     assert "customers with a list" in done.stdout and "precision@10" in done.stdout
+
+
+def test_evaluation_figures_hold_the_reports_figures(sample_h5):
+    data = tailor.Dataset.from_h5(sample_h5)
+    ours = tailor.evaluate(data, "time:2011-11-01", models=[tailor.IALS(factors=8, iterations=3)],
+                           k=[5, 10], threads=2)
+    figures = ours.figures
+    bars = figures["metrics"].set_index(["model", "metric", "k"])["value"]
+    assert bars[("ials", "ndcg", 10)] == ours.result["models"]["ials"]["ndcg@10"]
+    assert set(figures["metrics"]["model"]) == set(ours.result["models"])
+    curve = figures["epoch_metrics"]
+    assert sorted(set(curve["epoch"])) == [1, 2, 3]
+    assert list(figures["objective"]["epoch"]) == [1, 2, 3]
+    buckets = figures["buckets"]
+    assert set(buckets.columns) >= {"model", "bucket", "customers", "metric", "k", "value"}
+
+
+def test_sweep_is_the_clis(sample_h5, tmp_path, cli):
+    data = tailor.Dataset.from_h5(sample_h5)
+    grid = {"factors": [4, 8], "regularization": [0.1], "alpha": [1.0], "iterations": [3]}
+    ours = tailor.sweep(data, "time:2011-11-01", model=tailor.IALS(), grid=grid, k=[10], seed=5,
+                        threads=2, report=tmp_path / "sweep.html")
+    cli("sweep", "--input", sample_h5, "--split", "time:2011-11-01", "--k", 10,
+        "--grid-factors", "4,8", "--grid-regularization", "0.1", "--grid-alpha", 1,
+        "--grid-iterations", 3, "--seed", 5, "--threads", 2, "--json", tmp_path / "sweep.json")
+    theirs = json.loads((tmp_path / "sweep.json").read_text())
+    assert [t["score"] for t in ours.result["trials"]] == [t["score"] for t in theirs["trials"]]
+    assert ours.best == theirs["best"]["params"]
+    trials = ours.trials
+    assert list(trials["factors"]) == [t["params"]["factors"] for t in theirs["trials"]]
+    assert trials["score"].is_monotonic_decreasing
+    figures = ours.figures
+    assert set(figures["parameters"]["parameter"]) >= {"factors", "regularization"}
+    assert set(figures["curves"]["trial"]) == {1, 2}
+    assert figures["against_baselines"]["model"].iloc[0] == "best trial"
+    assert (tmp_path / "sweep.html").read_text().startswith("<!DOCTYPE")
+
+
+def test_sweep_of_a_history_model_and_bad_knobs(sample_h5):
+    data = tailor.Dataset.from_h5(sample_h5)
+    ours = tailor.sweep(data, "time:2011-11-01", model="itemknn", grid={"neighbours": [5, 20]},
+                        k=[10], threads=2)
+    assert sorted(ours.trials["neighbours"]) == [5, 20]
+    with pytest.raises(ValueError, match="IALS has no grid knob 'neighbours'"):
+        tailor.sweep(data, "time:2011-11-01", grid={"neighbours": [5]})
+    with pytest.raises(ValueError, match="model must be one of"):
+        tailor.sweep(data, "time:2011-11-01", model="svd")
