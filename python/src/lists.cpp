@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "host/core/error.hpp"
+#include "host/score/history_lists.hpp"
 #include "host/score/recommend.hpp"
 #include "python/src/common.hpp"
 
@@ -91,6 +92,30 @@ py::tuple recommend_lists(const Fitted& f, const DataPtr& given,
   return py::make_tuple(py::array(py::cast(rec.customers)), lists[0], lists[1]);
 }
 
+// A history model read from its file (item kNN, EASE, TIFU-KNN), as `tailor recommend --model`
+// scores it: (data customer index per list, the item ids its items index, items, scores) for
+// every customer of `data` with history.
+py::tuple recommend_history_lists(const Fitted& f, const DataPtr& data, int n, bool exclude_seen,
+                                  const std::string& device, int threads) {
+  if (!data)
+    throw InputError("recommend: a history model loaded from a file scores the histories of "
+                     "data=: pass the customers' interactions");
+  RecommendOptions o;
+  o.topn.n = n;
+  o.topn.exclude_seen = exclude_seen;
+  validate_topn_params(o.topn, "recommend");
+  Recommendations rec;
+  std::vector<std::string> item_ids;
+  {
+    py::gil_scoped_release unlocked;
+    const Backend backend = make_call_backend(device, threads);
+    rec = recommend_history(f.model, data->data, data->matrices, o, backend, nullptr);
+    item_ids = list_ids(f.model, data->data).item_ids;
+  }
+  py::tuple lists = padded_lists(rec.lists, n);
+  return py::make_tuple(py::array(py::cast(rec.customers)), item_ids, lists[0], lists[1]);
+}
+
 std::int64_t shape(const py::array& a, int dim) { return static_cast<std::int64_t>(a.shape(dim)); }
 
 void check_matrix(const py::array& a, const char* name) {
@@ -151,6 +176,8 @@ py::tuple topn_rows(const FloatArray& queries, const FloatArray& items,
 
 void bind_lists(py::module_& m) {
   m.def("recommend", &recommend_lists, py::arg("model"), py::arg("data"), py::arg("customers"),
+        py::arg("n"), py::arg("exclude_seen"), py::arg("device"), py::arg("threads"));
+  m.def("recommend_history", &recommend_history_lists, py::arg("model"), py::arg("data"),
         py::arg("n"), py::arg("exclude_seen"), py::arg("device"), py::arg("threads"));
   m.def("topn", &topn_rows, py::arg("queries"), py::arg("items"), py::arg("seen_indptr"),
         py::arg("seen_indices"), py::arg("n"), py::arg("device"), py::arg("threads"));

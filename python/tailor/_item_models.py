@@ -20,6 +20,7 @@ class _HistoryModel:
         for k, v in params.items():
             setattr(self, k, v)
         self._fitted = None
+        self._loaded = None  # the model file's model (load_model), scored as the CLI does
 
     def get_params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self._keys}
@@ -47,6 +48,8 @@ class _HistoryModel:
         or another dataset with the same items), for every customer with history or the given
         ids; results as IALS.recommend. Only items with a score are listed (item kNN, TIFU-KNN),
         so lists may be short (padded)."""
+        if self._loaded is not None:
+            return self._loaded_lists(customers, n, exclude_seen, data, as_frame, threads)
         if self._fitted is None:
             raise NotFittedError(f"{self._name}: not fitted; call fit(data) first")
         source = data if data is not None else self._data
@@ -55,9 +58,27 @@ class _HistoryModel:
         return lists_result(source.customer_ids[rows], self._data.item_ids, items, scores,
                             as_frame)
 
+    def _loaded_lists(self, customers, n, exclude_seen, data, as_frame, threads):
+        rows, item_ids, items, scores = _tailor.recommend_history(
+            self._loaded, data._data if data is not None else None, n, exclude_seen, "cpu",
+            threads)
+        listed = data.customer_ids[rows]
+        if customers is not None:
+            wanted = id_texts(customers)
+            where = {c: k for k, c in enumerate(id_texts(listed))}
+            missing = [c for c in wanted if c not in where]
+            if missing:
+                raise ValueError(f"recommend: customer '{missing[0]}' has no history in the data")
+            pick = np.array([where[c] for c in wanted], dtype=np.int64)
+            listed, items, scores = listed[pick], items[pick], scores[pick]
+        return lists_result(listed, data._item_ids_as(item_ids), items, scores, as_frame)
+
     def save(self, path) -> None:
         """Writes the model file ``tailor train --algorithm NAME`` writes, which ``tailor
         recommend --model`` reads (docs/model-format.md#history-models)."""
+        if self._loaded is not None:
+            _tailor.save_model(self._loaded, str(path))
+            return
         if self._fitted is None:
             raise NotFittedError(f"{self._name}: not fitted; call fit(data) first")
         _tailor.save_item_model(self._fitted, str(path))
@@ -123,3 +144,12 @@ class TIFUKNN(_HistoryModel):
 
     def _fit(self, data, device, threads):
         return _tailor.fit_tifuknn(data._data, self._params(_tailor.TifuKnnParams))
+
+
+def loaded_history_model(fitted: "_tailor.Fitted") -> _HistoryModel:
+    """The history model of a model file (load_model), with the file's parameters."""
+    kind = {"itemknn": ItemKNN, "ease": EASE, "tifuknn": TIFUKNN}[fitted.algorithm]
+    params = getattr(fitted, fitted.algorithm)
+    model = kind(**{k: getattr(params, k) for k in kind._keys if hasattr(params, k)})
+    model._loaded = fitted
+    return model

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _ids, _tailor
 from ._dataset import Dataset
+from ._progress import epoch_hook
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -62,16 +63,26 @@ class _Model:
         raise NotImplementedError
 
     def fit(self, data: Any, device: str = "auto", callback: Callable[[dict], Any] | None = None,
-            threads: int = 0) -> "_Model":
+            threads: int = 0, progress: bool | None = None) -> "_Model":
         """Trains on a Dataset (or a customers x items scipy sparse matrix) with ``tailor
         train``'s trainer. ``device``: auto, cpu, cuda or cuda:N, as ``--device``. ``callback``
         gets a dict of the epoch's figures after every epoch; an exception it raises (and
-        Ctrl-C) stops training. ``threads``: CPU threads, 0 for all. Returns self."""
+        Ctrl-C) stops training. ``threads``: CPU threads, 0 for all. ``progress``: a tqdm bar
+        of the epochs (None: when tqdm is installed; True: required; False: none). Returns
+        self."""
         data = as_dataset(data)
-        self._fitted = self._train(data, device, callback, threads)
+        hook, bar = epoch_hook(callback, progress, self._epochs(), self._name)
+        try:
+            self._fitted = self._train(data, device, hook, threads)
+        finally:
+            if bar is not None:
+                bar.close()
         self._kinds = (data._customer_kind, data._item_kind)
         self._data = data
         return self
+
+    def _epochs(self) -> int:
+        raise NotImplementedError
 
     def _model(self) -> "_tailor.Fitted":
         if self._fitted is None:
@@ -171,6 +182,9 @@ class IALS(_Model):
                 setattr(p, k, v)
         return p
 
+    def _epochs(self) -> int:
+        return int(self.iterations)
+
     def _train(self, data, device, callback, threads):
         return _tailor.fit_ials(data._data, self._params(), bool(self.objective), device, threads,
                                 callback)
@@ -205,15 +219,23 @@ class BPR(_Model):
                 setattr(p, k, v)
         return p
 
+    def _epochs(self) -> int:
+        return int(self.epochs)
+
     def _train(self, data, device, callback, threads):
         return _tailor.fit_bpr(data._data, self._params(), bool(self.objective), device, threads,
                                callback)
 
 
-def load_model(path: str | os.PathLike) -> _Model:
-    """A model file written by ``tailor train``, ``tailor run`` or save(), as an IALS or BPR
-    with the file's parameters. Its lists need ``data=`` (it carries no interactions)."""
+def load_model(path: str | os.PathLike):
+    """A model file written by ``tailor train``, ``tailor run`` or save(), as an IALS, BPR,
+    ItemKNN, EASE or TIFUKNN with the file's parameters. Its lists need ``data=`` (it carries
+    no interactions); a history model scores the histories in that data."""
     fitted = _tailor.load_model(os.fspath(path))
+    if fitted.algorithm in ("itemknn", "ease", "tifuknn"):
+        from ._item_models import loaded_history_model
+
+        return loaded_history_model(fitted)
     if fitted.algorithm == "bpr":
         p = fitted.bpr
         model: _Model = BPR(p.factors, p.learning_rate, p.regularization, p.epochs, p.negatives,
