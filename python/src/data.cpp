@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <cmath>
 #include <optional>
 
 #include "host/core/device.hpp"
@@ -24,6 +25,11 @@ struct Columns {
   std::optional<Int64Array> time, event;
   std::optional<DoubleArray> quantity, value;
   std::string quantity_name = "quantity", value_name = "value";  // how messages name them
+  // Item metadata, one entry per item id: category codes into item_category_names (-1: none),
+  // display names, unit prices (NaN: unknown).
+  std::optional<Int64Array> item_category;
+  std::vector<std::string> item_category_names, item_name;
+  std::optional<DoubleArray> item_price;
 };
 
 std::vector<std::uint32_t> codes(const Int64Array& a, std::size_t ids, const std::string& where) {
@@ -95,8 +101,43 @@ DataPtr with_matrices(Dataset data, int threads) {
   return in;
 }
 
+void check_items(std::int64_t n, const Columns& c, const std::string& what) {
+  if (n != static_cast<std::int64_t>(c.item_ids.size()))
+    throw InputError(fmt::format("{}: items: {} has {} entries for {} items", c.source, what, n,
+                                 c.item_ids.size()));
+}
+
+ItemMeta item_meta(const Columns& c) {
+  ItemMeta m;
+  if (c.item_category) {
+    check_items(c.item_category->size(), c, "the category column");
+    m.category_names = c.item_category_names;
+    const std::int64_t* v = c.item_category->data();
+    for (std::int64_t k = 0; k < c.item_category->size(); ++k) {
+      if (v[k] < -1 || v[k] >= static_cast<std::int64_t>(m.category_names.size()))
+        throw InputError(fmt::format("{}: items: category code {} of item {} is outside -1..{}",
+                                     c.source, v[k], k, m.category_names.size() - 1));
+      m.category.push_back(v[k] < 0 ? kNoCategory : static_cast<std::uint32_t>(v[k]));
+    }
+  }
+  if (!c.item_name.empty()) check_items(static_cast<std::int64_t>(c.item_name.size()), c, "the name column");
+  m.name = c.item_name;
+  if (c.item_price) {
+    check_items(c.item_price->size(), c, "the price column");
+    const double* v = c.item_price->data();
+    for (std::int64_t k = 0; k < c.item_price->size(); ++k) {
+      if (!std::isnan(v[k]) && amount_problem(v[k], false) != nullptr)
+        throw InputError(fmt::format("{}: items: price {} of item '{}' {}", c.source, v[k],
+                                     c.item_ids[k], amount_problem(v[k], false)));
+      m.price.push_back(static_cast<float>(v[k]));
+    }
+  }
+  return m;
+}
+
 DataPtr from_columns(const Columns& c, int threads) {
   Dataset d;
+  d.item_meta = item_meta(c);
   d.format_version = kInteractionsFormatVersion;
   {
     py::gil_scoped_release unlocked;
@@ -194,6 +235,10 @@ void bind_columns_type(py::module_& m) {
       .def_readwrite("event", &Columns::event)
       .def_readwrite("quantity", &Columns::quantity)
       .def_readwrite("value", &Columns::value)
+      .def_readwrite("item_category", &Columns::item_category)
+      .def_readwrite("item_category_names", &Columns::item_category_names)
+      .def_readwrite("item_name", &Columns::item_name)
+      .def_readwrite("item_price", &Columns::item_price)
       .def_readwrite("quantity_name", &Columns::quantity_name)
       .def_readwrite("value_name", &Columns::value_name);
 }

@@ -47,6 +47,33 @@ def _meta_text(names: list[str], codes: np.ndarray) -> np.ndarray:
     return table[np.where(codes == _NO_CATEGORY, len(names), codes)]
 
 
+def _item_metadata(c: Any, items: pd.DataFrame, source: str) -> None:
+    """The item side frame's category, name and price columns, aligned to the encoded item ids."""
+    if not isinstance(items, pd.DataFrame):
+        raise TypeError(f"{source}: items must be a DataFrame indexed by item id, got "
+                        f"{type(items).__name__}")
+    unknown = set(items.columns) - {"category", "name", "price"}
+    if unknown:
+        raise ValueError(f"{source}: items: unknown column '{sorted(map(str, unknown))[0]}' "
+                         "(use category, name, price)")
+    index = pd.Index(items.index.astype(str))
+    if index.has_duplicates:
+        raise ValueError(f"{source}: items: item id '{index[index.duplicated()][0]}' appears "
+                         "twice")
+    rows = index.get_indexer(c.item_ids)
+    aligned = items.iloc[np.maximum(rows, 0)].reset_index(drop=True)
+    missing = rows < 0
+    if "category" in items:
+        categories = aligned["category"].where(~missing & aligned["category"].notna())
+        codes, names = pd.factorize(categories.astype(object), use_na_sentinel=True)
+        c.item_category, c.item_category_names = codes.astype(np.int64), [str(n) for n in names]
+    if "name" in items:
+        c.item_name = ["" if m or pd.isna(v) else str(v) for v, m in zip(aligned["name"], missing)]
+    if "price" in items:
+        price = pd.to_numeric(aligned["price"], errors="coerce").to_numpy(np.float64)
+        c.item_price = np.where(missing, np.nan, price)
+
+
 class Dataset:
     """Customers' interactions with items: the rows of a log (customer, item and optional time,
     quantity, value, event) over two id lists, plus optional item and customer metadata.
@@ -83,13 +110,16 @@ class Dataset:
     @classmethod
     def from_pandas(cls, df: pd.DataFrame, customer: Any, item: Any, time: Any = None,
                     quantity: Any = None, value: Any = None, event: Any = None,
-                    threads: int = 0) -> "Dataset":
+                    items: pd.DataFrame | None = None, threads: int = 0) -> "Dataset":
         """One row per interaction. ``customer`` and ``item`` name id columns of strings,
         integers or categoricals (ids are kept in order of first appearance, as the loader does
         with raw ids); ``time`` a datetime64 column (any time zone) or integer unix seconds;
         ``quantity`` (finite, >= 0: the training weight) and ``value`` (money, finite) numeric
-        columns; ``event`` a column of event names. Bad values raise ValueError naming the
-        column and row."""
+        columns; ``event`` a column of event names. ``items``: item metadata, a DataFrame
+        indexed by item id with any of the columns ``category``, ``name`` and ``price`` (items
+        it lacks get none; rows for other items are ignored), which campaigns need for
+        discovery slots and value rules. Bad values raise ValueError naming the column and
+        row."""
         source = "from_pandas"
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
@@ -110,6 +140,8 @@ class Dataset:
         if event is not None:
             c.event, c.event_names, _ = _ids.encode_column(_column(df, event, source), str(event),
                                                            source)
+        if items is not None:
+            _item_metadata(c, items, source)
         return cls(_tailor.from_columns(c, threads), customer_kind, item_kind)
 
     @classmethod

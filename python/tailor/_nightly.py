@@ -31,9 +31,15 @@ class Campaign:
         return self._lists
 
     @property
-    def counts(self) -> dict:
-        """The manifest's counts (customers listed, items, control group, suppressed...)."""
-        return dict(self.manifest.get("counts", {}))
+    def summary(self) -> dict:
+        """The manifest's campaign section: lists, treatment and control, items by slot, tiers,
+        suppressed and opted-out customers (empty for a night without a [campaign])."""
+        return dict(self.manifest.get("campaign", {}))
+
+    @property
+    def qa(self) -> dict:
+        """The QA gates' figures and whether they passed."""
+        return dict(self.manifest.get("qa", {}))
 
     def to_parquet(self, path: str | os.PathLike) -> pathlib.Path:
         """Writes ``lists`` as Parquet (needs pyarrow), atomically (temporary file, then

@@ -174,3 +174,27 @@ def test_sample_pandas_round_trip_inspects_the_same(sample_h5, tmp_path, cli):
     original, copied = body(sample_h5), body(tmp_path / "again.h5")
     assert "customer-item pairs   17,506" in original
     assert copied == original
+
+
+def test_item_metadata_from_a_frame_is_the_importers(sample_h5, tmp_path):
+    from conftest import ITEMS_CSV
+
+    items = pd.read_csv(ITEMS_CSV, dtype={"StockCode": str}, index_col="StockCode")
+    imported = tailor.Dataset.from_h5(sample_h5)
+    rows = imported.to_pandas()
+    ours = tailor.Dataset.from_pandas(rows, customer="customer", item="item", time="time",
+                                      quantity="quantity", items=items)
+    ours.to_h5(tmp_path / "with_items.h5")
+    back = tailor.Dataset.from_h5(tmp_path / "with_items.h5").items.set_index("id")
+    want = imported.items.set_index("id")
+    pd.testing.assert_frame_equal(back[["category", "name", "price"]].sort_index(),
+                                  want[["category", "name", "price"]].sort_index())
+    partial = tailor.Dataset.from_pandas(rows, customer="customer", item="item",
+                                         items=items.iloc[:1][["category"]]).items
+    assert partial["category"].notna().sum() == 1
+    with pytest.raises(ValueError, match="items: unknown column 'colour'"):
+        tailor.Dataset.from_pandas(rows, customer="customer", item="item",
+                                   items=items.assign(colour="red"))
+    with pytest.raises(ValueError, match=r"items: price -1.0 of item '.*' is not"):
+        tailor.Dataset.from_pandas(rows, customer="customer", item="item",
+                                   items=items.assign(price=-1.0))

@@ -40,3 +40,21 @@ def test_recommend_csv_is_the_frame(sample_h5, tmp_path, cli):
     assert read["customer_id"].tolist() == frame["customer_id"].astype(str).tolist()
     assert read["item_id"].tolist() == frame["item_id"].astype(str).tolist()
     assert read["rank"].tolist() == frame["rank"].tolist()
+
+
+def test_to_parquet_writes_the_frame_atomically(sample_h5, tmp_path):
+    pytest.importorskip("pyarrow", reason="pyarrow is not installed for this interpreter")
+    import pandas as pd
+
+    data = tailor.Dataset.from_h5(sample_h5)
+    lists = tailor.IALS(factors=4, iterations=2).fit(data).recommend(n=3, as_frame=True)
+    target = tmp_path / "lists.parquet"
+    assert tailor.to_parquet(lists, target) == target
+    pd.testing.assert_frame_equal(pd.read_parquet(target), lists.reset_index(drop=True))
+    data.to_parquet(tmp_path / "rows.parquet")
+    rows = pd.read_parquet(tmp_path / "rows.parquet")
+    assert len(rows) == data.rows and list(rows.columns[:2]) == ["customer", "item"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lists.parquet", "rows.parquet"]
+    with pytest.raises(Exception):
+        tailor.to_parquet(pd.DataFrame({"bad": [object()]}), tmp_path / "bad.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lists.parquet", "rows.parquet"]

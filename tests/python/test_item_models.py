@@ -91,3 +91,24 @@ def test_a_saved_history_model_gives_the_cli_the_same_lists(cls, cli, sample_h5,
     assert len(got) == len(ours) > 0
     assert list(got["item_id"]) == [str(i) for i in ours["item_id"]]
     np.testing.assert_allclose(got["score"], ours["score"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ["ItemKNN", "EASE", "TIFUKNN"])
+def test_load_model_reads_a_cli_history_model(cls, cli, sample_h5, tmp_path):
+    name = cls.lower()
+    cli("train", "--device", "cpu", "--input", sample_h5, "--algorithm", name, "--model",
+        tmp_path / "m.h5")
+    cli("recommend", "--device", "cpu", "--input", sample_h5, "--model", tmp_path / "m.h5",
+        "-n", 5, "--output", tmp_path / "recs.csv")
+    loaded = tailor.load_model(tmp_path / "m.h5")
+    assert type(loaded).__name__ == cls
+    data = tailor.Dataset.from_h5(sample_h5)
+    ours = loaded.recommend(n=5, data=data, as_frame=True)
+    got = pd.read_csv(tmp_path / "recs.csv", dtype={"customer_id": str, "item_id": str})
+    assert list(got["customer_id"]) == [str(c) for c in ours["customer_id"]]
+    assert list(got["item_id"]) == [str(i) for i in ours["item_id"]]
+    some = list(data.customer_ids[[7, 2]])
+    picked = loaded.recommend(customers=some, n=3, data=data, as_frame=True)
+    assert list(dict.fromkeys(picked["customer_id"])) == some
+    with pytest.raises(ValueError, match="scores the histories of data="):
+        loaded.recommend(n=5)

@@ -154,3 +154,40 @@ def test_training_releases_the_gil(data):
     assert model.customer_factors.shape == (data.shape[0], 128)
     # Holding the GIL for the whole fit would leave this loop a handful of turns at most.
     assert took > 0.05 and ticks > took * 100, (ticks, took)
+
+
+class FakeBar:
+    """tqdm's calls as fit() makes them, recorded."""
+    made = []
+
+    def __init__(self, total, desc, unit):
+        self.total, self.desc, self.steps, self.closed = total, desc, 0, False
+        self.postfix = None
+        FakeBar.made.append(self)
+
+    def update(self, n):
+        self.steps += n
+
+    def set_postfix(self, refresh=False, **values):
+        self.postfix = values
+
+    def close(self):
+        self.closed = True
+
+
+def test_fit_shows_a_progress_bar_when_tqdm_is_there(data, monkeypatch):
+    from tailor import _progress
+
+    monkeypatch.setattr(_progress, "_tqdm", lambda: FakeBar)
+    FakeBar.made.clear()
+    epochs = []
+    tailor.IALS(factors=4, iterations=3).fit(data, callback=epochs.append)
+    bar = FakeBar.made[-1]
+    assert (bar.total, bar.desc, bar.steps, bar.closed) == (3, "IALS", 3, True)
+    assert float(bar.postfix["objective"]) == pytest.approx(epochs[-1]["objective"], rel=1e-5)
+    tailor.BPR(factors=4, epochs=2).fit(data, progress=False)
+    assert len(FakeBar.made) == 1  # progress=False: no bar
+    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
+    tailor.IALS(factors=4, iterations=1).fit(data)  # no tqdm: quietly none
+    with pytest.raises(ImportError, match="progress=True needs tqdm"):
+        tailor.IALS(factors=4, iterations=1).fit(data, progress=True)

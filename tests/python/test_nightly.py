@@ -34,6 +34,8 @@ def test_campaign_is_the_clis_night(sample_h5, tmp_path, cli):
     assert set(lists.columns) >= {"customer_id", "rank", "item_id", "slot", "reason", "group"}
     assert len(lists) == ours_csv.count("\n") - 1  # every CSV row but the header
     assert lists.groupby("customer_id")["rank"].max().max() == 10
+    assert ours.summary["lists"] == lists["customer_id"].nunique() == theirs["campaign"]["lists"]
+    assert ours.qa["passed"] is True
 
 
 def test_campaign_refuses_a_bad_config(tmp_path):

@@ -54,6 +54,8 @@ def test_the_example_notebook_runs():
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr
     assert "customers with a list" in done.stdout and "precision@10" in done.stdout
+    assert "best:" in done.stdout and "QA passed: True" in done.stdout
+    assert "discovery" in done.stdout.split("listed items")[0].rsplit("slot", 1)[-1]
 
 
 def test_evaluation_figures_hold_the_reports_figures(sample_h5):
