@@ -127,8 +127,8 @@ ItemMeta item_meta(const Columns& c) {
     const double* v = c.item_price->data();
     for (std::int64_t k = 0; k < c.item_price->size(); ++k) {
       if (!std::isnan(v[k]) && amount_problem(v[k], false) != nullptr)
-        throw InputError(fmt::format("{}: items: price {} of item '{}' {}", c.source, v[k],
-                                     c.item_ids[k], amount_problem(v[k], false)));
+        throw InputError(fmt::format("{}: items: price {} of item '{}' is not a price (finite, "
+                                     ">= 0; NaN for unknown)", c.source, v[k], c.item_ids[k]));
       m.price.push_back(static_cast<float>(v[k]));
     }
   }

@@ -195,6 +195,6 @@ def test_item_metadata_from_a_frame_is_the_importers(sample_h5, tmp_path):
     with pytest.raises(ValueError, match="items: unknown column 'colour'"):
         tailor.Dataset.from_pandas(rows, customer="customer", item="item",
                                    items=items.assign(colour="red"))
-    with pytest.raises(ValueError, match=r"items: price -1.0 of item '.*' is not"):
+    with pytest.raises(ValueError, match=r"items: price -1 of item '.*' is not a price"):
         tailor.Dataset.from_pandas(rows, customer="customer", item="item",
                                    items=items.assign(price=-1.0))
