@@ -26,6 +26,10 @@ class Columns:
     value: Optional[np.ndarray]
     quantity_name: str
     value_name: str
+    item_category: Optional[np.ndarray]  # int64 per item: code into item_category_names, -1 none
+    item_category_names: list[str]
+    item_name: list[str]  # per item, "" for none (or empty: no names)
+    item_price: Optional[np.ndarray]  # float64 per item, NaN unknown
     def __init__(self) -> None: ...
 
 class Data:
@@ -62,6 +66,11 @@ class Data:
 def load(path: str, threads: int = 0) -> Data: ...
 def save(data: Data, path: str) -> None: ...
 def from_columns(columns: Columns, threads: int = 0) -> Data: ...
+def from_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: int, cols: int,
+             customer_ids: list[str], item_ids: list[str], keep_rows: bool = True,
+             scale: float = 1.0, shift: float = 0.0, threads: int = 0) -> Data: ...
+def fold_in(model: Fitted, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: int,
+            scale: float, shift: float, device: str, threads: int) -> np.ndarray: ...
 def split(data: Data, spec: str, seed: int, threads: int = 0) -> tuple[Data, Data, np.ndarray, str]: ...
 
 class IalsParams:
@@ -91,6 +100,9 @@ class Fitted:
     algorithm: str
     ials: IalsParams
     bpr: BprParams
+    itemknn: ItemKnnParams
+    ease: EaseParams
+    tifuknn: TifuKnnParams
     width: int
     customer_ids: list[str]
     item_ids: list[str]
@@ -115,6 +127,9 @@ def load_model(path: str) -> Fitted: ...
 def recommend(model: Fitted, data: Optional[Data], customers: Optional[list[str]], n: int,
               exclude_seen: bool, device: str, threads: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+def recommend_history(model: Fitted, data: Optional[Data], n: int, exclude_seen: bool,
+                      device: str, threads: int
+                      ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]: ...
 def topn(queries: np.ndarray, items: np.ndarray, seen_indptr: Optional[np.ndarray],
          seen_indices: Optional[np.ndarray], n: int, device: str, threads: int
          ) -> tuple[np.ndarray, np.ndarray]: ...
@@ -173,3 +188,18 @@ class EvaluateArgs:
     def __init__(self) -> None: ...
 
 def evaluate(data: Data, args: EvaluateArgs, device: str, threads: int) -> tuple[str, str]: ...
+
+class SweepArgs:
+    model: str
+    metric: str
+    grid: list[tuple[str, list[float]]]
+    random_trials: int
+    patience: int
+    seed: int
+    def __init__(self) -> None: ...
+
+def sweep(data: Data, args: EvaluateArgs, sweep: SweepArgs, device: str,
+          threads: int) -> tuple[str, str]: ...
+def run_night(config: str, device: str, threads: int) -> tuple[str, dict]: ...
+def backtest(config: str, as_of: str, horizon: str, device: str,
+             threads: int) -> tuple[str, str]: ...

@@ -169,3 +169,16 @@ def test_a_callback_that_raises_stops_training():
     with pytest.raises(KeyError, match="enough"):
         tailor.IALS(factors=4, iterations=10).fit(data, callback=stop)
     assert seen == [1, 2]
+
+
+def test_the_type_stubs_name_everything_the_module_has():
+    import ast
+
+    from conftest import SOURCE_DIR
+
+    stub = ast.parse((SOURCE_DIR / "python" / "tailor" / "_tailor.pyi").read_text())
+    stubbed = {n.name for n in stub.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    stubbed |= {t.id for n in stub.body if isinstance(n, ast.AnnAssign) for t in [n.target]}
+    public = {n for n in dir(tailor._tailor) if not n.startswith("_")} | {"__version__"}
+    assert public - stubbed == set(), "in the module, not in _tailor.pyi"
+    assert stubbed - public == set(), "in _tailor.pyi, not in the module"
