@@ -2,11 +2,12 @@
 """tailor's Python package side by side with benfred/implicit's CPU ALS, both from Python.
 
 Each side runs in its own child process, so that its peak memory is its own: it reads the HDF5
-interactions file (tailor: Dataset.from_h5; implicit: h5py into a scipy CSR with summed
-quantities, as tailor builds its matrix), trains iALS with the same factors, regularisation,
-iterations, CG steps and threads (implicit is handed the confidence 1 + alpha * w directly, with
-its own alpha = 1, so both minimise the same objective), then lists the top N unseen items of
-every customer with history. Times are wall seconds of each step; peak RSS is the child's.
+interactions file (tailor: Dataset.from_h5; implicit and tailor's implicit facade: h5py into a
+scipy CSR with summed quantities, as tailor builds its matrix), trains iALS with the same
+factors, regularisation, iterations, CG steps and threads (implicit and the facade are handed the
+confidence 1 + alpha * w directly, with their own alpha = 1, so all three minimise the same
+objective), then lists the top N unseen items of every customer with history. Times are wall
+seconds of each step; peak RSS is the child's.
 
   PYTHONPATH=build/python python3 bench/peers/python_vs_implicit.py out/retail.h5 --threads 2
 
@@ -43,11 +44,10 @@ def tailor_side(args):
             "recommend_s": time.perf_counter() - t, "lists": int(len(customers))}
 
 
-def implicit_side(args):
+def csr_from_h5(args):
+    """(the confidence matrix 1 + alpha * w as scipy CSR, load seconds), read with h5py."""
     import h5py
-    import implicit
     import scipy.sparse as sp
-    from implicit.cpu.als import AlternatingLeastSquares
 
     t = time.perf_counter()
     with h5py.File(args.input, "r") as f:
@@ -56,12 +56,19 @@ def implicit_side(args):
         w = g["quantity"][:].astype(np.float32) if "quantity" in g else np.ones(len(c), np.float32)
         shape = (len(f["customers/id"]), len(f["items/id"]))
     m = sp.csr_matrix((w, (c, i)), shape=shape, dtype=np.float32)
+    del c, i, w
     m.sum_duplicates()
     m.data = 1.0 + args.alpha * m.data
-    load = time.perf_counter() - t
-    model = AlternatingLeastSquares(factors=args.factors, regularization=args.regularization,
-                                    alpha=1.0, iterations=args.iterations, use_cg=True,
-                                    num_threads=args.threads, random_state=42)
+    return m, time.perf_counter() - t
+
+
+def facade_side(args, module, version, **extra):
+    """implicit's calls, from `module` (implicit.cpu.als or tailor.implicit), on the h5py CSR."""
+    m, load = csr_from_h5(args)
+    model = module.AlternatingLeastSquares(factors=args.factors,
+                                           regularization=args.regularization, alpha=1.0,
+                                           iterations=args.iterations, use_cg=True,
+                                           num_threads=args.threads, random_state=42, **extra)
     model.cg_steps = args.cg_steps
     t = time.perf_counter()
     model.fit(m, show_progress=False)
@@ -69,8 +76,26 @@ def implicit_side(args):
     t = time.perf_counter()
     rows = np.flatnonzero(np.diff(m.indptr))
     model.recommend(rows, m[rows], N=args.n, filter_already_liked_items=True)
-    return {"version": implicit.__version__, "load_s": load, "fit_s": fit,
+    return {"version": version, "load_s": load, "fit_s": fit,
             "recommend_s": time.perf_counter() - t, "lists": int(len(rows))}
+
+
+def implicit_side(args):
+    import implicit
+    import implicit.cpu.als
+
+    return facade_side(args, implicit.cpu.als, implicit.__version__)
+
+
+def tailor_facade_side(args):
+    import tailor
+    import tailor.implicit
+
+    tailor.set_log_level("warn")
+    return facade_side(args, tailor.implicit, tailor.__version__, cg_steps=args.cg_steps)
+
+
+SIDES = {"tailor": tailor_side, "facade": tailor_facade_side, "implicit": implicit_side}
 
 
 def main():
@@ -85,29 +110,30 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--json", help="write the results here")
-    ap.add_argument("--side", choices=["tailor", "implicit"], help=argparse.SUPPRESS)
+    ap.add_argument("--side", choices=list(SIDES), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.side:
-        result = (tailor_side if args.side == "tailor" else implicit_side)(args)
+        result = SIDES[args.side](args)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
 
     results = {}
-    for side in ("tailor", "implicit"):
+    for side in SIDES:
         done = subprocess.run([sys.executable, *sys.argv, "--side", side], capture_output=True,
                               text=True, check=True)
         results[side] = json.loads(done.stdout.strip().splitlines()[-1])
-    a, b = results["tailor"], results["implicit"]
     print(f"{args.input}: k={args.factors} lambda={args.regularization} alpha={args.alpha} "
           f"iterations={args.iterations} cg_steps={args.cg_steps} threads={args.threads} "
-          f"N={args.n}; tailor {a['version']}, implicit {b['version']}")
-    print(f"| {'':18} | {'tailor':>9} | {'implicit':>9} |")
-    print(f"|{'-' * 20}|{'-' * 11}|{'-' * 11}|")
+          f"N={args.n}; tailor {results['tailor']['version']}, implicit "
+          f"{results['implicit']['version']}; facade = tailor.implicit on implicit's h5py CSR")
+    heads = ("tailor", "facade", "implicit")
+    print(f"| {'':18} |" + "".join(f" {h:>9} |" for h in heads))
+    print(f"|{'-' * 20}|" + f"{'-' * 11}|" * len(heads))
     for key, label in (("load_s", "load, s"), ("fit_s", "fit, s"),
                        ("recommend_s", "recommend all, s"), ("peak_rss_mb", "peak RSS, MB")):
-        print(f"| {label:18} | {a[key]:9.2f} | {b[key]:9.2f} |")
+        print(f"| {label:18} |" + "".join(f" {results[h][key]:9.2f} |" for h in heads))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"input": args.input, "settings": vars(args), **results}, f, indent=2)
