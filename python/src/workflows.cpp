@@ -122,16 +122,23 @@ void bpr_grid(const SweepArgs& s, BprSweepSpace& space) {
   }
 }
 
-SweepOptions factor_sweep_options(const EvaluateArgs& e, const SweepArgs& s) {
-  SweepOptions o;
+// What both kinds of sweep options take from the args: the split, cutoffs and search knobs.
+template <class Options>
+Options sweep_basics(const EvaluateArgs& e, const SweepArgs& s) {
+  Options o;
   o.split = parse_split(e.split, e.split_seed);
   o.protocol = parse_protocol(e.protocol);
   o.ks = e.ks;
   o.cold_start = parse_cold_start(e.cold_start);
   o.metric = s.metric;
   o.random_trials = s.random_trials;
-  o.patience = s.patience;
   o.seed = s.seed;
+  return o;
+}
+
+SweepOptions factor_sweep_options(const EvaluateArgs& e, const SweepArgs& s) {
+  auto o = sweep_basics<SweepOptions>(e, s);
+  o.patience = s.patience;
   o.algorithm = s.model;
   if (e.ials) o.base = *e.ials;
   if (e.bpr) o.bpr_base = *e.bpr;
@@ -141,14 +148,7 @@ SweepOptions factor_sweep_options(const EvaluateArgs& e, const SweepArgs& s) {
 }
 
 ListSweepOptions list_sweep_options(const EvaluateArgs& e, const SweepArgs& s) {
-  ListSweepOptions o;
-  o.split = parse_split(e.split, e.split_seed);
-  o.protocol = parse_protocol(e.protocol);
-  o.ks = e.ks;
-  o.cold_start = parse_cold_start(e.cold_start);
-  o.metric = s.metric;
-  o.random_trials = s.random_trials;
-  o.seed = s.seed;
+  auto o = sweep_basics<ListSweepOptions>(e, s);
   o.model = s.model;
   o.base = item_model_options(e);
   o.axes.assign(s.grid.begin(), s.grid.end());
