@@ -103,6 +103,40 @@ std::unique_ptr<IalsEngine> make_cpu_ials(const CsrView& customer_items,
                                           const CsrView& item_customers, const IalsParams& params,
                                           int threads);
 
+// ---- sharded iALS (host/core/comm.hpp runs it over MPI) ----------------------------------
+// One process (rank) of several solving one iALS problem: the rank solves its own customer rows
+// and item rows, every rank holds all factors, and the exchange completes what the ranks computed
+// apart. The sums it makes add each entry from at most one rank (zeros elsewhere), so they are
+// exact in any order and a sharded run gives the one-process factors bit for bit.
+class IalsExchange {
+ public:
+  virtual ~IalsExchange() = default;
+  [[nodiscard]] virtual int rank() const = 0;
+  [[nodiscard]] virtual int ranks() const = 0;
+  // F holds (starts.back() x width) floats; rank r has solved rows [starts[r], starts[r + 1]).
+  // Afterwards every rank holds every rank's rows.
+  virtual void share_rows(float* F, std::span<const std::int64_t> starts, int width) = 0;
+  // v <- the elementwise sum of v over the ranks.
+  virtual void sum(std::span<double> v) = 0;
+};
+
+// The whole problem and this rank's part of it: customer_starts (ranks + 1 entries, from 0 to the
+// customer count) and item_starts likewise. Customer blocks start at multiples of
+// kIalsCustomerBlock (the objective's chunks) so that each chunk is one rank's.
+struct IalsShard {
+  std::vector<std::int64_t> customer_starts, item_starts;
+  IalsExchange* exchange = nullptr;
+};
+inline constexpr std::int64_t kIalsCustomerBlock = 256;
+
+// customer_items: this rank's customers x every item; item_customers: this rank's items x every
+// customer (rows in order, as the one-process matrices' rows). Factors: all customers and items.
+// Throws std::invalid_argument on shapes that do not fit the shard.
+std::unique_ptr<IalsEngine> make_cpu_ials_shard(const CsrView& customer_items,
+                                                const CsrView& item_customers,
+                                                const IalsParams& params, int threads,
+                                                const IalsShard& shard);
+
 struct TopNParams {
   int n = 20;                // list length, 1 .. kMaxTopN
   bool exclude_seen = true;  // drop items in the customer's row of `seen`

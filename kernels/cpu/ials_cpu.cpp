@@ -111,8 +111,10 @@ IalsKernels kernels_for(Isa isa) {
 // is small, and a single chunk (no partials to add) when the tiles alone are plenty.
 class Gram {
  public:
+  // With `share`, the ranks split the work items (rank r takes w = r mod ranks) and add their
+  // partials (each written by one rank, 0 elsewhere): every rank gets the one-process G.
   void compute(const IalsKernels& kern, const float* F, std::int64_t n, int k, int threads,
-               std::vector<double>& G) {
+               std::vector<double>& G, IalsExchange* share = nullptr) {
     const int nt = (k + kTile - 1) / kTile;
     const int ntiles = nt * (nt + 1) / 2;
     tiles_.clear();
@@ -121,10 +123,14 @@ class Gram {
     const std::int64_t by_rows = std::max<std::int64_t>(1, (n + kChunkRows - 1) / kChunkRows);
     const std::int64_t nchunks = std::min<std::int64_t>(by_rows, std::max(1, kMaxItems / ntiles));
     const std::int64_t items = nchunks * ntiles;
-    partial_.resize(static_cast<std::size_t>(items) * kTile * kTile);
+    const int rank = share ? share->rank() : 0, ranks = share ? share->ranks() : 1;
+    if (share)
+      partial_.assign(static_cast<std::size_t>(items) * kTile * kTile, 0.0);
+    else
+      partial_.resize(static_cast<std::size_t>(items) * kTile * kTile);
 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::int64_t w = 0; w < items; ++w) {
+    for (std::int64_t w = rank; w < items; w += ranks) {
       const auto [ta, tb] = tiles_[static_cast<std::size_t>(w % ntiles)];
       const std::int64_t chunk = w / ntiles;
       const std::int64_t r0 = n * chunk / nchunks;
@@ -132,6 +138,7 @@ class Gram {
       kern.gram_tile(F, k, r0, r1, ta * kTile, std::min(k, (ta + 1) * kTile), tb * kTile,
                      std::min(k, (tb + 1) * kTile), partial_.data() + w * kTile * kTile, kTile);
     }
+    if (share) share->sum(partial_);
 
     G.assign(static_cast<std::size_t>(k) * static_cast<std::size_t>(k), 0.0);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
@@ -165,14 +172,23 @@ class Gram {
 
 class CpuIalsEngine final : public IalsEngine {
  public:
+  // shard null: the whole problem in this process; else this rank's rows of it (IalsShard).
   CpuIalsEngine(const CsrView& customer_items, const CsrView& item_customers,
-                const IalsParams& params, int threads)
+                const IalsParams& params, int threads, const IalsShard* shard = nullptr)
       : ci_(customer_items),
         ic_(item_customers),
         p_(params),
         threads_(threads >= 1 ? threads : omp_get_max_threads()),
         k_(params.factors),
-        kern_(kernels_for(active_isa())) {
+        kern_(kernels_for(active_isa())),
+        customers_(shard ? shard->customer_starts.back() : ci_.rows),
+        items_(shard ? shard->item_starts.back() : ic_.rows) {
+    if (shard) {
+      shard_ = *shard;
+      ex_ = shard->exchange;
+      c0_ = shard_.customer_starts[static_cast<std::size_t>(ex_->rank())];
+      i0_ = shard_.item_starts[static_cast<std::size_t>(ex_->rank())];
+    }
 #ifndef NDEBUG
     for (const CsrView* m : {&ci_, &ic_})
       for (std::int64_t pos = m->indptr[0]; pos < m->indptr[m->rows]; ++pos)
@@ -182,8 +198,8 @@ class CpuIalsEngine final : public IalsEngine {
     confidence_terms(ic_, log_ic_);
 
     // Until set_factors: uniform [0, 0.01) from the seed, customers first (implicit's start).
-    X_.resize(static_cast<std::size_t>(ci_.rows) * static_cast<std::size_t>(k_));
-    Y_.resize(static_cast<std::size_t>(ic_.rows) * static_cast<std::size_t>(k_));
+    X_.resize(static_cast<std::size_t>(customers_) * static_cast<std::size_t>(k_));
+    Y_.resize(static_cast<std::size_t>(items_) * static_cast<std::size_t>(k_));
     std::mt19937_64 rng(p_.seed);
     std::uniform_real_distribution<float> u(0.0f, 0.01f);
     for (auto& v : X_) v = u(rng);
@@ -203,31 +219,33 @@ class CpuIalsEngine final : public IalsEngine {
   [[nodiscard]] std::string backend_name() const override { return "cpu"; }
 
   void set_factors(std::span<const float> X, std::span<const float> Y) override {
-    check_size("set_factors", "X", X.size(), ci_.rows);
-    check_size("set_factors", "Y", Y.size(), ic_.rows);
+    check_size("set_factors", "X", X.size(), customers_);
+    check_size("set_factors", "Y", Y.size(), items_);
     std::copy(X.begin(), X.end(), X_.begin());
     std::copy(Y.begin(), Y.end(), Y_.begin());
   }
 
   void get_factors(std::span<float> X, std::span<float> Y) override {
-    check_size("get_factors", "X", X.size(), ci_.rows);
-    check_size("get_factors", "Y", Y.size(), ic_.rows);
+    check_size("get_factors", "X", X.size(), customers_);
+    check_size("get_factors", "Y", Y.size(), items_);
     std::copy(X_.begin(), X_.end(), X.begin());
     std::copy(Y_.begin(), Y_.end(), Y.begin());
   }
 
   void solve_customers() override {
-    half_step(ci_, terms(ci_, log_ci_), X_.data(), Y_.data(), ic_.rows, true);
+    half_step(ci_, terms(ci_, log_ci_), X_.data() + row_offset(c0_), Y_.data(), items_, true);
+    if (ex_) ex_->share_rows(X_.data(), shard_.customer_starts, k_);
   }
   void solve_items() override {
-    half_step(ic_, terms(ic_, log_ic_), Y_.data(), X_.data(), ci_.rows, false);
+    half_step(ic_, terms(ic_, log_ic_), Y_.data() + row_offset(i0_), X_.data(), customers_, false);
+    if (ex_) ex_->share_rows(Y_.data(), shard_.item_starts, k_);
   }
 
   [[nodiscard]] Objective objective() override {
     // sum_u x_u^T (Y^T Y) x_u = <Y^T Y, X^T X> (Frobenius), two Grams instead of a pass per row.
     std::vector<double> gx, gy;
-    gram_.compute(kern_, X_.data(), ci_.rows, k_, threads_, gx);
-    gram_.compute(kern_, Y_.data(), ic_.rows, k_, threads_, gy);
+    gram_.compute(kern_, X_.data(), customers_, k_, threads_, gx, ex_);
+    gram_.compute(kern_, Y_.data(), items_, k_, threads_, gy, ex_);
     double unobserved = 0.0, norms = 0.0;
     for (std::size_t i = 0; i < gx.size(); ++i) unobserved += gx[i] * gy[i];
     for (int a = 0; a < k_; ++a) {
@@ -235,36 +253,30 @@ class CpuIalsEngine final : public IalsEngine {
       norms += gx[d] + gy[d];
     }
 
-    // The observed pairs, over fixed chunks of customers summed in order.
-    const std::int64_t chunks = (ci_.rows + kObjectiveChunk - 1) / kObjectiveChunk;
-    std::vector<double> loss(static_cast<std::size_t>(chunks)), conf(loss.size());
-    const std::int64_t base = ci_.indptr[0];
-#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
-    for (std::int64_t c = 0; c < chunks; ++c) {
-      const std::int64_t u0 = c * kObjectiveChunk;
-      const std::int64_t u1 = std::min(ci_.rows, u0 + kObjectiveChunk);
-      kern_.observed_terms(ci_, terms(ci_, log_ci_), p_.alpha, base, X_.data(), Y_.data(), k_,
-                           u0, u1,
-                           &loss[static_cast<std::size_t>(c)], &conf[static_cast<std::size_t>(c)]);
-    }
+    // The observed pairs, over fixed chunks of customers summed in order (each chunk one
+    // rank's: customer blocks start at chunk boundaries).
+    std::vector<double> loss, conf;
+    observed_chunks(loss, conf);
     double observed = 0.0, conf_sum = 0.0;
     for (std::size_t c = 0; c < loss.size(); ++c) {
       observed += loss[c];
       conf_sum += conf[c];
     }
+    std::vector<double> nnz{static_cast<double>(ci_.nnz())};
+    if (ex_) ex_->sum(nnz);
 
     Objective o;
     o.data = unobserved + observed;
     o.regularization = static_cast<double>(p_.regularization) * norms;
     o.total = o.data + o.regularization;
-    const double pairs = static_cast<double>(ci_.rows) * static_cast<double>(ci_.cols);
-    o.normalized = o.total / (conf_sum + pairs - static_cast<double>(ci_.nnz()));
+    const double pairs = static_cast<double>(customers_) * static_cast<double>(items_);
+    o.normalized = o.total / (conf_sum + pairs - nnz[0]);
     return o;
   }
 
  private:
   static constexpr std::size_t kLineFloats = 64 / sizeof(float);
-  static constexpr std::int64_t kObjectiveChunk = 256;
+  static constexpr std::int64_t kObjectiveChunk = kIalsCustomerBlock;
   static constexpr int kRowChunk = 8;  // rows per dynamic-schedule grab
 
   void check_size(const char* fn, const char* name, std::size_t got, std::int64_t rows) const {
@@ -274,6 +286,35 @@ class CpuIalsEngine final : public IalsEngine {
                                   std::to_string(got) + " values, expected " +
                                   std::to_string(rows) + " rows x " + std::to_string(k_) +
                                   " factors = " + std::to_string(want));
+  }
+
+  [[nodiscard]] std::size_t row_offset(std::int64_t row) const {
+    return static_cast<std::size_t>(row) * static_cast<std::size_t>(k_);
+  }
+
+  // Per chunk of kObjectiveChunk customers (of all ranks): the observed-pair loss and the
+  // confidence sum of this rank's chunks, the other ranks' added.
+  void observed_chunks(std::vector<double>& loss, std::vector<double>& conf) {
+    const std::int64_t chunks = (customers_ + kObjectiveChunk - 1) / kObjectiveChunk;
+    loss.assign(static_cast<std::size_t>(chunks), 0.0);
+    conf.assign(loss.size(), 0.0);
+    // A rank without customers has no chunk (its c0_ may sit inside the last one).
+    const std::int64_t first = c0_ / kObjectiveChunk;
+    const std::int64_t last =
+        ci_.rows == 0 ? first : (c0_ + ci_.rows + kObjectiveChunk - 1) / kObjectiveChunk;
+    const std::int64_t base = ci_.rows > 0 ? ci_.indptr[0] : 0;
+    const float* X = X_.data() + row_offset(c0_);
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
+    for (std::int64_t c = first; c < last; ++c) {
+      const std::int64_t u0 = c * kObjectiveChunk - c0_;
+      const std::int64_t u1 = std::min(ci_.rows, u0 + kObjectiveChunk);
+      kern_.observed_terms(ci_, terms(ci_, log_ci_), p_.alpha, base, X, Y_.data(), k_, u0, u1,
+                           &loss[static_cast<std::size_t>(c)], &conf[static_cast<std::size_t>(c)]);
+    }
+    if (ex_) {
+      ex_->sum(loss);
+      ex_->sum(conf);
+    }
   }
 
   // Log confidence: log(1 + w / epsilon) for every stored pair of m, indexed like m.indices
@@ -299,7 +340,7 @@ class CpuIalsEngine final : public IalsEngine {
   // with zero_empty_rows, rows without interactions are set to 0 (cg_solve_row).
   void half_step(const CsrView& m, const float* f, float* target, const float* other,
                  std::int64_t other_rows, bool zero_empty_rows) {
-    gram_.compute(kern_, other, other_rows, k_, threads_, gram_d_);
+    gram_.compute(kern_, other, other_rows, k_, threads_, gram_d_, ex_);
     gram_f_.resize(gram_d_.size());
     const double lambda = p_.regularization;
     for (int a = 0; a < k_; ++a)
@@ -336,6 +377,11 @@ class CpuIalsEngine final : public IalsEngine {
   int k_;
   IalsKernels kern_;
   std::vector<float> log_ci_, log_ic_;  // log confidence terms (confidence_terms)
+  // The whole problem's sizes and this rank's first rows (0 without a shard).
+  std::int64_t customers_, items_;
+  std::int64_t c0_ = 0, i0_ = 0;
+  IalsShard shard_;
+  IalsExchange* ex_ = nullptr;
   std::vector<float> X_, Y_;
   std::vector<double> gram_d_;
   std::vector<float> gram_f_;
@@ -354,6 +400,43 @@ std::unique_ptr<IalsEngine> make_cpu_ials(const CsrView& customer_items,
                                           int threads) {
   detail::validate_ials_problem(customer_items, item_customers, params);
   return std::make_unique<cpu::CpuIalsEngine>(customer_items, item_customers, params, threads);
+}
+
+namespace {
+
+// starts: ranks + 1 entries from 0 to `total`, never falling.
+void check_starts(const std::vector<std::int64_t>& starts, std::size_t ranks, std::int64_t total,
+                  const char* what) {
+  if (starts.size() != ranks + 1 || starts.front() != 0 || starts.back() != total ||
+      !std::is_sorted(starts.begin(), starts.end()))
+    throw std::invalid_argument(std::string("iALS shard: ") + what +
+                                " starts must run from 0 to " + std::to_string(total) +
+                                " over one block per rank");
+}
+
+}  // namespace
+
+std::unique_ptr<IalsEngine> make_cpu_ials_shard(const CsrView& customer_items,
+                                                const CsrView& item_customers,
+                                                const IalsParams& params, int threads,
+                                                const IalsShard& shard) {
+  if (shard.exchange == nullptr) throw std::invalid_argument("iALS shard: no exchange");
+  const auto ranks = static_cast<std::size_t>(shard.exchange->ranks());
+  const auto r = static_cast<std::size_t>(shard.exchange->rank());
+  check_starts(shard.customer_starts, ranks, item_customers.cols, "customer");
+  check_starts(shard.item_starts, ranks, customer_items.cols, "item");
+  for (std::size_t q = 0; q + 1 < ranks; ++q)
+    if (shard.customer_starts[q + 1] % kIalsCustomerBlock != 0 &&
+        shard.customer_starts[q + 1] != shard.customer_starts.back())
+      throw std::invalid_argument("iALS shard: customer blocks must start at multiples of " +
+                                  std::to_string(kIalsCustomerBlock));
+  if (customer_items.rows != shard.customer_starts[r + 1] - shard.customer_starts[r] ||
+      item_customers.rows != shard.item_starts[r + 1] - shard.item_starts[r])
+    throw std::invalid_argument("iALS shard: the matrices' rows are not this rank's blocks");
+  if (std::string problem = detail::ials_params_problem(params); !problem.empty())
+    throw std::invalid_argument("iALS: " + problem);
+  return std::make_unique<cpu::CpuIalsEngine>(customer_items, item_customers, params, threads,
+                                              &shard);
 }
 
 }  // namespace tailor
