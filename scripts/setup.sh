@@ -18,6 +18,8 @@ packages=(
   libhdf5-dev zlib1g-dev libxxhash-dev liblapack-dev libopenblas-dev libxgboost-dev
   libcli11-dev libfmt-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # sharded runs over MPI ranks (mpirun) and their tests
+  libopenmpi-dev openmpi-bin
   python3-h5py python3-numpy
   # the Python package (python/) and its tests: headers, pybind11, pandas, scipy, pytest
   python3-dev pybind11-dev python3-pandas python3-scipy python3-pytest python3-venv

@@ -6,26 +6,50 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "host/cli/command.hpp"
 #include "host/cli/version.hpp"
+#include "host/core/comm.hpp"
 #include "host/core/error.hpp"
 
 namespace {
 
 using tailor::cli::Command;
 
-// The exit code of a parsed command: what it returns, or what its failure means.
-int exit_code(const Command& command) {
+// The exit code of a parsed command: what it returns, or what its failure means. On several
+// ranks a failure ends the whole job (the other ranks may wait in an exchange).
+int exit_code(const Command& command, tailor::Comm& comm) {
+  int code = 0;
   try {
     return command.run();
   } catch (const tailor::InputError& e) {
     spdlog::error("{}", e.what());
-    return 2;
+    code = 2;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return 1;
+    code = 1;
+  }
+  if (comm.ranks() > 1) comm.abort(code);
+  return code;
+}
+
+// The job's ranks, with the log lines of each saying whose they are; rank 0 logs at the level
+// asked, the others only warnings and errors (unless debug or trace is asked).
+tailor::Comm* join_job(spdlog::level::level_enum level) {
+  try {
+    tailor::Comm& comm = tailor::world();
+    if (comm.ranks() > 1) {
+      spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}/{}] %^%l%$ %v", comm.rank(),
+                                      comm.ranks()));
+      if (comm.rank() > 0 && level > spdlog::level::debug)
+        spdlog::set_level(std::max(level, spdlog::level::warn));
+    }
+    return &comm;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return nullptr;
   }
 }
 
@@ -74,9 +98,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  spdlog::set_level(quiet ? spdlog::level::warn : spdlog::level::from_str(log_level));
-
-  for (std::size_t i = 0; i < commands.size(); ++i)
-    if (*subcommands[i]) return exit_code(commands[i]);
+  const auto level = quiet ? spdlog::level::warn : spdlog::level::from_str(log_level);
+  spdlog::set_level(level);
+  tailor::Comm* comm = join_job(level);
+  if (comm == nullptr) return 2;
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    if (!*subcommands[i]) continue;
+    if (comm->ranks() > 1 && commands[i].name != "run") {
+      spdlog::error("tailor {} runs as one process; launched on {} ranks (only `tailor run` is "
+                    "sharded)", commands[i].name, comm->ranks());
+      return 2;
+    }
+    return exit_code(commands[i], *comm);
+  }
   return 2;
 }

@@ -5,7 +5,9 @@
 
 #include "host/cli/command.hpp"
 #include "host/cli/flags.hpp"
+#include "host/core/comm.hpp"
 #include "host/pipeline/run.hpp"
+#include "host/pipeline/run_sharded.hpp"
 
 namespace tailor::cli {
 namespace {
@@ -36,9 +38,23 @@ void print_outputs(const RunConfig& config) {
   std::cout << fmt::format("manifest: {}\n", config.manifest.string());
 }
 
+// Where a sharded job wrote its files.
+void print_sharded_outputs(const RunConfig& config, int ranks) {
+  std::cout << fmt::format("recommendations: {} parts, {} ... {}\n", ranks,
+                           part_path(config.output, 0, ranks).string(),
+                           part_path(config.output, ranks - 1, ranks).string());
+  std::cout << fmt::format("manifest: {}\n", config.manifest.string());
+}
+
 int run(const RunArgs& a) {
   RunConfig config = load_run_config(a.config, a.model, a.device, "run", &a.bpr);
   a.slot_model.apply(config, "run");
+  Comm& comm = world();
+  if (comm.ranks() > 1) {
+    run_sharded(config, comm);
+    if (comm.rank() == 0) print_sharded_outputs(config, comm.ranks());
+    return 0;
+  }
   run_pipeline(config, config_backend(config));
   print_outputs(config);
   return 0;

@@ -62,27 +62,26 @@ EpochStep ials_epoch(IalsEngine& engine, const TrainOptions& options, int epoch)
 
 }  // namespace
 
-TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options,
-                       const Backend& backend) {
+TrainResult train_ials_with(const std::function<std::unique_ptr<IalsEngine>()>& make,
+                            const IalsShape& shape, const TrainOptions& options, Device device) {
   const IalsParams& p = options.ials;
   validate_ials_params(p, "train");
   const auto start = std::chrono::steady_clock::now();
   TrainResult result;
-  result.device = device_of(backend);
-  const CsrView ci = m.customer_items.view(), ic = m.item_customers.view();
-  const auto engine = make_engine("", [&] { return backend.ials(ci, ic, p); });
+  result.device = device;
+  const auto engine = make_engine("", make);
   result.backend = engine->backend_name();
 
   // Customers and items get different seeds so that their initial rows differ.
-  result.customer_factors = initial_factors(ci.rows, p.factors, p.seed);
-  result.item_factors = initial_factors(ic.rows, p.factors, p.seed ^ 0x9e3779b97f4a7c15ULL);
+  result.customer_factors = initial_factors(shape.customers, p.factors, p.seed);
+  result.item_factors = initial_factors(shape.items, p.factors, p.seed ^ 0x9e3779b97f4a7c15ULL);
   engine->set_factors(result.customer_factors, result.item_factors);
 
   if (options.log_epochs)
     spdlog::info("train: iALS on {}: {} customers x {} items, {} interactions, k={}, lambda={}, "
                  "alpha={}, {} iterations, {} CG steps",
-                 result.backend, ci.rows, ic.rows, ci.nnz(), p.factors, p.regularization, p.alpha,
-                 p.iterations, p.cg_steps);
+                 result.backend, shape.customers, shape.items, shape.interactions, p.factors,
+                 p.regularization, p.alpha, p.iterations, p.cg_steps);
   TrainingLoop loop;
   loop.epochs = p.iterations;
   loop.log_epochs = options.log_epochs;
@@ -95,20 +94,34 @@ TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options
   return result;
 }
 
-Model pack_model(const LoadedInput& input, TrainResult& r, bool with_objective) {
+TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options,
+                       const Backend& backend) {
+  const CsrView ci = m.customer_items.view(), ic = m.item_customers.view();
+  return train_ials_with([&] { return backend.ials(ci, ic, options.ials); },
+                         {ci.rows, ic.rows, ci.nnz()}, options, device_of(backend));
+}
+
+Model pack_model(const std::vector<std::string>& customer_ids,
+                 const std::vector<std::string>& item_ids, const std::string& data_fingerprint,
+                 const std::filesystem::path& input_path, TrainResult& r, bool with_objective) {
   Model m;
-  m.customer_ids = input.data.customer_ids;
-  m.item_ids = input.data.item_ids;
+  m.customer_ids = customer_ids;
+  m.item_ids = item_ids;
   m.customer_factors = std::move(r.customer_factors);
   m.item_factors = std::move(r.item_factors);
-  m.data_fingerprint = input.matrices.fingerprint;
-  m.training_input = input.path.string();
+  m.data_fingerprint = data_fingerprint;
+  m.training_input = input_path.string();
   m.created_at = utc_now_iso8601();
   for (const auto& e : r.epochs) {
     if (with_objective) m.objective.push_back(e.objective.total);
     m.epoch_seconds.push_back(e.seconds);
   }
   return m;
+}
+
+Model pack_model(const LoadedInput& input, TrainResult& r, bool with_objective) {
+  return pack_model(input.data.customer_ids, input.data.item_ids, input.matrices.fingerprint,
+                    input.path, r, with_objective);
 }
 
 

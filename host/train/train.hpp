@@ -58,9 +58,22 @@ void check_finite_factors(const std::vector<float>& factors, const char* what, c
 TrainResult train_ials(const InteractionMatrices& m, const TrainOptions& options,
                        const Backend& backend);
 
+// The whole problem's size, as the log and the initial factors see it.
+struct IalsShape {
+  std::int64_t customers = 0, items = 0, interactions = 0;
+};
+// train_ials on the engine `make` makes (a sharded run's make_cpu_ials_shard): the same initial
+// factors from the seed, epochs, log lines and divergence checks.
+TrainResult train_ials_with(const std::function<std::unique_ptr<IalsEngine>()>& make,
+                            const IalsShape& shape, const TrainOptions& options, Device device);
+
 // A trained result packed with the ids, provenance and history of the data it came from (the
 // factors are moved out of r); the caller sets the algorithm and its parameters.
 Model pack_model(const LoadedInput& input, TrainResult& r, bool with_objective);
+// The same from the parts (a sharded run has no LoadedInput).
+Model pack_model(const std::vector<std::string>& customer_ids,
+                 const std::vector<std::string>& item_ids, const std::string& data_fingerprint,
+                 const std::filesystem::path& input_path, TrainResult& r, bool with_objective);
 
 // Trains on `input` and packs the result with its ids, parameters and data fingerprint.
 Model train_model(const LoadedInput& input, const TrainOptions& options, const Backend& backend,
